@@ -1,0 +1,136 @@
+# kata_add_exercise(SLUG): one test executable per implementation of an exercise.
+#
+#   build/<profile>/bin/<slug>/exercise        tests against exercises/<slug>/ (the learner's)
+#   build/<profile>/bin/<slug>/solution        tests against solutions/<slug>/
+#   build/<profile>/bin/<slug>/mutant.<name>   tests against solutions/<slug>/ overlaid
+#                                              with tests/<slug>/mutants/<name>/
+#
+# Target names are <slug>.<implementation>. The metadata (exercises/<slug>/kata.json,
+# docs/exercise-format.md) says which files make an implementation and which
+# libraries it needs; the tests are every *.cpp in tests/<slug>/.
+
+set(KATA_EXERCISES_DIR "${CMAKE_SOURCE_DIR}/exercises" CACHE PATH "Learner implementations and metadata")
+set(KATA_SOLUTIONS_DIR "${CMAKE_SOURCE_DIR}/solutions" CACHE PATH "Reference implementations")
+set(KATA_TESTS_DIR "${CMAKE_SOURCE_DIR}/tests" CACHE PATH "Hidden tests and mutants (may be an instructor's private copy)")
+
+find_package(Threads REQUIRED)
+find_package(Catch2 2.13 REQUIRED)
+find_package(Boost 1.81...<1.82 CONFIG REQUIRED COMPONENTS thread json)
+
+# kata_read_metadata(SLUG PREFIX): sets <PREFIX>_FILES and <PREFIX>_LIBRARIES.
+function(kata_read_metadata slug prefix)
+  set(meta_file "${KATA_EXERCISES_DIR}/${slug}/kata.json")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${meta_file}")
+  file(READ "${meta_file}" meta)
+  string(JSON version ERROR_VARIABLE err GET "${meta}" schema_version)
+  if(err OR NOT version EQUAL 1)
+    message(FATAL_ERROR "${meta_file}: schema_version must be 1 (${err})")
+  endif()
+
+  set(files "")
+  string(JSON n LENGTH "${meta}" files)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE ${last})
+    string(JSON f GET "${meta}" files ${i})
+    list(APPEND files "${f}")
+  endforeach()
+
+  set(libraries "")
+  string(JSON n ERROR_VARIABLE no_libraries LENGTH "${meta}" libraries)
+  if(NOT no_libraries AND n GREATER 0)
+    math(EXPR last "${n} - 1")
+    foreach(i RANGE ${last})
+      string(JSON lib GET "${meta}" libraries ${i})
+      list(APPEND libraries "${lib}")
+    endforeach()
+  endif()
+
+  set(${prefix}_FILES "${files}" PARENT_SCOPE)
+  set(${prefix}_LIBRARIES "${libraries}" PARENT_SCOPE)
+endfunction()
+
+# Libraries an exercise may name in "libraries", as link targets.
+function(kata_link_libraries target)
+  target_link_libraries(${target} PRIVATE kata_test_main Threads::Threads)
+  set(pch kata_pch)
+  foreach(lib IN LISTS ARGN)
+    if(lib STREQUAL "boost_thread")
+      target_link_libraries(${target} PRIVATE Boost::thread)
+    elseif(lib STREQUAL "boost_json")
+      target_link_libraries(${target} PRIVATE Boost::json)
+    elseif(lib STREQUAL "asio")
+      target_link_libraries(${target} PRIVATE Boost::headers)
+      set(pch kata_pch_asio)
+    elseif(lib STREQUAL "interprocess")
+      target_link_libraries(${target} PRIVATE Boost::headers rt)
+    else()
+      message(FATAL_ERROR "${target}: unknown library '${lib}' in kata.json")
+    endif()
+  endforeach()
+  target_precompile_headers(${target} REUSE_FROM ${pch})
+endfunction()
+
+# kata_add_implementation(SLUG NAME DIR FILES LIBRARIES TESTS)
+function(kata_add_implementation slug name dir files libraries tests)
+  set(target "${slug}.${name}")
+  set(sources ${tests})
+  foreach(f IN LISTS files)
+    if(f MATCHES "\\.cpp$")
+      list(APPEND sources "${dir}/${f}")
+    endif()
+  endforeach()
+  add_executable(${target} ${sources})
+  target_include_directories(${target} BEFORE PRIVATE "${dir}")
+  kata_link_libraries(${target} ${libraries})
+  set_target_properties(${target} PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin/${slug}"
+    OUTPUT_NAME "${name}")
+  add_dependencies(${slug}.all ${target})
+endfunction()
+
+function(kata_add_exercise slug)
+  kata_read_metadata(${slug} META)
+  file(GLOB tests CONFIGURE_DEPENDS "${KATA_TESTS_DIR}/${slug}/*.cpp")
+  if(NOT tests)
+    message(WARNING "${slug}: no tests in ${KATA_TESTS_DIR}/${slug}; skipped")
+    return()
+  endif()
+  add_custom_target(${slug}.all)
+
+  kata_add_implementation(${slug} exercise "${KATA_EXERCISES_DIR}/${slug}"
+                          "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+  if(EXISTS "${KATA_SOLUTIONS_DIR}/${slug}")
+    kata_add_implementation(${slug} solution "${KATA_SOLUTIONS_DIR}/${slug}"
+                            "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+  endif()
+
+  # A mutant folder holds only the files it changes; the rest come from the
+  # solution. The overlay is copied into the build tree (configure_file keeps
+  # it up to date), so a file's own directory never shadows the mutant.
+  file(GLOB mutants LIST_DIRECTORIES true CONFIGURE_DEPENDS "${KATA_TESTS_DIR}/${slug}/mutants/*")
+  foreach(mutant_dir IN LISTS mutants)
+    if(NOT IS_DIRECTORY "${mutant_dir}")
+      continue()
+    endif()
+    get_filename_component(mutant "${mutant_dir}" NAME)
+    set(overlay "${CMAKE_BINARY_DIR}/impl/${slug}/mutant.${mutant}")
+    foreach(f IN LISTS META_FILES)
+      if(EXISTS "${mutant_dir}/${f}")
+        configure_file("${mutant_dir}/${f}" "${overlay}/${f}" COPYONLY)
+      else()
+        configure_file("${KATA_SOLUTIONS_DIR}/${slug}/${f}" "${overlay}/${f}" COPYONLY)
+      endif()
+    endforeach()
+    kata_add_implementation(${slug} "mutant.${mutant}" "${overlay}"
+                            "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+  endforeach()
+endfunction()
+
+function(kata_add_all_exercises)
+  file(GLOB metas CONFIGURE_DEPENDS "${KATA_EXERCISES_DIR}/*/kata.json")
+  foreach(meta IN LISTS metas)
+    get_filename_component(dir "${meta}" DIRECTORY)
+    get_filename_component(slug "${dir}" NAME)
+    kata_add_exercise(${slug})
+  endforeach()
+endfunction()

@@ -1,0 +1,30 @@
+# Compiler flags of each profile. One build tree per profile (build/<profile>),
+# so switching profiles is incremental. Which compiler a profile uses is set
+# in CMakePresets.json: clang for plain/tsan/asan (faster on Asio coroutines,
+# free of g++ 12's co_await lambda double-destruction), g++ for coverage (gcov).
+set(KATA_PROFILE "plain" CACHE STRING "Build profile: plain, tsan, asan or coverage")
+set_property(CACHE KATA_PROFILE PROPERTY STRINGS plain tsan asan coverage)
+
+# Exercise builds stay at -O1 at most: clang 14 miscompiles some coroutines at -O2.
+add_compile_options(-g -Wall -Wextra)
+
+if(KATA_PROFILE STREQUAL "plain")
+  add_compile_options(-O0)
+elseif(KATA_PROFILE STREQUAL "tsan")
+  add_compile_options(-O1 -fsanitize=thread)
+  add_link_options(-fsanitize=thread)
+  # TSan does not model std::atomic_thread_fence; Asio's fenced blocks use it.
+  add_compile_definitions(BOOST_ASIO_DISABLE_FENCED_BLOCK)
+elseif(KATA_PROFILE STREQUAL "asan")
+  # -fno-sanitize=function: clang 14 cannot compile UBSan's function check
+  # for coroutine frames ("Cannot represent a difference across sections").
+  add_compile_options(-O1 -fno-omit-frame-pointer
+                      -fsanitize=address,undefined -fno-sanitize=function
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(KATA_PROFILE STREQUAL "coverage")
+  add_compile_options(-O0 --coverage)
+  add_link_options(--coverage)
+else()
+  message(FATAL_ERROR "unknown KATA_PROFILE '${KATA_PROFILE}'")
+endif()

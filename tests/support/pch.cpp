@@ -1,0 +1,1 @@
+// Empty: this target exists to own a precompiled header that test targets reuse.
