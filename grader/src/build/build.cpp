@@ -1,0 +1,90 @@
+#include "build/build.hpp"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace grader {
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> failures_by_target(const std::string& output) {
+  static const std::regex object_re(R"(CMakeFiles/([^/ ]+)\.dir/)");
+  static const std::regex binary_re(R"(bin/([^/ ]+)/([^/ ]+)$)");
+  std::map<std::string, std::string> failed;
+  std::istringstream in(output);
+  std::string line, current;
+  while (std::getline(in, line)) {
+    if (line.rfind("FAILED: ", 0) == 0) {
+      std::smatch m;
+      current.clear();
+      if (std::regex_search(line, m, object_re)) current = m[1].str();
+      else if (std::regex_search(line, m, binary_re)) current = m[1].str() + "." + m[2].str();
+      else current = "(build)";
+      failed[current];
+      continue;
+    }
+    if (line.rfind("[", 0) == 0 && line.find("] ") != std::string::npos) {
+      current.clear();  // the next progress line ends a failure's output
+      continue;
+    }
+    if (line.rfind("ninja: ", 0) == 0) {
+      current.clear();
+      continue;
+    }
+    if (!current.empty()) failed[current] += line + "\n";
+  }
+  return failed;
+}
+
+BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
+  BuildOutcome outcome;
+  auto tree = paths.profile_tree(request.profile);
+  fs::create_directories(tree);
+  outcome.log_path = (tree / "last-build.log").string();
+
+  ProcessSpec configure;
+  configure.cwd = paths.root;
+  configure.timeout = std::chrono::minutes(5);
+  configure.argv = {"cmake", "--preset", request.profile, "-DKATA_TESTS_DIR=" + paths.tests.string(),
+                    "-DKATA_EXERCISES_DIR=" + paths.exercises.string()};
+  if (!fs::exists(tree / "build.ninja") || !fs::exists(tree / "CMakeCache.txt")) {
+    auto r = runner.run(configure);
+    if (!r.exited_ok()) {
+      outcome.configure_log = r.started ? r.output : r.start_error;
+      return outcome;
+    }
+  }
+  outcome.configured = true;
+
+  for (const auto& target : request.targets) {
+    auto dot = target.find('.');
+    fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
+  }
+
+  int jobs = request.jobs > 0 ? request.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ProcessSpec build;
+  build.cwd = paths.root;
+  build.timeout = std::chrono::minutes(60);
+  build.output_cap = 8 * 1024 * 1024;
+  build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
+  build.argv.push_back("-k0");
+  for (const auto& t : request.targets) build.argv.push_back(t);
+  auto r = runner.run(build);
+  std::ofstream(outcome.log_path) << (r.started ? r.output : r.start_error);
+
+  if (!r.exited_ok()) {
+    outcome.failed = failures_by_target(r.output);
+    // A failure ninja did not attribute (e.g. CMake re-running and failing on
+    // a kata.json) fails every target that did not produce its binary.
+    for (const auto& target : request.targets) {
+      auto dot = target.find('.');
+      if (!fs::exists(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1)) && !outcome.failed.count(target))
+        outcome.failed[target] = outcome.failed.count("(build)") ? outcome.failed["(build)"] : r.output;
+    }
+    outcome.failed.erase("(build)");
+  }
+  return outcome;
+}
+
+}  // namespace grader

@@ -1,0 +1,35 @@
+// build: configure a profile's build tree and build test binaries.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "paths.hpp"
+#include "run/process.hpp"
+
+namespace grader {
+
+struct BuildRequest {
+  std::string profile;               // plain, tsan, asan, coverage
+  std::vector<std::string> targets;  // "<slug>.<implementation>"
+  int jobs = 0;                      // 0: the number of cores
+};
+
+struct BuildOutcome {
+  bool configured = false;
+  std::string configure_log;                 // when configuring failed
+  std::map<std::string, std::string> failed; // target -> its compiler/linker output
+  std::string log_path;                      // the whole build log
+};
+
+/// Configures build/<profile> when needed, removes the targets' old binaries
+/// (so a failed build never leaves a stale one to be graded), then builds
+/// them all in one ninja run that keeps going past failures.
+BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request);
+
+/// Splits ninja's output into the failed targets' own output
+/// ("FAILED: CMakeFiles/<target>.dir/..." or "FAILED: bin/<slug>/<impl>").
+std::map<std::string, std::string> failures_by_target(const std::string& ninja_output);
+
+}  // namespace grader

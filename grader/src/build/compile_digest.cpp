@@ -1,0 +1,61 @@
+#include "build/compile_digest.hpp"
+
+#include <regex>
+#include <sstream>
+#include <vector>
+
+namespace grader {
+
+std::string compile_digest(const std::string& output, const std::string& prefer, int max_errors) {
+  static const std::regex error_re(R"(^(.+?):(\d+):(\d+): (fatal error|error): (.*)$)");
+  static const std::regex link_re(R"((undefined reference to|undefined symbol:|multiple definition of|ld(\.lld)?: error:).*)");
+  std::vector<std::string> lines;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+
+  struct Error {
+    std::string text;
+    bool preferred;
+  };
+  std::vector<Error> errors;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_match(lines[i], m, error_re)) continue;
+    std::string text = lines[i];
+    // clang and g++ print the source line and a caret under it.
+    for (std::size_t j = i + 1; j < lines.size() && j <= i + 2; ++j) {
+      if (std::regex_match(lines[j], error_re) || lines[j].find(": note: ") != std::string::npos) break;
+      text += "\n" + lines[j];
+    }
+    bool preferred = !prefer.empty() && m[1].str().find(prefer) != std::string::npos;
+    errors.push_back({text, preferred});
+  }
+
+  std::string digest;
+  int shown = 0;
+  for (bool want : {true, false}) {
+    for (const auto& e : errors) {
+      if (e.preferred != want || shown >= max_errors) continue;
+      digest += (digest.empty() ? "" : "\n") + e.text;
+      ++shown;
+    }
+  }
+  if (shown > 0) {
+    if (errors.size() > static_cast<std::size_t>(shown))
+      digest += "\n(" + std::to_string(errors.size() - shown) + " more errors)";
+    return digest;
+  }
+  for (const auto& line : lines) {
+    if (std::regex_search(line, link_re)) {
+      digest += (digest.empty() ? "" : "\n") + line;
+      if (++shown >= max_errors) break;
+    }
+  }
+  if (!digest.empty()) return digest;
+  // Unknown shape: the last lines say the most.
+  std::string tail;
+  for (std::size_t i = lines.size() > 10 ? lines.size() - 10 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+  return tail;
+}
+
+}  // namespace grader

@@ -1,0 +1,76 @@
+#include "cli/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace grader {
+namespace {
+
+// "K/N" for --shard.
+bool parse_shard(const std::string& text, int& k, int& n) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  try {
+    k = std::stoi(text.substr(0, slash));
+    n = std::stoi(text.substr(slash + 1));
+  } catch (...) {
+    return false;
+  }
+  return n >= 1 && k >= 1 && k <= n;
+}
+
+}  // namespace
+
+int parse_command_line(int argc, char** argv, CommandLine& cl) {
+  CLI::App app{"grader: builds and runs the hidden tests of concurrency-kata's exercises", "grader"};
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.add_option("--root", cl.root, "Repository root (default: found from the working directory)");
+  app.add_option("--tests", cl.tests_dir, "Tests directory to grade with (an instructor's private copy)");
+  app.add_option("-j,--jobs", cl.jobs, "Build jobs and parallel tests (default: number of cores)");
+  app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed)");
+  app.add_flag("--no-stacks", cl.no_stacks, "Do not collect thread stacks with gdb on a timeout");
+
+  auto* list = app.add_subcommand("list", "List every exercise with its question");
+
+  std::string shard;
+  auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
+  check->add_option("exercises", cl.check.names, "Exercises: slug, number or name (16, deadlock, 16-deadlock)");
+  check->add_option("--impl", cl.check.implementation, "Implementation: exercise, solution or mutant.NAME");
+  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan or asan")
+      ->check(CLI::IsMember({"plain", "tsan", "asan"}));
+  check->add_option("--results", cl.check.results_path, "Where to write results.json (default: build/results.json)");
+  check->add_option("--shard", shard, "Grade only shard K of N (K/N), exercises split evenly");
+
+  auto* hint = app.add_subcommand("hint", "Show an exercise's hints, one more each level");
+  hint->add_option("exercise", cl.hint_name, "The exercise")->required();
+  hint->add_option("--level", cl.hint_level, "How many hints to show");
+  hint->add_flag("--all", cl.hint_all, "Show every hint");
+
+  std::string selfcheck_shard;
+  auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");
+  selfcheck->add_option("exercises", cl.selfcheck.names, "Exercises (default: all)");
+  selfcheck->add_option("--mutant-runs", cl.selfcheck.mutant_runs, "Runs (seeds 1..N) per mutant")->check(CLI::Range(1, 20));
+  selfcheck->add_option("--profile", cl.selfcheck.profiles, "Only these profiles for solutions (repeatable)");
+  selfcheck->add_option("--shard", selfcheck_shard, "Check only shard K of N (K/N)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  for (auto* sub : {list, check, hint, selfcheck})
+    if (sub->parsed()) cl.command = sub->get_name();
+  if (!shard.empty() && !parse_shard(shard, cl.check.shard_k, cl.check.shard_n)) {
+    std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
+    return kExitUsage;
+  }
+  if (!selfcheck_shard.empty() && !parse_shard(selfcheck_shard, cl.selfcheck.shard_k, cl.selfcheck.shard_n)) {
+    std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
+    return kExitUsage;
+  }
+  if (cl.hint_all) cl.hint_level = 0;
+  return -1;
+}
+
+}  // namespace grader

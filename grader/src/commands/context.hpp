@@ -1,0 +1,24 @@
+// What every command works with.
+#pragma once
+
+#include <ostream>
+
+#include "paths.hpp"
+#include "run/process.hpp"
+#include "select/catalog.hpp"
+
+namespace grader {
+
+/// Exit codes: the verdict for CI.
+enum ExitCode { kExitPass = 0, kExitFailures = 1, kExitUsage = 2, kExitInterrupted = 130 };
+
+struct Context {
+  Paths paths;
+  ProcessRunner& runner;
+  std::ostream& out;
+  int jobs = 0;  // build jobs and parallel test slots; 0: the number of cores
+  unsigned long long seed = 0;
+  bool collect_stacks = true;
+};
+
+}  // namespace grader

@@ -1,0 +1,183 @@
+// selfcheck: the repository proves its own tests. For every exercise:
+//   metadata    kata.json is valid, the learner's files exist on both sides
+//   names       every test name can be selected alone
+//   solution    passes every test under each profile it lists
+//   stub        compiles and fails at least one test (a timeout counts)
+//   mutants     each fails at least one test under its profile, in every run
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands/commands.hpp"
+#include "commands/grade.hpp"
+#include "report/table.hpp"
+#include "select/selection.hpp"
+#include "select/test_names.hpp"
+
+namespace grader {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan"};
+
+struct Check {
+  std::string slug;
+  std::string what;  // "solution (tsan)", "mutant lock_in_argument_order run 2"
+  bool passed = false;
+  std::string why;
+};
+
+std::string first_failure(const ExerciseResult& r) {
+  if (!r.message.empty()) return r.message;
+  for (const auto& t : r.tests)
+    if (t.status != TestStatus::pass) return std::string(to_string(t.status)) + ": " + t.name + "\n" + t.message;
+  return "";
+}
+
+std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& ex, const std::vector<Mutant>& mutants) {
+  std::vector<std::string> problems;
+  for (const auto& f : ex.files) {
+    if (!fs::exists(paths.exercises / ex.slug / f)) problems.push_back("exercises/" + ex.slug + "/" + f + " is missing");
+    if (!fs::exists(paths.root / "solutions" / ex.slug / f)) problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
+  }
+  if (!fs::exists(paths.exercises / ex.slug / "README.md")) problems.push_back("exercises/" + ex.slug + "/README.md is missing");
+  // The question is quoted in Russian: Cyrillic letters are two UTF-8 bytes starting 0xD0 or 0xD1.
+  if (std::none_of(ex.question_ru.begin(), ex.question_ru.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u == 0xD0 || u == 0xD1;
+      }))
+    problems.push_back("question.ru is not in Russian");
+  if (ex.hints.size() < 2) problems.push_back("fewer than 2 hints");
+  if (mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
+  for (const auto& m : mutants)
+    if (!kBuildableProfiles.count(m.profile))
+      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan)");
+  return problems;
+}
+
+}  // namespace
+
+int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto catalog = load_catalog(ctx.paths.exercises);
+  std::vector<Check> checks;
+  for (const auto& p : catalog.problems) checks.push_back({"catalog", "metadata", false, p});
+
+  auto selection = select_exercises(catalog.exercises, options.names);
+  if (!selection.errors.empty()) {
+    for (const auto& e : selection.errors) ctx.out << "grader: error: " << e << "\n";
+    return kExitUsage;
+  }
+  auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
+
+  // What to grade, and which check each result answers.
+  std::vector<Subject> subjects;
+  std::map<std::string, std::vector<Mutant>> mutants_of;
+  for (const auto* ex : exercises) {
+    std::vector<std::string> problems;
+    auto mutants = load_mutants(ctx.paths.tests, ex->slug, problems);
+    auto more = metadata_problems(ctx.paths, *ex, mutants);
+    problems.insert(problems.end(), more.begin(), more.end());
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "\n") + p;
+    checks.push_back({ex->slug, "metadata", problems.empty(), why});
+
+    for (const auto& [profile, opts] : ex->profiles) {
+      if (!kBuildableProfiles.count(profile)) continue;
+      if (!options.profiles.empty() &&
+          std::find(options.profiles.begin(), options.profiles.end(), profile) == options.profiles.end())
+        continue;
+      subjects.push_back({ex, "solution", profile, ctx.seed});
+    }
+    subjects.push_back({ex, "exercise", "plain", ctx.seed});
+    for (const auto& m : mutants) {
+      if (!kBuildableProfiles.count(m.profile)) continue;
+      for (int run = 1; run <= options.mutant_runs; ++run)
+        subjects.push_back({ex, "mutant." + m.name, m.profile, static_cast<unsigned long long>(run)});
+    }
+    mutants_of[ex->slug] = mutants;
+  }
+
+  ctx.out << fmt::format("selfcheck of {} exercise{} (seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s", ctx.seed);
+  auto results = grade(ctx, subjects);
+
+  std::vector<ExerciseResult> unexpected;  // results that make a check fail, for the details
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    const auto& s = subjects[i];
+    const auto& r = results[i];
+    Check c{r.slug, "", false, ""};
+    if (s.implementation == "solution") {
+      c.what = "solution (" + s.profile + ")";
+      c.passed = r.verdict == Verdict::pass;
+      if (!c.passed) c.why = first_failure(r);
+      if (s.profile == "plain") {
+        std::vector<std::string> names;
+        for (const auto& t : r.tests) names.push_back(t.name);
+        auto lint = lint_test_names(names);
+        std::string why;
+        for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
+        checks.push_back({r.slug, "test names", lint.empty(), why});
+      }
+    } else if (s.implementation == "exercise") {
+      c.what = "stub fails";
+      c.passed = r.verdict == Verdict::fail;
+      if (r.verdict == Verdict::pass) c.why = "the stub passes every test: the tests cannot tell it from a solution";
+      else if (!c.passed) c.why = "the stub must compile and fail its tests: " + first_failure(r);
+    } else {
+      c.what = fmt::format("{} ({}, seed {})", s.implementation, s.profile, s.seed);
+      c.passed = r.verdict == Verdict::fail;
+      if (r.verdict == Verdict::pass) c.why = "not caught: every test passed";
+      else if (!c.passed) c.why = "the mutant must build and run: " + first_failure(r);
+    }
+    if (!c.passed) unexpected.push_back(r);
+    checks.push_back(c);
+  }
+
+  // One line per exercise, then the failed checks in detail.
+  ctx.out << "\n";
+  int passed = 0, failed = 0;
+  for (const auto* ex : exercises) {
+    std::vector<std::string> solution_profiles;
+    int stub_failing = 0, stub_total = 0, mutant_runs = 0, mutant_caught = 0, bad = 0;
+    for (std::size_t i = 0; i < subjects.size(); ++i) {
+      if (subjects[i].exercise != ex) continue;
+      const auto& r = results[i];
+      if (subjects[i].implementation == "solution")
+        solution_profiles.push_back(subjects[i].profile + (r.verdict == Verdict::pass ? " pass" : " FAIL"));
+      else if (subjects[i].implementation == "exercise") {
+        stub_total = static_cast<int>(r.tests.size());
+        stub_failing = stub_total - r.passed();
+      } else {
+        ++mutant_runs;
+        mutant_caught += r.verdict == Verdict::fail;
+      }
+    }
+    for (const auto& c : checks)
+      if (c.slug == ex->slug) bad += !c.passed;
+    std::string sol;
+    for (const auto& p : solution_profiles) sol += (sol.empty() ? "" : ", ") + p;
+    ctx.out << fmt::format("{:<26} {}  solution: {} | stub fails {}/{} tests | mutants caught {}/{} runs\n",
+                           ex->slug, bad == 0 ? "ok  " : "FAIL", sol, stub_failing, stub_total, mutant_caught, mutant_runs);
+  }
+  for (const auto& c : checks) {
+    (c.passed ? passed : failed)++;
+    if (!c.passed) {
+      ctx.out << fmt::format("\n{}: {} FAILED\n", c.slug, c.what);
+      if (!c.why.empty()) ctx.out << "  " << c.why << "\n";
+    }
+  }
+  if (!unexpected.empty()) {
+    ctx.out << "\ndetails:";
+    print_failures(ctx.out, unexpected, 2);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ctx.out << fmt::format("\nselfcheck took {:.0f} s\n", seconds);
+  ctx.out << fmt::format("selfcheck: {} passed, {} failed\n", passed, failed);
+  return failed == 0 ? kExitPass : kExitFailures;
+}
+
+}  // namespace grader

@@ -1,0 +1,260 @@
+#include "run/process.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace grader {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::mutex live_mutex;
+std::set<pid_t> live_groups;  // process groups started and not yet killed
+
+// Keeps the first and the last cap/2 bytes of a stream, counting the rest.
+class CappedOutput {
+ public:
+  explicit CappedOutput(std::size_t cap) : half_(cap / 2) {}
+  void append(const char* data, std::size_t n) {
+    while (n > 0 && head_.size() < half_) {
+      head_ += *data++;
+      --n;
+    }
+    if (n == 0) return;
+    tail_.append(data, n);
+    if (tail_.size() > 2 * half_ + 4096) {  // trim in chunks, not per byte
+      auto drop = tail_.size() - half_;
+      cut_ += drop;
+      tail_.erase(0, drop);
+    }
+  }
+  std::string take(std::size_t& cut) {
+    if (tail_.size() > half_) {
+      cut_ += tail_.size() - half_;
+      tail_.erase(0, tail_.size() - half_);
+    }
+    cut = cut_;
+    if (cut_ == 0) return head_ + tail_;
+    return head_ + "\n[... " + std::to_string(cut_) + " bytes of output cut ...]\n" + tail_;
+  }
+
+ private:
+  std::size_t half_;
+  std::string head_, tail_;
+  std::size_t cut_ = 0;
+};
+
+std::vector<std::string> merged_environment(const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : extra) env[k] = v;
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::string gdb_stacks(pid_t pid) {
+  static const std::string gdb = find_program("gdb");
+  if (gdb.empty()) return "(no stacks: gdb is not installed)";
+  PosixProcessRunner runner;
+  ProcessSpec spec;
+  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx", "-ex", "set print frame-arguments none",
+               "-ex", "thread apply all bt"};
+  spec.timeout = std::chrono::seconds(4);
+  spec.output_cap = 128 * 1024;
+  auto r = runner.run(spec);
+  return r.timed_out ? "(no stacks: gdb did not attach in time)\n" + r.output : r.output;
+}
+
+}  // namespace
+
+void kill_running_processes() {
+  std::lock_guard guard(live_mutex);
+  for (pid_t group : live_groups) kill(-group, SIGKILL);
+}
+
+std::string find_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    auto candidate = dirs.substr(start, end - start) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+std::string describe_signal(int signal) {
+  static const std::map<int, std::string> names{
+      {SIGSEGV, "SIGSEGV (segmentation fault)"}, {SIGABRT, "SIGABRT (abort)"},
+      {SIGBUS, "SIGBUS (bus error)"},            {SIGFPE, "SIGFPE (arithmetic error)"},
+      {SIGILL, "SIGILL (illegal instruction)"},  {SIGKILL, "SIGKILL (killed)"},
+      {SIGTERM, "SIGTERM (terminated)"},         {SIGXCPU, "SIGXCPU (CPU time limit)"},
+      {SIGXFSZ, "SIGXFSZ (file size limit)"},    {SIGPIPE, "SIGPIPE (broken pipe)"}};
+  auto it = names.find(signal);
+  return it != names.end() ? it->second : "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+}
+
+ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
+  ProcessResult result;
+  const auto start = Clock::now();
+  if (spec.argv.empty()) {
+    result.start_error = "nothing to run";
+    return result;
+  }
+  auto program = find_program(spec.argv[0]);
+  if (program.empty()) {
+    result.start_error = "'" + spec.argv[0] + "' is not installed (not found on PATH)";
+    return result;
+  }
+
+  // Everything the child needs is prepared before fork: between fork and exec
+  // only async-signal-safe calls are allowed (the grader is multi-threaded).
+  auto args = spec.argv;
+  auto argv = c_strings(args);
+  auto env_strings = merged_environment(spec.env);
+  auto envp = c_strings(env_strings);
+  std::string cwd = spec.cwd.string();
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    result.start_error = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+  int exec_error[2];  // the child reports a failed exec through this pipe
+  if (pipe2(exec_error, O_CLOEXEC) != 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    result.start_error = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+
+  pid_t pid = fork();
+  if (pid < 0) {
+    result.start_error = std::string("fork: ") + std::strerror(errno);
+    for (int fd : {pipe_fds[0], pipe_fds[1], exec_error[0], exec_error[1]}) close(fd);
+    return result;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    sigset_t none;  // the grader blocks SIGINT/SIGTERM in its threads; programs get them back
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    dup2(pipe_fds[1], 1);
+    dup2(pipe_fds[1], 2);
+    signal(SIGPIPE, SIG_DFL);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!write(exec_error[1], &e, sizeof e);
+      _exit(127);
+    }
+    execve(program.c_str(), argv.data(), envp.data());
+    int e = errno;
+    (void)!write(exec_error[1], &e, sizeof e);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also here: whichever runs first wins the race
+  close(pipe_fds[1]);
+  close(exec_error[1]);
+  int child_errno = 0;
+  if (read(exec_error[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
+    close(exec_error[0]);
+    close(pipe_fds[0]);
+    waitpid(pid, nullptr, 0);
+    result.start_error = "cannot run " + program + ": " + std::strerror(child_errno);
+    return result;
+  }
+  close(exec_error[0]);
+  result.started = true;
+  {
+    std::lock_guard guard(live_mutex);
+    live_groups.insert(pid);
+  }
+
+  fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  CappedOutput output(spec.output_cap);
+  char buffer[65536];
+  auto drain = [&] {
+    for (;;) {
+      auto n = read(pipe_fds[0], buffer, sizeof buffer);
+      if (n > 0) {
+        output.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      return n == 0;  // true at end of file
+    }
+  };
+
+  const auto deadline = start + spec.timeout;
+  int status = 0;
+  bool exited = false, eof = false;
+  while (!exited) {
+    pollfd pfd{pipe_fds[0], POLLIN, 0};
+    int wait_ms = 50;  // wake up to notice an exit even while a grandchild holds the pipe
+    if (spec.timeout.count() > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) {
+        result.timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<long>(wait_ms, left));
+    }
+    if (!eof && poll(&pfd, 1, wait_ms) > 0) eof = drain();
+    else if (eof) usleep(static_cast<useconds_t>(wait_ms) * 1000);
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    exited = (w == pid);
+  }
+
+  if (result.timed_out) {
+    if (spec.collect_stacks_on_timeout) result.stacks = gdb_stacks(pid);
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    exited = true;
+  }
+  // Whatever the program started in its group does not outlive it.
+  kill(-pid, SIGKILL);
+  {
+    std::lock_guard guard(live_mutex);
+    live_groups.erase(pid);
+  }
+  drain();
+  close(pipe_fds[0]);
+
+  if (!result.timed_out) {
+    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  }
+  result.output = output.take(result.output_cut);
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace grader

@@ -1,0 +1,62 @@
+// run: starting a program with a deadline and capturing what it prints.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace grader {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;                             // argv[0] is a path or a name on PATH
+  std::vector<std::pair<std::string, std::string>> env;     // added to (or replacing in) the grader's environment
+  std::filesystem::path cwd;                                 // empty: the grader's
+  std::chrono::milliseconds timeout{0};                      // 0: no limit
+  std::size_t output_cap = 256 * 1024;                       // bytes kept: the head and the tail
+  bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
+};
+
+struct ProcessResult {
+  bool started = false;
+  std::string start_error;  // why it could not start
+  int exit_code = -1;       // when it exited
+  int signal = 0;           // when a signal ended it
+  bool timed_out = false;
+  std::string output;       // stdout and stderr, interleaved as written
+  std::size_t output_cut = 0;  // bytes dropped from the middle
+  std::string stacks;       // gdb's "thread apply all bt" at the timeout
+  double seconds = 0;
+
+  bool exited_ok() const { return started && !timed_out && signal == 0 && exit_code == 0; }
+};
+
+/// Runs programs; tests of the grader substitute a fake (as ninja's CommandRunner).
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  virtual ProcessResult run(const ProcessSpec& spec) = 0;
+};
+
+/// The real runner. Each program gets its own process group, stdin from
+/// /dev/null, and stdout+stderr on one pipe. On timeout (after collecting
+/// stacks, when asked) the whole group is killed; when the program exits,
+/// whatever it left running in its group is killed too. Safe from any thread.
+class PosixProcessRunner : public ProcessRunner {
+ public:
+  ProcessResult run(const ProcessSpec& spec) override;
+};
+
+/// Kills the process group of every program still running (for Ctrl-C).
+void kill_running_processes();
+
+/// "SIGSEGV (segmentation fault)" for 11.
+std::string describe_signal(int signal);
+
+/// The path of `program` on PATH ("" when not found); a path is returned as is.
+std::string find_program(const std::string& program);
+
+}  // namespace grader

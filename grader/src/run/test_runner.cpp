@@ -1,0 +1,139 @@
+#include "run/test_runner.hpp"
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "collect/verdict.hpp"
+#include "select/test_names.hpp"
+
+namespace grader {
+namespace fs = std::filesystem;
+
+bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::string& spec,
+                     std::vector<std::string>& names, std::string& why) {
+  ProcessSpec ps;
+  ps.argv = {binary.string(), "--list-test-names-only"};
+  if (!spec.empty()) ps.argv.push_back(spec);
+  ps.timeout = std::chrono::seconds(30);
+  auto r = runner.run(ps);
+  // Catch2 2.13 exits with the number of tests listed, not 0.
+  if (!r.started || r.timed_out || r.signal != 0) {
+    why = !r.started ? r.start_error
+                     : r.timed_out ? "listing the tests timed out (a static initializer hangs?)"
+                                   : "listing the tests crashed with " + describe_signal(r.signal);
+    return false;
+  }
+  std::istringstream in(r.output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) names.push_back(line);
+  }
+  return true;
+}
+
+std::vector<std::pair<std::string, std::string>> profile_environment(const std::string& profile,
+                                                                     const std::string& options,
+                                                                     const fs::path& root,
+                                                                     unsigned long long seed) {
+  std::vector<std::pair<std::string, std::string>> env{{"KATA_SEED", std::to_string(seed)}};
+  auto with = [&](std::string base) { return options.empty() ? base : base + " " + options; };
+  if (profile == "tsan") {
+    env.emplace_back("TSAN_OPTIONS", with("halt_on_error=1 second_deadlock_stack=1 history_size=4 suppressions=" +
+                                          (root / "tests/support/tsan.supp").string()));
+  } else if (profile == "asan") {
+    env.emplace_back("ASAN_OPTIONS", with("detect_leaks=1 abort_on_error=0 detect_stack_use_after_return=1"));
+    env.emplace_back("UBSAN_OPTIONS", "halt_on_error=1 print_stacktrace=1");
+  }
+  return env;
+}
+
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string fresh_ipc_prefix() {
+  static std::atomic<unsigned> counter{0};
+  return "kata_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_";
+}
+
+// Removes /dev/shm entries named with the prefix (Boost's named semaphores
+// appear as "sem.<name>") and returns their names.
+std::string remove_ipc_leftovers(const std::string& prefix) {
+  std::string leaked;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 || name.rfind("sem." + prefix, 0) == 0) {
+      leaked += (leaked.empty() ? "" : ", ") + name;
+      fs::remove(entry.path(), ec);
+    }
+  }
+  return leaked;
+}
+
+TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index) {
+  fs::create_directories(job.work_dir);
+  auto report = job.work_dir / ("case-" + std::to_string(index) + ".xml");
+  fs::remove(report);
+  auto prefix = fresh_ipc_prefix();
+
+  ProcessSpec spec;
+  spec.argv = {job.binary.string(), escape_test_spec(job.test_name), "-r", "xml", "-o", report.string(),
+               "-w", "NoTests"};
+  spec.env = job.env;
+  spec.env.emplace_back("KATA_IPC_PREFIX", prefix);
+  spec.cwd = job.work_dir;
+  spec.timeout = std::chrono::milliseconds(static_cast<long>(job.timeout_s * 1000));
+  spec.collect_stacks_on_timeout = job.collect_stacks;
+
+  CaseEvidence evidence;
+  evidence.test_name = job.test_name;
+  evidence.timeout_s = job.timeout_s;
+  evidence.process = runner.run(spec);
+  evidence.report_exists = fs::exists(report);
+  if (evidence.report_exists) evidence.report_xml = read_file(report);
+  evidence.leaked_ipc = remove_ipc_leftovers(prefix);
+  return judge(evidence);
+}
+
+}  // namespace
+
+std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
+                                 const std::function<void(const TestJob&, const TestResult&)>& on_done) {
+  std::vector<TestResult> results(jobs.size());
+  std::mutex done_mutex;
+  auto finish = [&](std::size_t i) {
+    results[i] = run_one(runner, jobs[i], i);
+    if (on_done) {
+      std::lock_guard guard(done_mutex);
+      on_done(jobs[i], results[i]);
+    }
+  };
+
+  std::vector<std::size_t> parallel, alone;
+  for (std::size_t i = 0; i < jobs.size(); ++i) (jobs[i].alone ? alone : parallel).push_back(i);
+
+  std::atomic<std::size_t> next{0};
+  {
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < std::max(1, slots); ++w)
+      workers.emplace_back([&] {
+        for (std::size_t k; (k = next++) < parallel.size();) finish(parallel[k]);
+      });
+  }
+  for (auto i : alone) finish(i);
+  return results;
+}
+
+}  // namespace grader
