@@ -1,1 +1,76 @@
 #include <catch2/catch.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include <signal.h>
+
+#include "run/process.hpp"
+
+using namespace grader;
+using namespace std::chrono_literals;
+
+namespace {
+ProcessSpec command(std::vector<std::string> argv) {
+  ProcessSpec spec;
+  spec.argv = std::move(argv);
+  return spec;
+}
+}  // namespace
+
+TEST_CASE("a program's output and exit code are captured", "[process]") {
+  PosixProcessRunner runner;
+  auto r = runner.run(command({"sh", "-c", "echo out; echo err >&2; exit 3"}));
+  REQUIRE(r.started);
+  CHECK(r.exit_code == 3);
+  CHECK(r.signal == 0);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.output == "out\nerr\n");
+}
+
+TEST_CASE("a program killed by a signal reports the signal", "[process]") {
+  PosixProcessRunner runner;
+  auto r = runner.run(command({"sh", "-c", "kill -SEGV $$"}));
+  CHECK(r.signal == SIGSEGV);
+  CHECK(describe_signal(r.signal) == "SIGSEGV (segmentation fault)");
+}
+
+TEST_CASE("a program that outlives its timeout is killed with its whole group", "[process]") {
+  PosixProcessRunner runner;
+  auto spec = command({"sh", "-c", "sleep 30 & echo $!; wait"});
+  spec.timeout = 500ms;
+  auto r = runner.run(spec);
+  REQUIRE(r.timed_out);
+  CHECK(r.seconds < 2.5);
+  // The background sleep was in the program's group: it is gone (or a zombie
+  // waiting for init) right after run() returns.
+  auto background = std::stoi(r.output);
+  std::this_thread::sleep_for(100ms);
+  bool gone = kill(background, 0) != 0;
+  if (!gone) {
+    std::ifstream stat("/proc/" + std::to_string(background) + "/stat");
+    std::string pid, comm, state;
+    stat >> pid >> comm >> state;
+    gone = state == "Z";
+  }
+  CHECK(gone);
+}
+
+TEST_CASE("output beyond the cap keeps its head and tail and says how much was cut", "[process]") {
+  PosixProcessRunner runner;
+  auto spec = command({"sh", "-c", "echo FIRST; head -c 1000000 /dev/zero | tr '\\0' a; echo; echo LAST"});
+  spec.output_cap = 1000;
+  auto r = runner.run(spec);
+  CHECK(r.output_cut > 990000);
+  CHECK(r.output.size() < 1200);
+  CHECK(r.output.rfind("FIRST", 0) == 0);
+  CHECK(r.output.find("LAST") != std::string::npos);
+  CHECK(r.output.find("bytes of output cut") != std::string::npos);
+}
+
+TEST_CASE("a program that does not exist is not started, and says why", "[process]") {
+  PosixProcessRunner runner;
+  auto r = runner.run(command({"no-such-program-kata"}));
+  CHECK_FALSE(r.started);
+  CHECK(r.start_error == "'no-such-program-kata' is not installed (not found on PATH)");
+}

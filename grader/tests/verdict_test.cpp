@@ -1,1 +1,143 @@
+// Verdicts end to end: the fixture binary's misbehaving tests through the
+// real runner, each into the verdict a learner must see.
 #include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "collect/verdict.hpp"
+#include "run/test_runner.hpp"
+
+using namespace grader;
+
+namespace {
+
+TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false) {
+  PosixProcessRunner runner;
+  TestJob job;
+  job.binary = GRADER_FIXTURE;
+  job.test_name = name;
+  job.work_dir = std::filesystem::temp_directory_path() / ("grader-verdict-test-" + std::to_string(::getpid()));
+  job.timeout_s = timeout_s;
+  job.collect_stacks = stacks;
+  auto results = run_jobs(runner, {job}, 1);
+  std::filesystem::remove_all(job.work_dir);
+  return results.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("a passing test passes", "[verdict]") {
+  auto r = run_fixture("passes");
+  CHECK(r.status == TestStatus::pass);
+  CHECK(r.message.empty());
+}
+
+TEST_CASE("a failed assertion is a failure showing the expression, its values and messages", "[verdict]") {
+  auto r = run_fixture("fails an assertion");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::Contains("fixture_test.cpp:") && Catch::Contains("REQUIRE( answer == 42 )") &&
+                            Catch::Contains("with expansion: 41 == 42") &&
+                            Catch::Contains("with message: the answer was computed by the stub"));
+}
+
+TEST_CASE("an exception escaping a test is a failure naming it", "[verdict]") {
+  auto r = run_fixture("throws an exception");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::Contains("unexpected exception: TODO: Bank::transfer"));
+}
+
+TEST_CASE("a hanging test is a timeout within its limit plus 2 seconds", "[verdict]") {
+  auto r = run_fixture("hangs forever", 1.0);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK(r.message == "timed out after 1 s: likely deadlock or livelock");
+  CHECK(r.seconds < 3.0);
+}
+
+TEST_CASE("a timeout shows where each thread was waiting", "[verdict]") {
+  auto r = run_fixture("hangs forever", 1.0, true);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK_THAT(r.message, Catch::StartsWith("timed out after 1 s: likely deadlock or livelock\n"));
+  CHECK_THAT(r.message, Catch::Contains("fixture_test.cpp:") || Catch::Contains("no stacks"));
+  CHECK(r.seconds < 6.0);
+}
+
+TEST_CASE("a segmentation fault is a crash naming the signal", "[verdict]") {
+  auto r = run_fixture("dereferences a null pointer");
+  CHECK(r.status == TestStatus::crashed);
+  CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGSEGV (segmentation fault)"));
+}
+
+TEST_CASE("an abort is a crash naming the signal", "[verdict]") {
+  auto r = run_fixture("aborts");
+  CHECK(r.status == TestStatus::crashed);
+  CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGABRT (abort)"));
+}
+
+TEST_CASE("exit(0) in the middle of a test is an error, not a pass", "[verdict]") {
+  auto r = run_fixture("exits in the middle");
+  CHECK(r.status == TestStatus::error);
+  CHECK_THAT(r.message, Catch::StartsWith("the test process exited with code 0 before the test finished"));
+}
+
+TEST_CASE("a flood of output is capped and the test still judged", "[verdict]") {
+  auto r = run_fixture("floods the output");
+  CHECK(r.status == TestStatus::pass);
+  CHECK(r.output.size() < 300 * 1024);
+}
+
+TEST_CASE("names with Catch2's special characters select exactly their test", "[verdict]") {
+  auto r = run_fixture("name, with [brackets] ~tilde and \\ backslash");
+  CHECK(r.status == TestStatus::pass);
+}
+
+TEST_CASE("a name that selects no test is an error", "[verdict]") {
+  auto r = run_fixture("no test has this name");
+  CHECK(r.status == TestStatus::error);
+  CHECK_THAT(r.message, Catch::Contains("instead of exactly \"no test has this name\""));
+}
+
+TEST_CASE("listing finds the visible tests and the timing ones", "[verdict]") {
+  PosixProcessRunner runner;
+  std::vector<std::string> names, timing;
+  std::string why;
+  REQUIRE(list_test_names(runner, GRADER_FIXTURE, "", names, why));
+  REQUIRE(list_test_names(runner, GRADER_FIXTURE, "[timing]", timing, why));
+  CHECK(names == std::vector<std::string>{"a test that is listed", "another listed test"});
+  CHECK(timing == std::vector<std::string>{"another listed test"});
+}
+
+TEST_CASE("a sanitizer report in the output is a sanitizer verdict", "[verdict]") {
+  CaseEvidence e;
+  e.test_name = "t";
+  e.process.started = true;
+  e.process.exit_code = 66;
+  e.process.output =
+      "==================\n"
+      "WARNING: ThreadSanitizer: data race (pid=1)\n"
+      "  Write of size 8 at 0x7b04 by thread T2:\n"
+      "    #0 Bank::transfer(int, int, long) /repo/exercises/16-deadlock/bank.cpp:21 (x+0x1)\n"
+      "    #1 std::thread::_State_impl /usr/include/c++/12/thread:217 (x+0x2)\n"
+      "SUMMARY: ThreadSanitizer: data race /repo/exercises/16-deadlock/bank.cpp:21 in Bank::transfer\n";
+  auto r = judge(e);
+  CHECK(r.status == TestStatus::sanitizer);
+  CHECK_THAT(r.message, Catch::StartsWith("WARNING: ThreadSanitizer: data race (pid=1)\n"));
+  CHECK_THAT(r.message, Catch::Contains("exercises/16-deadlock/bank.cpp:21"));
+  CHECK_THAT(r.message, !Catch::Contains("/usr/include/c++/12/thread"));
+}
+
+TEST_CASE("gdb stacks are reduced to where each thread waits and our own frames", "[verdict]") {
+  auto summary = summarize_stacks(
+      "Thread 2 (Thread 0x7f LWP 12 \"solution\"):\n"
+      "#0  0x00007f in __futex_abstimed_wait_common () at ./nptl/futex-internal.c:57\n"
+      "#1  0x00007f in __pthread_mutex_lock_full () at ./nptl/pthread_mutex_lock.c:100\n"
+      "#2  0x000055 in Bank::transfer (this=..., from=..., to=...) at /repo/solutions/16-deadlock/bank.cpp:30\n"
+      "#3  0x000055 in std::thread::_Invoker<> () at /usr/include/c++/12/bits/std_thread.h:252\n"
+      "Thread 1 (Thread 0x7e LWP 11 \"solution\"):\n"
+      "#0  0x00007f in __GI___clock_nanosleep () at ../sysdeps/unix/sysv/linux/clock_nanosleep.c:71\n");
+  CHECK(summary ==
+        "thread 2:\n"
+        "  waiting in __futex_abstimed_wait_common\n"
+        "  at /repo/solutions/16-deadlock/bank.cpp:30 in Bank::transfer\n"
+        "thread 1:\n"
+        "  waiting in __GI___clock_nanosleep\n");
+}

@@ -71,7 +71,8 @@ std::string summarize_stacks(const std::string& gdb_output) {
     }
     if (std::regex_search(line, m, frame_re)) {
       auto file = m[2].str();
-      bool ours = file.find("/usr/") == std::string::npos && file.find("catch") == std::string::npos &&
+      // Our code has absolute paths; glibc's frames are relative (./nptl/...).
+      bool ours = file.rfind("/", 0) == 0 && file.rfind("/usr/", 0) != 0 && file.find("catch") == std::string::npos &&
                   file.find("/support/") == std::string::npos;
       if (ours && frames_shown < 6) {
         out += "  at " + file + ":" + m[3].str() + " in " + m[1].str() + "\n";
