@@ -167,7 +167,9 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     (c.passed ? passed : failed)++;
     if (!c.passed) {
       ctx.out << fmt::format("\n{}: {} FAILED\n", c.slug, c.what);
-      if (!c.why.empty()) ctx.out << "  " << c.why << "\n";
+      std::string why = c.why;
+      for (std::size_t at = 0; (at = why.find('\n', at)) != std::string::npos; at += 3) why.replace(at, 1, "\n  ");
+      if (!why.empty()) ctx.out << "  " << why << "\n";
     }
   }
   if (!unexpected.empty()) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,6 +172,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
     signal(SIGPIPE, SIG_DFL);
+    if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_error[1], &e, sizeof e);

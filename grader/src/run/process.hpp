@@ -18,6 +18,7 @@ struct ProcessSpec {
   std::chrono::milliseconds timeout{0};                      // 0: no limit
   std::size_t output_cap = 256 * 1024;                       // bytes kept: the head and the tail
   bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
+  bool no_aslr = false;  // ThreadSanitizer needs it where vm.mmap_rnd_bits > 28
 };
 
 struct ProcessResult {

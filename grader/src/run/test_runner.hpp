@@ -25,6 +25,7 @@ struct TestJob {
   double timeout_s = 10;
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
   bool collect_stacks = true;
+  bool no_aslr = false;
   std::size_t group = 0;  // caller's index (which exercise/implementation)
 };
 
