@@ -37,6 +37,22 @@ std::map<std::string, std::string> failures_by_target(const std::string& output)
   return failed;
 }
 
+namespace {
+
+// True when the tree's cache points at the same tests and exercises folders
+// (an instructor's --tests DIR must reconfigure, not reuse the old ones).
+bool configured_for(const fs::path& tree, const Paths& paths) {
+  std::ifstream cache(tree / "CMakeCache.txt");
+  std::string line, tests, exercises;
+  while (std::getline(cache, line)) {
+    if (line.rfind("KATA_TESTS_DIR:", 0) == 0) tests = line.substr(line.find('=') + 1);
+    if (line.rfind("KATA_EXERCISES_DIR:", 0) == 0) exercises = line.substr(line.find('=') + 1);
+  }
+  return tests == paths.tests.string() && exercises == paths.exercises.string();
+}
+
+}  // namespace
+
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
   BuildOutcome outcome;
   auto tree = paths.profile_tree(request.profile);
@@ -48,7 +64,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   configure.timeout = std::chrono::minutes(5);
   configure.argv = {"cmake", "--preset", request.profile, "-DKATA_TESTS_DIR=" + paths.tests.string(),
                     "-DKATA_EXERCISES_DIR=" + paths.exercises.string()};
-  if (!fs::exists(tree / "build.ninja") || !fs::exists(tree / "CMakeCache.txt")) {
+  if (!fs::exists(tree / "build.ninja") || !configured_for(tree, paths)) {
     auto r = runner.run(configure);
     if (!r.exited_ok()) {
       outcome.configure_log = r.started ? r.output : r.start_error;

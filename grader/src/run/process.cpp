@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,6 +143,9 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   auto env_strings = merged_environment(spec.env);
   auto envp = c_strings(env_strings);
   std::string cwd = spec.cwd.string();
+  // A spinning test is ended by the timeout; the CPU limit is a second line
+  // (two seconds of CPU per second of wall time, plus slack).
+  const rlim_t cpu_seconds = static_cast<rlim_t>(std::max<long>(10, 2 * (spec.timeout.count() / 1000) + 10));
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -173,6 +177,12 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     dup2(pipe_fds[1], 2);
     signal(SIGPIPE, SIG_DFL);
     if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
+    if (spec.test_limits) {
+      rlimit no_core{0, 0}, file_size{1ul << 30, 1ul << 30}, cpu{cpu_seconds, cpu_seconds + 5};
+      setrlimit(RLIMIT_CORE, &no_core);
+      setrlimit(RLIMIT_FSIZE, &file_size);
+      setrlimit(RLIMIT_CPU, &cpu);
+    }
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       int e = errno;
       (void)!write(exec_error[1], &e, sizeof e);

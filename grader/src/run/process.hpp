@@ -19,6 +19,7 @@ struct ProcessSpec {
   std::size_t output_cap = 256 * 1024;                       // bytes kept: the head and the tail
   bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
   bool no_aslr = false;  // ThreadSanitizer needs it where vm.mmap_rnd_bits > 28
+  bool test_limits = false;  // no core files, at most 1 GiB per file, CPU time bounded by the timeout
 };
 
 struct ProcessResult {

@@ -97,6 +97,7 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index)
   spec.timeout = std::chrono::milliseconds(static_cast<long>(job.timeout_s * 1000));
   spec.collect_stacks_on_timeout = job.collect_stacks;
   spec.no_aslr = job.no_aslr;
+  spec.test_limits = true;
 
   CaseEvidence evidence;
   evidence.test_name = job.test_name;
