@@ -71,10 +71,17 @@ function(kata_link_libraries target)
   target_precompile_headers(${target} REUSE_FROM ${pch})
 endfunction()
 
-# kata_add_implementation(SLUG NAME DIR FILES LIBRARIES TESTS)
+# kata_add_implementation(SLUG NAME DIR FILES LIBRARIES TESTS [TEST_OBJECTS target])
+# TESTS are compiled against DIR's headers, unless TEST_OBJECTS names an object
+# library of the tests already compiled against identical headers.
 function(kata_add_implementation slug name dir files libraries tests)
+  cmake_parse_arguments(ARG "" "TEST_OBJECTS" "" ${ARGN})
   set(target "${slug}.${name}")
-  set(sources ${tests})
+  if(ARG_TEST_OBJECTS)
+    set(sources $<TARGET_OBJECTS:${ARG_TEST_OBJECTS}>)
+  else()
+    set(sources ${tests})
+  endif()
   foreach(f IN LISTS files)
     if(f MATCHES "\\.cpp$")
       list(APPEND sources "${dir}/${f}")
@@ -100,10 +107,17 @@ function(kata_add_exercise slug)
 
   kata_add_implementation(${slug} exercise "${KATA_EXERCISES_DIR}/${slug}"
                           "${META_FILES}" "${META_LIBRARIES}" "${tests}")
-  if(EXISTS "${KATA_SOLUTIONS_DIR}/${slug}")
-    kata_add_implementation(${slug} solution "${KATA_SOLUTIONS_DIR}/${slug}"
-                            "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+  if(NOT EXISTS "${KATA_SOLUTIONS_DIR}/${slug}")
+    return()
   endif()
+  # The tests compiled once against the solution's headers: the solution and
+  # every mutant that changes no header link these instead of recompiling.
+  set(solution_dir "${KATA_SOLUTIONS_DIR}/${slug}")
+  add_library(${slug}.solution_tests OBJECT ${tests})
+  target_include_directories(${slug}.solution_tests BEFORE PRIVATE "${solution_dir}")
+  kata_link_libraries(${slug}.solution_tests ${META_LIBRARIES})
+  kata_add_implementation(${slug} solution "${solution_dir}"
+                          "${META_FILES}" "${META_LIBRARIES}" "${tests}" TEST_OBJECTS ${slug}.solution_tests)
 
   # A mutant folder holds only the files it changes; the rest come from the
   # solution. The overlay is copied into the build tree (configure_file keeps
@@ -115,15 +129,19 @@ function(kata_add_exercise slug)
     endif()
     get_filename_component(mutant "${mutant_dir}" NAME)
     set(overlay "${CMAKE_BINARY_DIR}/impl/${slug}/mutant.${mutant}")
+    set(reuse TEST_OBJECTS ${slug}.solution_tests)
     foreach(f IN LISTS META_FILES)
       if(EXISTS "${mutant_dir}/${f}")
         configure_file("${mutant_dir}/${f}" "${overlay}/${f}" COPYONLY)
+        if(NOT f MATCHES "\\.cpp$")
+          set(reuse "")  # a changed header: the tests must see it
+        endif()
       else()
-        configure_file("${KATA_SOLUTIONS_DIR}/${slug}/${f}" "${overlay}/${f}" COPYONLY)
+        configure_file("${solution_dir}/${f}" "${overlay}/${f}" COPYONLY)
       endif()
     endforeach()
     kata_add_implementation(${slug} "mutant.${mutant}" "${overlay}"
-                            "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+                            "${META_FILES}" "${META_LIBRARIES}" "${tests}" ${reuse})
   endforeach()
 endfunction()
 

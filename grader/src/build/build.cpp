@@ -40,15 +40,17 @@ std::map<std::string, std::string> failures_by_target(const std::string& output)
 namespace {
 
 // True when the tree's cache points at the same tests and exercises folders
-// (an instructor's --tests DIR must reconfigure, not reuse the old ones).
+// (an instructor's --tests DIR must reconfigure, not reuse the old ones) and
+// builds every exercise (a tree configured by hand with KATA_ONLY does not).
 bool configured_for(const fs::path& tree, const Paths& paths) {
   std::ifstream cache(tree / "CMakeCache.txt");
-  std::string line, tests, exercises;
+  std::string line, tests, exercises, only;
   while (std::getline(cache, line)) {
+    if (line.rfind("KATA_ONLY:", 0) == 0) only = line.substr(line.find('=') + 1);
     if (line.rfind("KATA_TESTS_DIR:", 0) == 0) tests = line.substr(line.find('=') + 1);
     if (line.rfind("KATA_EXERCISES_DIR:", 0) == 0) exercises = line.substr(line.find('=') + 1);
   }
-  return tests == paths.tests.string() && exercises == paths.exercises.string();
+  return tests == paths.tests.string() && exercises == paths.exercises.string() && only.empty();
 }
 
 }  // namespace
@@ -63,7 +65,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   configure.cwd = paths.root;
   configure.timeout = std::chrono::minutes(5);
   configure.argv = {"cmake", "--preset", request.profile, "-DKATA_TESTS_DIR=" + paths.tests.string(),
-                    "-DKATA_EXERCISES_DIR=" + paths.exercises.string()};
+                    "-DKATA_EXERCISES_DIR=" + paths.exercises.string(), "-DKATA_ONLY="};
   if (!fs::exists(tree / "build.ninja") || !configured_for(tree, paths)) {
     auto r = runner.run(configure);
     if (!r.exited_ok()) {
