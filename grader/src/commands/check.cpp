@@ -21,6 +21,11 @@ int run_check(Context& ctx, const CheckOptions& options) {
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
 
+  // Until grading finishes, results.json says "error": a crash of the grader
+  // itself must not leave an old verdict behind.
+  auto path = options.results_path.empty() ? ctx.paths.build_root / "results.json" : std::filesystem::path(options.results_path);
+  write_results_json(path, {}, 0);
+
   std::vector<Subject> subjects;
   for (const auto* ex : exercises) subjects.push_back({ex, options.implementation, options.profile, ctx.seed});
   ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", subjects.size(), subjects.size() == 1 ? "" : "s",
@@ -33,7 +38,6 @@ int run_check(Context& ctx, const CheckOptions& options) {
   print_score(ctx.out, results);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto path = options.results_path.empty() ? ctx.paths.build_root / "results.json" : std::filesystem::path(options.results_path);
   if (!write_results_json(path, results, seconds)) ctx.out << "grader: warning: cannot write " << path.string() << "\n";
 
   bool all_pass = !results.empty();

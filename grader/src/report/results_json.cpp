@@ -10,7 +10,7 @@ namespace json = boost::json;
 std::string results_json(const std::vector<ExerciseResult>& results, double seconds) {
   json::array exercises;
   int points = 0, max_points = 0;
-  bool all_pass = !results.empty();
+  bool all_pass = true;
   for (const auto& r : results) {
     json::array tests;
     for (const auto& t : r.tests)
@@ -29,8 +29,10 @@ std::string results_json(const std::vector<ExerciseResult>& results, double seco
     max_points += r.max_points;
     all_pass = all_pass && r.verdict == Verdict::pass;
   }
+  // No results at all means grading has not finished (or crashed): an error.
+  const char* status = results.empty() ? "error" : all_pass ? "pass" : "fail";
   json::object root{{"schema_version", 1},
-                    {"status", all_pass ? "pass" : "fail"},
+                    {"status", status},
                     {"score", points},
                     {"max_score", max_points},
                     {"duration_s", seconds},
