@@ -12,6 +12,7 @@ const char* to_string(TestStatus s) {
     case TestStatus::timeout: return "timeout";
     case TestStatus::crashed: return "crashed";
     case TestStatus::sanitizer: return "sanitizer";
+    case TestStatus::skipped: return "skipped";
   }
   return "error";
 }

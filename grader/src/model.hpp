@@ -48,7 +48,8 @@ struct Implementation {
   bool operator==(const Implementation&) const = default;
 };
 
-enum class TestStatus { pass, fail, error, timeout, crashed, sanitizer };
+// skipped: not run, because the run only needed one failure (a mutant's).
+enum class TestStatus { pass, fail, error, timeout, crashed, sanitizer, skipped };
 const char* to_string(TestStatus s);
 
 struct TestResult {

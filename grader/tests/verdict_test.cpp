@@ -141,3 +141,28 @@ TEST_CASE("gdb stacks are reduced to where each thread waits and our own frames"
         "thread 1:\n"
         "  waiting in __GI___clock_nanosleep\n");
 }
+
+TEST_CASE("a run that needs one failure skips the rest of its tests once one fails", "[verdict]") {
+  PosixProcessRunner runner;
+  auto dir = std::filesystem::temp_directory_path() / ("grader-stop-test-" + std::to_string(::getpid()));
+  std::vector<TestJob> jobs;
+  for (auto name : {"fails an assertion", "passes", "passes"}) {
+    TestJob job;
+    job.binary = GRADER_FIXTURE;
+    job.test_name = name;
+    job.work_dir = dir;
+    job.timeout_s = 5;
+    job.collect_stacks = false;
+    job.stop_group_on_failure = true;
+    jobs.push_back(job);
+  }
+  jobs.push_back(jobs[1]);  // another group, which does not stop
+  jobs.back().group = 1;
+  jobs.back().stop_group_on_failure = false;
+  auto results = run_jobs(runner, jobs, 1);
+  std::filesystem::remove_all(dir);
+  CHECK(results[0].status == TestStatus::fail);
+  CHECK(results[1].status == TestStatus::skipped);
+  CHECK(results[2].status == TestStatus::skipped);
+  CHECK(results[3].status == TestStatus::pass);
+}

@@ -117,6 +117,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       // randomization (GitHub's runners have 32); without ASLR it always fits.
       job.no_aslr = s.profile == "tsan";
       job.group = i;
+      job.stop_group_on_failure = s.first_failure_is_enough;
       jobs.push_back(std::move(job));
     }
   }

@@ -15,6 +15,7 @@ struct Subject {
   std::string implementation;  // exercise, solution, mutant.<name>
   std::string profile;         // plain, tsan, asan
   unsigned long long seed;
+  bool first_failure_is_enough = false;  // a mutant run: stop at its first failing test
 };
 
 /// Grades every subject and returns one result each, in order. Builds each

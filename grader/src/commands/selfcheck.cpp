@@ -97,7 +97,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     for (const auto& m : mutants) {
       if (!kBuildableProfiles.count(m.profile)) continue;
       for (int run = 1; run <= options.mutant_runs; ++run)
-        subjects.push_back({ex, "mutant." + m.name, m.profile, static_cast<unsigned long long>(run)});
+        subjects.push_back({ex, "mutant." + m.name, m.profile, static_cast<unsigned long long>(run), true});
     }
     mutants_of[ex->slug] = mutants;
   }

@@ -40,7 +40,7 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
     if (!r.message.empty()) out << indent(r.message, "  ") << "\n";
     int shown = 0;
     for (const auto& t : r.tests) {
-      if (t.status == TestStatus::pass) continue;
+      if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
       if (shown++ == max_tests) {
         out << "  ... and more failing tests\n";
         break;

@@ -115,8 +115,17 @@ std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJo
                                  const std::function<void(const TestJob&, const TestResult&)>& on_done) {
   std::vector<TestResult> results(jobs.size());
   std::mutex done_mutex;
+  std::size_t groups = 0;
+  for (const auto& j : jobs) groups = std::max(groups, j.group + 1);
+  std::vector<std::atomic<bool>> group_failed(groups);
   auto finish = [&](std::size_t i) {
-    results[i] = run_one(runner, jobs[i], i);
+    const auto& job = jobs[i];
+    if (job.stop_group_on_failure && group_failed[job.group]) {
+      results[i] = {job.test_name, TestStatus::skipped, "not run: this run already failed a test", "", 0};
+    } else {
+      results[i] = run_one(runner, job, i);
+      if (results[i].status != TestStatus::pass) group_failed[job.group] = true;
+    }
     if (on_done) {
       std::lock_guard guard(done_mutex);
       on_done(jobs[i], results[i]);

@@ -27,6 +27,7 @@ struct TestJob {
   bool collect_stacks = true;
   bool no_aslr = false;
   std::size_t group = 0;  // caller's index (which exercise/implementation)
+  bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started
 };
 
 /// Environment for a profile's test processes: sanitizer options (plus the
