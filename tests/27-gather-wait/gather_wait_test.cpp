@@ -1,0 +1,284 @@
+// Tests of 27-gather-wait: gather (input order, concurrency, first error
+// cancels the siblings, settled outcomes) and wait (done/pending per
+// ReturnWhen, pending tasks left running).
+//
+// Every operation is simulated: it sleeps on a steady_timer, then returns a
+// value or throws. It records whether its timer ran out ("completed") or was
+// cancelled ("aborted"), and when it ran, so a test can prove concurrency by
+// overlap and cancellation by what happened to the timer, never by a speedup.
+// Everything runs on one io_context in the main thread; run() bounds each test
+// with ctx.run_for(5s).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gather_wait.hpp"
+#include "kata/test.hpp"
+
+namespace {
+
+using namespace gather_wait;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using Indices = std::vector<std::size_t>;
+
+/// The lab: an io_context, the simulated operations' records, and run().
+class Lab {
+  std::map<int, std::string> states_;  // std::map: references stay valid
+
+ public:
+  asio::io_context ctx;  // declared after states_, so destroyed before it
+  kata::IntervalRecorder intervals;  // one interval per operation that ended
+
+  /// After `delay`, returns `value`.
+  Op returns(int id, milliseconds delay, int value) { return simulate(*this, id, delay, value, ""); }
+
+  /// After `delay`, throws std::runtime_error(what).
+  Op throws(int id, milliseconds delay, std::string what) { return simulate(*this, id, delay, 0, std::move(what)); }
+
+  /// "not started", "running", "completed" (its timer ran out) or "aborted"
+  /// (its timer was cancelled).
+  std::string state(int id) { return states_[id]; }
+
+  /// Runs `body` on the io_context until everything has finished (at most 5 s)
+  /// and returns what it returned.
+  template <class T>
+  T run(asio::awaitable<T> body) {
+    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
+    ctx.restart();  // an earlier run() that ran out of work left the context stopped
+    ctx.run_for(5s);
+    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
+    try {
+      return result.get();  // rethrows what the coroutine threw
+    } catch (const std::future_error&) {
+      FAIL("an awaitable never completed: its handler was dropped without a call "
+           "(a parallel group of no operations does that)");
+      throw;
+    }
+  }
+
+ private:
+  static Op simulate(Lab& lab, int id, milliseconds delay, int value, std::string what) {
+    std::string& state = lab.states_[id];
+    state = "running";
+    const auto start = kata::Clock::now();
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    lab.intervals.add("op " + std::to_string(id), start, kata::Clock::now());
+    if (ec) {
+      state = "aborted";
+      throw boost::system::system_error(ec);
+    }
+    state = "completed";
+    if (!what.empty()) throw std::runtime_error(what);
+    co_return value;
+  }
+};
+
+/// A vector of move-only operations (an initializer_list would copy them).
+template <class... Ops>
+std::vector<Op> ops(Ops&&... op) {
+  std::vector<Op> all;
+  (all.push_back(std::move(op)), ...);
+  return all;
+}
+
+std::string message_of(const std::exception_ptr& error) {
+  if (!error) return "(no error)";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "(a non-std exception)";
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ gather
+
+TEST_CASE("gather returns the results in input order even when the operations finish in reverse order",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  auto values = lab.run(gather(ops(lab.returns(0, 150ms, 10), lab.returns(1, 100ms, 11), lab.returns(2, 50ms, 12))));
+  REQUIRE(values == std::vector<int>{10, 11, 12});
+}
+
+TEST_CASE("gather runs the operations concurrently", "[27-gather-wait][unit]") {
+  Lab lab;
+  auto values = lab.run(gather(ops(lab.returns(0, 200ms, 1), lab.returns(1, 200ms, 2), lab.returns(2, 200ms, 3))));
+  REQUIRE(values == std::vector<int>{1, 2, 3});
+  INFO("how many of the three 200 ms operations were running at one instant");
+  REQUIRE(lab.intervals.max_overlap() == 3);
+}
+
+TEST_CASE("gather rethrows the first error and cancels the operations still running", "[27-gather-wait][unit]") {
+  Lab lab;
+  std::string state_0_when_thrown, state_2_when_thrown;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    try {
+      co_await gather(ops(lab.returns(0, 400ms, 10), lab.throws(1, 50ms, "boom"), lab.returns(2, 500ms, 12)));
+    } catch (const std::exception& e) {
+      state_0_when_thrown = lab.state(0);
+      state_2_when_thrown = lab.state(2);
+      co_return e.what();
+    }
+    co_return "gather returned without throwing";
+  };
+  REQUIRE(lab.run(body()) == "boom");
+  INFO("the siblings must be cancelled, and gather must wait until they have stopped before it throws");
+  CHECK(state_0_when_thrown == "aborted");
+  CHECK(state_2_when_thrown == "aborted");
+  CHECK(lab.state(0) == "aborted");
+  CHECK(lab.state(2) == "aborted");
+}
+
+TEST_CASE("gather rethrows the error that happened first, not the first one in input order",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    try {
+      co_await gather(ops(lab.throws(0, 300ms, "late"), lab.throws(1, 50ms, "early"), lab.returns(2, 400ms, 12)));
+    } catch (const std::exception& e) {
+      co_return e.what();
+    }
+    co_return "gather returned without throwing";
+  };
+  INFO("operation 0 is cancelled when operation 1 fails, so it ends with operation_aborted, after 'early'");
+  REQUIRE(lab.run(body()) == "early");
+}
+
+TEST_CASE("gather_settled returns every value and every error in input order and cancels nothing",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  auto outcomes = lab.run(gather_settled(
+      ops(lab.throws(0, 150ms, "a"), lab.returns(1, 50ms, 11), lab.throws(2, 100ms, "c"), lab.returns(3, 200ms, 13))));
+  REQUIRE(outcomes.size() == 4);
+  CHECK(message_of(outcomes[0].error) == "a");
+  CHECK(message_of(outcomes[1].error) == "(no error)");
+  CHECK(outcomes[1].value == 11);
+  CHECK(message_of(outcomes[2].error) == "c");
+  CHECK(message_of(outcomes[3].error) == "(no error)");
+  CHECK(outcomes[3].value == 13);
+  for (int id = 0; id < 4; ++id) {
+    CAPTURE(id);
+    CHECK(lab.state(id) == "completed");
+  }
+  CHECK(lab.intervals.max_overlap() == 4);
+}
+
+TEST_CASE("gather and gather_settled of no operations return empty results at once", "[27-gather-wait][unit]") {
+  Lab lab;
+  CHECK(lab.run(gather({})).empty());
+  CHECK(lab.run(gather_settled({})).empty());
+}
+
+// -------------------------------------------------------------------- wait
+
+TEST_CASE("wait first_completed reports the finished task as done and leaves the others running",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  bool task_1_done_then = true, task_2_done_then = true;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 400ms, 11)),
+                            Task(ex, lab.throws(2, 500ms, "late"))};
+    WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
+    task_1_done_then = tasks[1].done();
+    task_2_done_then = tasks[2].done();
+    // The pending tasks still belong to the caller: it can wait for them now.
+    co_await tasks[1].join();
+    co_await tasks[2].join();
+    co_return result;
+  };
+  WaitResult result = lab.run(body());
+  CHECK(result.done == Indices{0});
+  CHECK(result.pending == Indices{1, 2});
+  CHECK_FALSE(task_1_done_then);
+  CHECK_FALSE(task_2_done_then);
+  INFO("wait must not cancel the pending tasks: they run to their own end");
+  CHECK(lab.state(1) == "completed");
+  CHECK(lab.state(2) == "completed");
+}
+
+TEST_CASE("wait first_exception returns when a task fails and leaves the others running", "[27-gather-wait][unit]") {
+  Lab lab;
+  bool task_2_done_then = true;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 100ms, "boom")),
+                            Task(ex, lab.returns(2, 500ms, 12))};
+    WaitResult result = co_await wait(tasks, ReturnWhen::first_exception);
+    task_2_done_then = tasks[2].done();
+    co_await tasks[2].join();
+    co_return result;
+  };
+  WaitResult result = lab.run(body());
+  CHECK(result.done == Indices{0, 1});
+  CHECK(result.pending == Indices{2});
+  CHECK_FALSE(task_2_done_then);
+  INFO("wait must not cancel the pending task: it runs to its own end");
+  CHECK(lab.state(2) == "completed");
+}
+
+TEST_CASE("wait first_exception waits for every task when none fails", "[27-gather-wait][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 100ms, 11)),
+                            Task(ex, lab.returns(2, 150ms, 12))};
+    co_return co_await wait(tasks, ReturnWhen::first_exception);
+  };
+  WaitResult result = lab.run(body());
+  CHECK(result.done == Indices{0, 1, 2});
+  CHECK(result.pending.empty());
+}
+
+TEST_CASE("wait all_completed reports every task done, failed ones included, without throwing",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  std::string error_of_1;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 100ms, "boom")),
+                            Task(ex, lab.returns(2, 150ms, 12))};
+    WaitResult result = co_await wait(tasks, ReturnWhen::all_completed);
+    error_of_1 = message_of(tasks[1].exception());
+    co_return result;
+  };
+  WaitResult result = lab.run(body());
+  CHECK(result.done == Indices{0, 1, 2});
+  CHECK(result.pending.empty());
+  CHECK(error_of_1 == "boom");
+}
+
+TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-wait][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 400ms, 11)),
+                            Task(ex, lab.returns(2, 500ms, 12))};
+    WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
+    // What gather does for you on an error, done by hand after wait.
+    for (std::size_t i : result.pending) tasks[i].cancel();
+    for (std::size_t i : result.pending) co_await tasks[i].join();
+    co_return result;
+  };
+  WaitResult result = lab.run(body());
+  CHECK(result.pending == Indices{1, 2});
+  CHECK(lab.state(0) == "completed");
+  CHECK(lab.state(1) == "aborted");
+  CHECK(lab.state(2) == "aborted");
+}
+
+TEST_CASE("wait of no tasks returns empty lists at once", "[27-gather-wait][unit]") {
+  Lab lab;
+  WaitResult result = lab.run(wait({}, ReturnWhen::first_completed));
+  CHECK(result.done.empty());
+  CHECK(result.pending.empty());
+}
