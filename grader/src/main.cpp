@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   }
   auto paths = grader::Paths::from_root(root);
   if (!cl.tests_dir.empty()) paths.tests = std::filesystem::absolute(cl.tests_dir);
+  if (!cl.build_dir.empty()) paths.build_root = std::filesystem::absolute(cl.build_dir);
 
   grader::PosixProcessRunner runner;
   grader::Context ctx{paths, runner, std::cout};

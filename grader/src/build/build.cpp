@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -53,6 +54,20 @@ bool configured_for(const fs::path& tree, const Paths& paths) {
   return tests == paths.tests.string() && exercises == paths.exercises.string() && only.empty();
 }
 
+// CMake's warnings that mention the exercise.
+std::string warnings_about(const std::string& output, const std::string& slug) {
+  std::istringstream in(output);
+  std::string line, out;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("CMake Warning", 0) == 0) inside = false;
+    if (line.find(slug) != std::string::npos && line.find("CMake Warning") == std::string::npos) inside = true;
+    if (inside && !line.empty()) out += line + "\n";
+    if (line.empty()) inside = false;
+  }
+  return out.empty() ? "(see the configure log)" : out;
+}
+
 }  // namespace
 
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
@@ -64,18 +79,42 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   ProcessSpec configure;
   configure.cwd = paths.root;
   configure.timeout = std::chrono::minutes(5);
-  configure.argv = {"cmake", "--preset", request.profile, "-DKATA_TESTS_DIR=" + paths.tests.string(),
+  configure.argv = {"cmake", "--preset", request.profile, "-B", tree.string(), "-DKATA_TESTS_DIR=" + paths.tests.string(),
                     "-DKATA_EXERCISES_DIR=" + paths.exercises.string(), "-DKATA_ONLY="};
+  ProcessResult r;
   if (!fs::exists(tree / "build.ninja") || !configured_for(tree, paths)) {
-    auto r = runner.run(configure);
-    if (!r.exited_ok()) {
-      outcome.configure_log = r.started ? r.output : r.start_error;
-      return outcome;
-    }
+    r = runner.run(configure);
+  } else {
+    // Re-runs CMake only when a kata.json or CMake file changed since.
+    ProcessSpec regenerate = configure;
+    regenerate.argv = {"cmake", "--build", tree.string(), "--target", "build.ninja"};
+    r = runner.run(regenerate);
+  }
+  std::ofstream(tree / "last-configure.log") << (r.started ? r.output : r.start_error);
+  if (!r.exited_ok()) {
+    outcome.configure_log = r.started ? r.output : r.start_error;
+    return outcome;
   }
   outcome.configured = true;
 
-  for (const auto& target : request.targets) {
+  // Targets CMake skipped (a broken kata.json, a missing file) are failures of
+  // their own; asking ninja for them would fail the whole build.
+  std::set<std::string> known;
+  std::ifstream list(tree / "kata-targets.txt");
+  for (std::string line; std::getline(list, line);)
+    if (!line.empty()) known.insert(line);
+  std::vector<std::string> targets;
+  for (const auto& t : request.targets) {
+    if (known.count(t)) {
+      targets.push_back(t);
+    } else {
+      outcome.failed[t] = "CMake did not create the target " + t + " (its kata.json or files are broken):\n" +
+                          warnings_about(r.output, t.substr(0, t.find('.')));
+    }
+  }
+  if (targets.empty()) return outcome;
+
+  for (const auto& target : targets) {
     auto dot = target.find('.');
     fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
   }
@@ -87,15 +126,15 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   build.output_cap = 8 * 1024 * 1024;
   build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
   build.argv.push_back("-k0");
-  for (const auto& t : request.targets) build.argv.push_back(t);
-  auto r = runner.run(build);
+  for (const auto& t : targets) build.argv.push_back(t);
+  r = runner.run(build);
   std::ofstream(outcome.log_path) << (r.started ? r.output : r.start_error);
 
   if (!r.exited_ok()) {
     outcome.failed = failures_by_target(r.output);
     // A failure ninja did not attribute (e.g. CMake re-running and failing on
     // a kata.json) fails every target that did not produce its binary.
-    for (const auto& target : request.targets) {
+    for (const auto& target : targets) {
       auto dot = target.find('.');
       if (!fs::exists(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1)) && !outcome.failed.count(target))
         outcome.failed[target] = outcome.failed.count("(build)") ? outcome.failed["(build)"] : r.output;

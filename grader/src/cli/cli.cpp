@@ -23,8 +23,10 @@ bool parse_shard(const std::string& text, int& k, int& n) {
 int parse_command_line(int argc, char** argv, CommandLine& cl) {
   CLI::App app{"grader: builds and runs the hidden tests of concurrency-kata's exercises", "grader"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the command: `check 16 --seed 3`
   app.option_defaults()->always_capture_default();
   app.add_option("--root", cl.root, "Repository root (default: found from the working directory)");
+  app.add_option("--build-dir", cl.build_dir, "Where build trees and reports go (default: build/)");
   app.add_option("--tests", cl.tests_dir, "Tests directory to grade with (an instructor's private copy)");
   app.add_option("-j,--jobs", cl.jobs, "Build jobs and parallel tests (default: number of cores)");
   app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed)");

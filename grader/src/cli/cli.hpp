@@ -12,6 +12,7 @@ struct CommandLine {
   std::string command;  // list, check, hint, selfcheck
   std::string root;     // repository root; empty: found from the working directory
   std::string tests_dir;
+  std::string build_dir;
   int jobs = 0;
   long long seed = -1;  // -1: random
   bool no_stacks = false;
