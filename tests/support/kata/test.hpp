@@ -23,7 +23,10 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <condition_variable>
+#include <optional>
 #include <random>
+#include <type_traits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -61,6 +64,44 @@ bool finishes_within(std::chrono::duration<Rep, Period> limit, std::function<voi
   done.get();  // rethrows what fn threw
   return true;
 }
+
+/// Like finishes_within, but returns what `fn` returned (std::nullopt on
+/// timeout). The value is moved out of a shared state, so an abandoned thread
+/// never writes into the test's stack.
+template <class Rep, class Period, class F>
+auto value_within(std::chrono::duration<Rep, Period> limit, F fn) -> std::optional<std::invoke_result_t<F>> {
+  using T = std::invoke_result_t<F>;
+  auto task = std::make_shared<std::packaged_task<T()>>(std::move(fn));
+  auto done = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+  if (done.wait_for(limit) != std::future_status::ready) return std::nullopt;
+  return done.get();
+}
+
+/// A countdown that can be waited on with a deadline (std::latch cannot):
+/// workers count_down(), the main thread `REQUIRE(c.wait_for(5s))`.
+class Countdown {
+ public:
+  explicit Countdown(int count) : remaining_(count) {}
+  void count_down() {
+    std::lock_guard guard(mutex_);
+    if (remaining_ > 0 && --remaining_ == 0) reached_zero_cv_.notify_all();
+  }
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> limit) {
+    std::unique_lock lock(mutex_);
+    return reached_zero_cv_.wait_for(lock, limit, [&] { return remaining_ == 0; });
+  }
+  int remaining() const {
+    std::lock_guard guard(mutex_);
+    return remaining_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable reached_zero_cv_;
+  int remaining_;
+};
 
 // ------------------------------------------------- failures from worker threads
 
