@@ -1,42 +1,17 @@
 // grader: parses the command line and dispatches; the work is in commands/.
-#include <csignal>
 #include <iostream>
 #include <random>
-#include <thread>
-
-#include <pthread.h>
-#include <unistd.h>
 
 #include "cli/cli.hpp"
 #include "commands/commands.hpp"
+#include "interrupt.hpp"
 #include "paths.hpp"
 #include "run/process.hpp"
-
-namespace {
-
-// Ctrl-C or a CI cancel: kill every test still running (each is in its own
-// process group, so the terminal's signal does not reach it), then exit 130.
-void handle_interrupts() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // inherited by every thread started later
-  std::thread([signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    grader::kill_running_processes();
-    std::cerr << "\ngrader: interrupted; stopped every running test\n";
-    _exit(grader::kExitInterrupted);
-  }).detach();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   grader::CommandLine cl;
   if (int code = grader::parse_command_line(argc, argv, cl); code >= 0) return code;
-  handle_interrupts();
+  grader::handle_interrupts();
 
   auto root = cl.root.empty() ? grader::find_repository_root(std::filesystem::current_path())
                               : std::filesystem::absolute(cl.root);
@@ -54,9 +29,15 @@ int main(int argc, char** argv) {
   ctx.jobs = cl.jobs;
   ctx.seed = cl.seed >= 0 ? static_cast<unsigned long long>(cl.seed) : std::random_device{}() % 1000000;
   ctx.collect_stacks = !cl.no_stacks;
+  ctx.style = grader::Style::for_stdout();
 
-  if (cl.command == "list") return grader::run_list(ctx);
-  if (cl.command == "hint") return grader::run_hint(ctx, cl.hint_name, cl.hint_level);
+  if (cl.command == "list") return grader::run_list(ctx, cl.markdown);
+  if (cl.command == "hint") return grader::run_hint(ctx, cl.name, cl.hint_level, cl.hint_all);
+  if (cl.command == "next") return grader::run_next(ctx);
+  if (cl.command == "watch") return grader::run_watch(ctx, cl.name, cl.poll);
+  if (cl.command == "reset") return grader::run_reset(ctx, cl.name, cl.yes);
+  if (cl.command == "solution") return grader::run_solution(ctx, cl.name, cl.force);
+  if (cl.command == "export") return grader::run_export(ctx, cl.export_dir);
   if (cl.command == "check") return grader::run_check(ctx, cl.check);
   if (cl.command == "selfcheck") return grader::run_selfcheck(ctx, cl.selfcheck);
   std::cerr << "grader: error: unknown command '" << cl.command << "'\n";

@@ -96,6 +96,11 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
     return outcome;
   }
   outcome.configured = true;
+  // clangd and IDEs find the learner's compile flags at the root.
+  if (request.profile == "plain" && !fs::exists(fs::symlink_status(paths.root / "compile_commands.json"))) {
+    std::error_code ec;
+    fs::create_symlink(fs::relative(tree / "compile_commands.json", paths.root), paths.root / "compile_commands.json", ec);
+  }
 
   // Targets CMake skipped (a broken kata.json, a missing file) are failures of
   // their own; asking ninja for them would fail the whole build.

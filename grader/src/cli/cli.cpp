@@ -32,7 +32,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed)");
   app.add_flag("--no-stacks", cl.no_stacks, "Do not collect thread stacks with gdb on a timeout");
 
-  auto* list = app.add_subcommand("list", "List every exercise with its question");
+  auto* list = app.add_subcommand("list", "List every exercise with its question and your progress");
+  list->add_flag("--markdown", cl.markdown, "Print the README's exercise table instead");
 
   std::string shard;
   auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
@@ -43,10 +44,27 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   check->add_option("--results", cl.check.results_path, "Where to write results.json (default: build/results.json)");
   check->add_option("--shard", shard, "Grade only shard K of N (K/N), exercises split evenly");
 
-  auto* hint = app.add_subcommand("hint", "Show an exercise's hints, one more each level");
-  hint->add_option("exercise", cl.hint_name, "The exercise")->required();
-  hint->add_option("--level", cl.hint_level, "How many hints to show");
+  auto* hint = app.add_subcommand("hint", "Show an exercise's hints: one more each time");
+  hint->add_option("exercise", cl.name, "The exercise")->required();
+  hint->add_option("--level", cl.hint_level, "Show this many hints");
   hint->add_flag("--all", cl.hint_all, "Show every hint");
+
+  auto* next = app.add_subcommand("next", "The first exercise not done yet: its question and files");
+
+  auto* watch = app.add_subcommand("watch", "Grade the current exercise on every save (the learner's loop)");
+  watch->add_option("exercise", cl.name, "Start with this exercise (default: the first not done)");
+  watch->add_flag("--poll", cl.poll, "Look for changes every half second instead of using inotify");
+
+  auto* reset = app.add_subcommand("reset", "Restore an exercise's stub from git (your files are backed up)");
+  reset->add_option("exercise", cl.name, "The exercise")->required();
+  reset->add_flag("-y,--yes", cl.yes, "Do not ask");
+
+  auto* solution = app.add_subcommand("solution", "Show the reference solution of an exercise you solved");
+  solution->add_option("exercise", cl.name, "The exercise")->required();
+  solution->add_flag("--force", cl.force, "Show it even before the exercise passes");
+
+  auto* exporter = app.add_subcommand("export", "Write a learner's copy of the course (no solutions, no mutants)");
+  exporter->add_option("directory", cl.export_dir, "A new or empty directory")->required();
 
   std::string selfcheck_shard;
   auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");
@@ -61,7 +79,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
-  for (auto* sub : {list, check, hint, selfcheck})
+  for (auto* sub : {list, check, hint, next, watch, reset, solution, exporter, selfcheck})
     if (sub->parsed()) cl.command = sub->get_name();
   if (!shard.empty() && !parse_shard(shard, cl.check.shard_k, cl.check.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
@@ -71,7 +89,6 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
     return kExitUsage;
   }
-  if (cl.hint_all) cl.hint_level = 0;
   return -1;
 }
 

@@ -18,9 +18,14 @@ struct CommandLine {
   bool no_stacks = false;
   CheckOptions check;
   SelfcheckOptions selfcheck;
-  std::string hint_name;
-  int hint_level = 1;
+  std::string name;          // the exercise of hint, reset, solution, watch
+  int hint_level = 0;        // 0: one more than last time
   bool hint_all = false;
+  bool yes = false;          // reset without asking
+  bool force = false;        // solution before passing
+  bool poll = false;         // watch by polling instead of inotify
+  std::string export_dir;
+  bool markdown = false;     // list as the README's table
 };
 
 /// Parses argv. Returns -1 to go on, or the exit code to return now (help,

@@ -4,14 +4,48 @@
 
 #include "commands/commands.hpp"
 #include "commands/grade.hpp"
+#include "commands/learner.hpp"
 #include "report/results_json.hpp"
 #include "report/table.hpp"
 #include "select/selection.hpp"
+#include "state/progress.hpp"
 
 namespace grader {
 
-int run_check(Context& ctx, const CheckOptions& options) {
+std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
+                                              const std::string& implementation, const std::string& profile,
+                                              const std::filesystem::path& results_path, int max_failing_tests) {
   const auto start = std::chrono::steady_clock::now();
+  // Until grading finishes, results.json says "error": a crash of the grader
+  // itself must not leave an old verdict behind.
+  write_results_json(results_path, {}, 0);
+
+  std::vector<Subject> subjects;
+  for (const auto* ex : exercises) subjects.push_back({ex, implementation, profile, ctx.seed});
+  auto results = grade(ctx, subjects);
+
+  ctx.out << "\n";
+  print_table(ctx.out, results, ctx.style);
+  print_failures(ctx.out, results, max_failing_tests, ctx.style);
+  print_score(ctx.out, results);
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!write_results_json(results_path, results, seconds))
+    ctx.out << "grader: warning: cannot write " << results_path.string() << "\n";
+
+  if (implementation == "exercise") {
+    auto progress = Progress::load(ctx.progress_file());
+    for (const auto& r : results) {
+      auto& p = progress.of(r.slug);
+      p.attempted = true;
+      p.done = r.verdict == Verdict::pass;
+    }
+    progress.save();
+  }
+  return results;
+}
+
+int run_check(Context& ctx, const CheckOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
   for (const auto& p : catalog.problems) ctx.out << "grader: warning: " << p << "\n";
   auto selection = select_exercises(catalog.exercises, options.names);
@@ -20,25 +54,11 @@ int run_check(Context& ctx, const CheckOptions& options) {
     return kExitUsage;
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
-
-  // Until grading finishes, results.json says "error": a crash of the grader
-  // itself must not leave an old verdict behind.
-  auto path = options.results_path.empty() ? ctx.paths.build_root / "results.json" : std::filesystem::path(options.results_path);
-  write_results_json(path, {}, 0);
-
-  std::vector<Subject> subjects;
-  for (const auto* ex : exercises) subjects.push_back({ex, options.implementation, options.profile, ctx.seed});
-  ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", subjects.size(), subjects.size() == 1 ? "" : "s",
+  ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s",
                          options.implementation, options.profile, ctx.seed);
-  auto results = grade(ctx, subjects);
-
-  ctx.out << "\n";
-  print_table(ctx.out, results);
-  print_failures(ctx.out, results);
-  print_score(ctx.out, results);
-
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!write_results_json(path, results, seconds)) ctx.out << "grader: warning: cannot write " << path.string() << "\n";
+  auto path = options.results_path.empty() ? ctx.paths.build_root / "results.json"
+                                           : std::filesystem::path(options.results_path);
+  auto results = grade_for_learner(ctx, exercises, options.implementation, options.profile, path, 3);
 
   bool all_pass = !results.empty();
   for (const auto& r : results) all_pass = all_pass && r.verdict == Verdict::pass;

@@ -8,11 +8,30 @@
 
 namespace grader {
 
-/// Every exercise, by module, with its question and points.
-int run_list(Context& ctx);
+/// Every exercise, by module, with its question, status and a progress bar;
+/// `markdown`: the README's exercise table instead.
+int run_list(Context& ctx, bool markdown);
 
-/// The next hint of an exercise (`level` = how many to show; 0 = all).
-int run_hint(Context& ctx, const std::string& name, int level);
+/// The README's exercise table, made from the metadata (one row per exercise).
+std::string exercise_table_markdown(const std::vector<Exercise>& exercises);
+
+/// The first exercise not done yet: its question, README and files.
+int run_next(Context& ctx);
+
+/// Hints of an exercise: one more each time (`level` > 0: that many; `all`: every one).
+int run_hint(Context& ctx, const std::string& name, int level, bool all);
+
+/// Restores an exercise's stub from git, keeping a backup of the learner's files.
+int run_reset(Context& ctx, const std::string& name, bool yes);
+
+/// Shows the reference solution of an exercise that passes (or with `force`).
+int run_solution(Context& ctx, const std::string& name, bool force);
+
+/// Writes a learner's copy of the course to `dir`: no solutions, no mutants.
+int run_export(Context& ctx, const std::string& dir);
+
+/// The interactive loop: grade the current exercise on every save.
+int run_watch(Context& ctx, const std::string& name, bool poll);
 
 struct CheckOptions {
   std::vector<std::string> names;  // empty: all

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "paths.hpp"
+#include "report/style.hpp"
 #include "run/process.hpp"
 #include "select/catalog.hpp"
 
@@ -19,6 +20,9 @@ struct Context {
   int jobs = 0;  // build jobs and parallel test slots; 0: the number of cores
   unsigned long long seed = 0;
   bool collect_stacks = true;
+  Style style = Style::plain();
+
+  std::filesystem::path progress_file() const { return paths.root / ".kata" / "progress.json"; }
 };
 
 }  // namespace grader

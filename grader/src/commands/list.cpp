@@ -1,23 +1,46 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
+#include "state/progress.hpp"
 
 namespace grader {
 
-int run_list(Context& ctx) {
+std::string exercise_table_markdown(const std::vector<Exercise>& exercises) {
+  std::string table = "| # | exercise | module | question |\n|---|---|---|---|\n";
+  for (const auto& ex : exercises) {
+    auto dash = ex.slug.find('-');
+    table += fmt::format("| {} | [{}](exercises/{}/README.md) | {} | {} |\n", ex.slug.substr(0, dash),
+                         ex.slug.substr(dash + 1), ex.slug, ex.module, ex.question_ru);
+  }
+  return table;
+}
+
+int run_list(Context& ctx, bool markdown) {
   auto catalog = load_catalog(ctx.paths.exercises);
+  if (markdown) {
+    ctx.out << exercise_table_markdown(catalog.exercises);
+    return kExitPass;
+  }
+  auto progress = Progress::load(ctx.progress_file());
+  const auto& s = ctx.style;
   std::string module;
+  int done = 0;
   for (const auto& ex : catalog.exercises) {
     if (ex.module != module) {
       module = ex.module;
-      ctx.out << "\n" << module << "\n";
+      ctx.out << "\n" << s.bold(module) << "\n";
     }
-    ctx.out << fmt::format("  {:<26} {:>3} pts  {}\n", ex.slug, ex.points, ex.title);
-    ctx.out << fmt::format("  {:<26}          {}\n", "", ex.question_en);
+    auto p = progress.get(ex.slug);
+    done += p.done;
+    auto status = p.done ? s.green("done   ") : p.attempted ? s.yellow("failing") : s.dim("-      ");
+    ctx.out << fmt::format("  {} {:<26} {:>3} pts  {}\n", status, ex.slug, ex.points, ex.title);
+    ctx.out << fmt::format("  {:<7} {:<26}          {}\n", "", "", s.dim(ex.question_ru));
   }
   for (const auto& p : catalog.problems) ctx.out << "grader: warning: " << p << "\n";
-  ctx.out << fmt::format("\n{} exercises. Start with: ./kata check {}\n", catalog.exercises.size(),
-                         catalog.exercises.empty() ? "" : catalog.exercises.front().slug);
+  const int total = static_cast<int>(catalog.exercises.size()), width = 30;
+  int filled = total == 0 ? 0 : done * width / total;
+  ctx.out << fmt::format("\n[{}{}] {} of {} done\n", s.green(std::string(static_cast<std::size_t>(filled), '#')),
+                         std::string(static_cast<std::size_t>(width - filled), '-'), done, total);
   return kExitPass;
 }
 

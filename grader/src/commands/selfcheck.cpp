@@ -6,6 +6,8 @@
 //   mutants     each fails at least one test under its profile, in every run
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -38,11 +40,17 @@ std::string first_failure(const ExerciseResult& r) {
   return "";
 }
 
+// A learner's copy (./kata export) has no solutions/ and no mutants: its
+// self-check proves that every stub builds and fails its tests.
+bool is_learner_copy(const Paths& paths) { return !fs::exists(paths.root / "solutions"); }
+
 std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& ex, const std::vector<Mutant>& mutants) {
   std::vector<std::string> problems;
+  const bool full = !is_learner_copy(paths);
   for (const auto& f : ex.files) {
     if (!fs::exists(paths.exercises / ex.slug / f)) problems.push_back("exercises/" + ex.slug + "/" + f + " is missing");
-    if (!fs::exists(paths.root / "solutions" / ex.slug / f)) problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
+    if (full && !fs::exists(paths.root / "solutions" / ex.slug / f))
+      problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
   }
   if (!fs::exists(paths.exercises / ex.slug / "README.md")) problems.push_back("exercises/" + ex.slug + "/README.md is missing");
   // The question is quoted in Russian: Cyrillic letters are two UTF-8 bytes starting 0xD0 or 0xD1.
@@ -52,7 +60,7 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
       }))
     problems.push_back("question.ru is not in Russian");
   if (ex.hints.size() < 2) problems.push_back("fewer than 2 hints");
-  if (mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
+  if (full && mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
   for (const auto& m : mutants)
     if (!kBuildableProfiles.count(m.profile))
       problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan)");
@@ -66,6 +74,20 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
   std::vector<Check> checks;
   for (const auto& p : catalog.problems) checks.push_back({"catalog", "metadata", false, p});
+
+  // The README's table of exercises is the metadata's, word for word.
+  if (options.names.empty() && options.shard_k == 1) {
+    std::ifstream readme(ctx.paths.root / "README.md");
+    std::stringstream text;
+    text << readme.rdbuf();
+    const std::string begin = "<!-- exercises:begin -->\n", end = "<!-- exercises:end -->";
+    auto b = text.str().find(begin), e = text.str().find(end);
+    bool same = b != std::string::npos && e != std::string::npos &&
+                text.str().substr(b + begin.size(), e - b - begin.size()) == exercise_table_markdown(catalog.exercises);
+    checks.push_back({"README.md", "exercise table", same,
+                      "the table between <!-- exercises:begin --> and <!-- exercises:end --> differs from the "
+                      "metadata: paste the output of ./kata list --markdown there"});
+  }
 
   auto selection = select_exercises(catalog.exercises, options.names);
   if (!selection.errors.empty()) {
@@ -87,7 +109,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     checks.push_back({ex->slug, "metadata", problems.empty(), why});
 
     for (const auto& [profile, opts] : ex->profiles) {
-      if (!kBuildableProfiles.count(profile)) continue;
+      if (is_learner_copy(ctx.paths) || !kBuildableProfiles.count(profile)) continue;
       if (!options.profiles.empty() &&
           std::find(options.profiles.begin(), options.profiles.end(), profile) == options.profiles.end())
         continue;
@@ -103,6 +125,8 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   }
 
   ctx.out << fmt::format("selfcheck of {} exercise{} (seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s", ctx.seed);
+  if (is_learner_copy(ctx.paths))
+    ctx.out << "a learner's copy (no solutions/): checking that every stub builds and fails its tests\n";
   auto results = grade(ctx, subjects);
 
   std::vector<ExerciseResult> unexpected;  // results that make a check fail, for the details
@@ -123,6 +147,14 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
         checks.push_back({r.slug, "test names", lint.empty(), why});
       }
     } else if (s.implementation == "exercise") {
+      if (is_learner_copy(ctx.paths)) {
+        std::vector<std::string> names;
+        for (const auto& t : r.tests) names.push_back(t.name);
+        auto lint = lint_test_names(names);
+        std::string why;
+        for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
+        checks.push_back({r.slug, "test names", lint.empty(), why});
+      }
       c.what = "stub fails";
       c.passed = r.verdict == Verdict::fail;
       if (r.verdict == Verdict::pass) c.why = "the stub passes every test: the tests cannot tell it from a solution";

@@ -22,19 +22,25 @@ std::string output_slice(const std::string& output, std::size_t max = 1200) {
 
 }  // namespace
 
-void print_table(std::ostream& out, const std::vector<ExerciseResult>& results) {
+std::string colored_verdict(const Style& style, Verdict v, int width) {
+  auto text = fmt::format("{:<{}}", to_string(v), width);
+  return v == Verdict::pass ? style.green(text) : style.red(text);
+}
+
+void print_table(std::ostream& out, const std::vector<ExerciseResult>& results, const Style& style) {
   out << fmt::format("{:<28} {:<22} {:>7}  {:<12} {:>7}\n", "exercise", "implementation", "tests", "verdict", "time");
   for (const auto& r : results) {
     auto tests = r.tests.empty() ? std::string("-") : fmt::format("{}/{}", r.passed(), r.tests.size());
     auto impl = r.profile == "plain" ? r.implementation : r.implementation + " (" + r.profile + ")";
-    out << fmt::format("{:<28} {:<22} {:>7}  {:<12} {:>6.1f}s\n", r.slug, impl, tests, to_string(r.verdict), r.seconds);
+    out << fmt::format("{:<28} {:<22} {:>7}  {} {:>6.1f}s\n", r.slug, impl, tests, colored_verdict(style, r.verdict, 12),
+                       r.seconds);
   }
 }
 
-void print_failures(std::ostream& out, const std::vector<ExerciseResult>& results, int max_tests) {
+void print_failures(std::ostream& out, const std::vector<ExerciseResult>& results, int max_tests, const Style& style) {
   for (const auto& r : results) {
     if (r.verdict == Verdict::pass) continue;
-    out << "\n" << r.slug << " (" << r.implementation << ", " << r.profile << "): " << to_string(r.verdict);
+    out << "\n" << style.bold(r.slug) << " (" << r.implementation << ", " << r.profile << "): " << style.red(to_string(r.verdict));
     if (!r.tests.empty()) out << fmt::format(", {} of {} tests passed", r.passed(), r.tests.size());
     out << "\n";
     if (!r.message.empty()) out << indent(r.message, "  ") << "\n";
@@ -45,7 +51,7 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
         out << "  ... and more failing tests\n";
         break;
       }
-      out << fmt::format("  {:<9} {}\n", to_string(t.status), t.name);
+      out << "  " << style.red(fmt::format("{:<9}", to_string(t.status))) << " " << t.name << "\n";
       if (!t.message.empty()) out << indent(t.message, "            ") << "\n";
       if (t.status == TestStatus::fail && !t.output.empty())
         out << "            output:\n" << indent(output_slice(t.output), "              ") << "\n";

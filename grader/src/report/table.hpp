@@ -5,15 +5,17 @@
 #include <vector>
 
 #include "model.hpp"
+#include "report/style.hpp"
 
 namespace grader {
 
 /// One row per result: exercise, implementation, tests passed/total, verdict, time.
-void print_table(std::ostream& out, const std::vector<ExerciseResult>& results);
+void print_table(std::ostream& out, const std::vector<ExerciseResult>& results, const Style& style = Style::plain());
 
 /// For each result that did not pass: why, test by test (first `max_tests`
 /// failing tests with their messages and a slice of their output).
-void print_failures(std::ostream& out, const std::vector<ExerciseResult>& results, int max_tests = 3);
+void print_failures(std::ostream& out, const std::vector<ExerciseResult>& results, int max_tests = 3,
+                    const Style& style = Style::plain());
 
 /// "score: 10 of 30 points; 1 of 3 exercises pass"
 void print_score(std::ostream& out, const std::vector<ExerciseResult>& results);

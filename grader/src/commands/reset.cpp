@@ -1,0 +1,105 @@
+// reset: the one command that writes into exercises/. It takes the stub from
+// git (the upstream branch when there is one: a learner's own commits may
+// hold their work), after copying the learner's files to .kata/backup/.
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "commands/commands.hpp"
+#include "select/selection.hpp"
+#include "state/progress.hpp"
+
+namespace grader {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string stub_revision(Context& ctx) {
+  std::vector<std::string> candidates;
+  if (const char* ref = std::getenv("KATA_STUB_REF"); ref && *ref) candidates.push_back(ref);
+  for (const char* ref : {"origin/HEAD", "origin/main", "HEAD"}) candidates.push_back(ref);
+  for (const auto& rev : candidates) {
+    ProcessSpec spec;
+    spec.argv = {"git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"};
+    spec.cwd = ctx.paths.root;
+    spec.timeout = std::chrono::seconds(10);
+    if (ctx.runner.run(spec).exited_ok()) return rev;
+  }
+  return "";
+}
+
+std::string timestamp() {
+  auto now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return buffer;
+}
+
+}  // namespace
+
+int run_reset(Context& ctx, const std::string& name, bool yes) {
+  auto catalog = load_catalog(ctx.paths.exercises);
+  auto selection = select_exercises(catalog.exercises, {name});
+  if (!selection.errors.empty()) {
+    ctx.out << "grader: error: " << selection.errors.front() << "\n";
+    return kExitUsage;
+  }
+  const auto& ex = *selection.exercises.front();
+  auto rev = stub_revision(ctx);
+  if (rev.empty()) {
+    ctx.out << "grader: error: reset needs git history (no origin/main or HEAD here)\n";
+    return kExitUsage;
+  }
+  // Read every stub file first: nothing is changed unless all of them exist.
+  std::vector<std::pair<std::string, std::string>> stubs;
+  for (const auto& f : ex.files) {
+    ProcessSpec spec;
+    spec.argv = {"git", "show", rev + ":exercises/" + ex.slug + "/" + f};
+    spec.cwd = ctx.paths.root;
+    spec.timeout = std::chrono::seconds(10);
+    spec.output_cap = 64 * 1024 * 1024;
+    auto r = ctx.runner.run(spec);
+    if (!r.exited_ok()) {
+      ctx.out << "grader: error: exercises/" << ex.slug << "/" << f << " is not in " << rev << "\n";
+      return kExitFailures;
+    }
+    stubs.emplace_back(f, r.output);
+  }
+
+  auto backup = ctx.paths.root / ".kata" / "backup" / (ex.slug + "-" + timestamp());
+  if (!yes) {
+    if (!isatty(STDIN_FILENO)) {
+      ctx.out << "grader: error: reset overwrites your files; confirm with --yes\n";
+      return kExitUsage;
+    }
+    ctx.out << fmt::format("Reset exercises/{} to its stub from {}?\nYour files are kept in {}. [y/N] ", ex.slug, rev,
+                           fs::relative(backup, ctx.paths.root).string())
+            << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      ctx.out << "Nothing changed.\n";
+      return kExitPass;
+    }
+  }
+  fs::create_directories(backup);
+  for (const auto& [f, content] : stubs) {
+    auto path = ctx.paths.exercises / ex.slug / f;
+    std::error_code ec;
+    if (fs::exists(path)) fs::copy_file(path, backup / f, fs::copy_options::overwrite_existing, ec);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+  }
+  auto progress = Progress::load(ctx.progress_file());
+  progress.of(ex.slug) = {};
+  progress.save();
+  ctx.out << fmt::format("exercises/{} is its stub again; your files are in {}\n", ex.slug,
+                         fs::relative(backup, ctx.paths.root).string());
+  return kExitPass;
+}
+
+}  // namespace grader

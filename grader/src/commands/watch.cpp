@@ -1,0 +1,167 @@
+// watch: the learner's loop. Grades the current exercise, then again on every
+// save of one of its files; single keys move around.
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "commands/commands.hpp"
+#include "commands/learner.hpp"
+#include "interrupt.hpp"
+#include "select/selection.hpp"
+#include "state/progress.hpp"
+#include "watch/file_watcher.hpp"
+
+namespace grader {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Single keys without Enter, while a terminal is attached; restored on exit.
+class RawKeys {
+ public:
+  RawKeys() {
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios raw = saved_;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));  // keep ISIG: Ctrl-C still interrupts
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    active_ = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+    if (active_) {
+      termios saved = saved_;
+      set_interrupt_cleanup([saved] { tcsetattr(STDIN_FILENO, TCSANOW, &saved); });
+    }
+  }
+  ~RawKeys() {
+    if (!active_) return;
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+    set_interrupt_cleanup({});
+  }
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+const Exercise* first_unfinished(const std::vector<Exercise>& all, const Progress& progress, const Exercise* after) {
+  bool past = after == nullptr;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& ex : all) {
+      if (!past) {
+        past = &ex == after;
+        continue;
+      }
+      if (&ex != after && !progress.get(ex.slug).done) return &ex;
+    }
+    past = true;  // wrap around to the start
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+int run_watch(Context& ctx, const std::string& name, bool force_polling) {
+  auto catalog = load_catalog(ctx.paths.exercises);
+  if (catalog.exercises.empty()) {
+    ctx.out << "grader: error: no exercises to watch\n";
+    return kExitUsage;
+  }
+  const Exercise* current = nullptr;
+  if (!name.empty()) {
+    auto selection = select_exercises(catalog.exercises, {name});
+    if (!selection.errors.empty()) {
+      ctx.out << "grader: error: " << selection.errors.front() << "\n";
+      return kExitUsage;
+    }
+    current = selection.exercises.front();
+  } else {
+    current = first_unfinished(catalog.exercises, Progress::load(ctx.progress_file()), nullptr);
+    if (!current) current = &catalog.exercises.front();
+  }
+
+  std::vector<fs::path> dirs;
+  for (const auto& ex : catalog.exercises) dirs.push_back(ctx.paths.exercises / ex.slug);
+  FileWatcher watcher(dirs, force_polling);
+  RawKeys keys;
+  const bool terminal = isatty(STDOUT_FILENO);
+  const auto results_path = ctx.paths.build_root / "results.json";
+
+  auto legend = [&] {
+    ctx.out << "\n"
+            << ctx.style.dim(fmt::format("watching exercises/{} ({}): save a file to re-check.  "
+                                         "[n]ext  [h]int  [l]ist  [r]e-run  [a]ll  [q]uit",
+                                         current->slug, watcher.polling() ? "polling" : "inotify"))
+            << "\n"
+            << std::flush;
+  };
+  auto grade_current = [&] {
+    if (terminal) ctx.out << "\033[2J\033[H";  // a clean screen per verdict
+    ctx.out << ctx.style.bold(current->slug + ": " + current->title) << "\n";
+    auto results = grade_for_learner(ctx, {current}, "exercise", "plain", results_path, 1);
+    if (!results.empty() && results.front().verdict == Verdict::pass)
+      ctx.out << ctx.style.green("Passed! Press n for the next exercise.") << "\n";
+    else
+      ctx.out << "Press h for a hint.\n";
+    legend();
+  };
+
+  grade_current();
+  for (;;) {
+    bool key_ready = false;
+    auto changed = watcher.wait(std::chrono::hours(24), STDIN_FILENO, key_ready);
+
+    // A save of a learner's file: grade that exercise (switching to it if need be).
+    for (const auto& path : changed) {
+      auto slug = path.parent_path().filename().string();
+      auto it = std::find_if(catalog.exercises.begin(), catalog.exercises.end(),
+                             [&](const Exercise& ex) { return ex.slug == slug; });
+      if (it == catalog.exercises.end()) continue;
+      if (std::find(it->files.begin(), it->files.end(), path.filename().string()) == it->files.end()) continue;
+      current = &*it;
+      grade_current();
+      break;
+    }
+    if (!key_ready) continue;
+    char key = 0;
+    if (read(STDIN_FILENO, &key, 1) != 1) return kExitPass;  // stdin closed
+    switch (key) {
+      case 'q':
+        return kExitPass;
+      case 'n': {
+        auto* next = first_unfinished(catalog.exercises, Progress::load(ctx.progress_file()), current);
+        if (!next) {
+          ctx.out << "Every exercise is done. Well done!\n";
+          legend();
+          break;
+        }
+        current = next;
+        grade_current();
+        break;
+      }
+      case 'h':
+        run_hint(ctx, current->slug, 0, false);
+        legend();
+        break;
+      case 'l':
+        run_list(ctx, false);
+        legend();
+        break;
+      case 'r':
+        grade_current();
+        break;
+      case 'a': {
+        std::vector<const Exercise*> all;
+        for (const auto& ex : catalog.exercises) all.push_back(&ex);
+        grade_for_learner(ctx, all, "exercise", "plain", results_path, 1);
+        legend();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace grader
