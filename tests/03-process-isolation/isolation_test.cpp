@@ -1,0 +1,175 @@
+// Hidden tests of 03-process-isolation: jobs run in forked children; the
+// tests judge what the parent can observe: the answers, its own memory after
+// the children wrote to theirs, the children's pids and running times (the
+// monotonic clock is the same in every process, so intervals recorded in the
+// children can be compared), and whether any child is left unreaped.
+//
+// Each call runs through kata::value_within, so a parent stuck on a pipe that
+// never reaches EOF fails the test instead of hanging it. No test forks by
+// itself: the implementation does.
+#include <catch2/catch.hpp>
+
+#include "isolation.hpp"
+
+#include <kata/test.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using isolation::Job;
+using isolation::WorkerFailed;
+
+namespace {
+
+// State a job changes in its child; the parent's copy must not move.
+int g_counter = 7;
+std::string g_text = "parent";
+
+/// run_in_children(jobs), or nullopt if it has not returned within 10 s.
+/// An exception it throws is rethrown here.
+std::optional<std::vector<std::string>> run_all(std::vector<Job> jobs) {
+  return kata::value_within(10s, [jobs = std::move(jobs)] { return isolation::run_in_children(jobs); });
+}
+
+std::optional<std::string> run_one(Job job) {
+  return kata::value_within(10s, [job = std::move(job)] { return isolation::run_in_child(job); });
+}
+
+/// True when this process has no child at all: none running, no zombie.
+/// Reaps any zombie it finds, so a failing test leaves none behind either.
+bool no_children_left() {
+  errno = 0;
+  const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
+  if (r == -1 && errno == ECHILD) return true;
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  return false;
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(kata::Clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TEST_CASE("a job runs in another process and its answer comes back", "[03-process-isolation][unit]") {
+  auto answer = run_one([] { return std::string("hello from the child"); });
+  REQUIRE(answer);
+  REQUIRE(*answer == "hello from the child");
+
+  auto pid_text = run_one([] { return std::to_string(::getpid()); });
+  REQUIRE(pid_text);
+  INFO("the job reported pid " << *pid_text << "; the parent is " << ::getpid());
+  REQUIRE(std::stol(*pid_text) > 0);
+  REQUIRE(std::stol(*pid_text) != ::getpid());  // not run in the parent (or one of its threads)
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("what a child writes to memory never reaches the parent", "[03-process-isolation][unit]") {
+  g_counter = 7;
+  g_text = "parent";
+  std::vector<int> local(1000, 1);
+  auto answer = run_one([&local] {
+    // The child changes a global, a string on the heap, and the parent's
+    // stack (through the captured reference): all in its own copy.
+    g_counter = 42;
+    g_text = "child";
+    local.assign(1000, 9);
+    return g_text + ":" + std::to_string(g_counter) + ":" + std::to_string(local[500]);
+  });
+  REQUIRE(answer);
+  REQUIRE(*answer == "child:42:9");  // the child saw its own writes
+  // Copy-on-write: the parent's memory is as it was.
+  REQUIRE(g_counter == 7);
+  REQUIRE(g_text == "parent");
+  REQUIRE(local[500] == 1);
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isolation][unit]") {
+  auto answer = run_one([] {
+    std::string big(1 << 20, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i / 4096 % 26);
+    return big;
+  });
+  REQUIRE(answer);
+  REQUIRE(answer->size() == (1u << 20));
+  for (std::size_t i = 0; i < answer->size(); i += 4096) REQUIRE((*answer)[i] == static_cast<char>('a' + i / 4096 % 26));
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("jobs in several children run at the same time and answer in input order", "[03-process-isolation][unit]") {
+  constexpr int kJobs = 3;
+  std::vector<Job> jobs;
+  for (int i = 0; i < kJobs; ++i) {
+    jobs.push_back([i] {
+      const auto start = now_ns();
+      std::this_thread::sleep_for(400ms);
+      std::ostringstream out;
+      out << i << ' ' << start << ' ' << now_ns() << ' ' << ::getpid();
+      return out.str();
+    });
+  }
+  auto answers = run_all(jobs);
+  REQUIRE(answers);
+  REQUIRE(answers->size() == kJobs);
+  kata::IntervalRecorder recorder;
+  std::vector<long> pids;
+  for (int i = 0; i < kJobs; ++i) {
+    std::istringstream in((*answers)[static_cast<std::size_t>(i)]);
+    int index = -1;
+    std::int64_t start = 0, end = 0;
+    long pid = 0;
+    in >> index >> start >> end >> pid;
+    REQUIRE(index == i);
+    recorder.add("job", kata::Clock::time_point(std::chrono::nanoseconds(start)),
+                 kata::Clock::time_point(std::chrono::nanoseconds(end)));
+    pids.push_back(pid);
+  }
+  std::sort(pids.begin(), pids.end());
+  REQUIRE(std::unique(pids.begin(), pids.end()) == pids.end());  // one process per job
+  INFO("the children ran one after another: start them all before collecting any");
+  REQUIRE(recorder.max_overlap() == kJobs);
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("every child is reaped, after success and after failure", "[03-process-isolation][unit]") {
+  auto ok = run_all({[] { return std::string("a"); }, [] { return std::string("b"); }, [] { return std::string("c"); }});
+  REQUIRE(ok);
+  REQUIRE(*ok == std::vector<std::string>{"a", "b", "c"});
+  INFO("a child is still there (running or a zombie) after run_in_children returned: waitpid each one");
+  REQUIRE(no_children_left());
+
+  REQUIRE_THROWS_AS(run_all({[] { return std::string("a"); }, []() -> std::string { throw std::runtime_error("no"); },
+                             [] { return std::string("c"); }}),
+                    WorkerFailed);
+  INFO("a child is still there after run_in_children threw: reap every child before throwing");
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("a job that throws becomes WorkerFailed with the job's message", "[03-process-isolation][unit]") {
+  auto throwing = [] { return run_one([]() -> std::string { throw std::domain_error("boom in the child"); }); };
+  REQUIRE_THROWS_AS(throwing(), WorkerFailed);
+  REQUIRE_THROWS_WITH(throwing(), Catch::Contains("boom in the child"));
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed", "[03-process-isolation][unit]") {
+  REQUIRE_THROWS_AS(run_one([]() -> std::string {
+                      ::kill(::getpid(), SIGKILL);
+                      return "never";
+                    }),
+                    WorkerFailed);
+  REQUIRE_THROWS_AS(run_one([]() -> std::string { ::_exit(3); }), WorkerFailed);
+  REQUIRE(no_children_left());
+}

@@ -1,0 +1,369 @@
+// Hidden tests of 04-ipc-pipe: a length-prefixed channel over pipes and
+// socketpairs, between real processes. What is judged: the bytes on the wire
+// (the frame format), whole 1 MiB messages, EINTR on both sides (a handler
+// installed without SA_RESTART, so blocked reads and writes are really
+// interrupted), and EOF inside a message.
+//
+// Tests that need a second process fork it first thing, while the test
+// process is still single-threaded; the child runs only the Channel or raw
+// system calls, never Catch2, and ends with _exit. ChildProcess reaps it in
+// every case (SIGKILL first if it is still running). Waits on the parent
+// side run through kata::value_within, so a hang becomes a failure.
+#include <catch2/catch.hpp>
+
+#include "channel.hpp"
+
+#include <kata/test.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+using namespace std::chrono_literals;
+using ipc::Channel;
+using ipc::PeerClosed;
+
+namespace {
+
+/// A forked child that runs fn() and _exits with what it returns (99 if it
+/// threw). Reaped by wait_for or, at the latest, by the destructor.
+class ChildProcess {
+ public:
+  template <class Fn>
+  explicit ChildProcess(Fn fn) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int code = 99;
+      try {
+        code = fn();
+      } catch (...) {
+      }
+      ::_exit(code);
+    }
+  }
+  ~ChildProcess() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool started() const { return pid_ > 0; }
+
+  /// The child's wait status once it ended within `limit`, else nullopt.
+  std::optional<int> wait_for(std::chrono::milliseconds limit) {
+    const auto deadline = kata::Clock::now() + limit;
+    while (!status_) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) status_ = status;
+      else if (kata::Clock::now() >= deadline) break;
+      else std::this_thread::sleep_for(2ms);
+    }
+    return status_;
+  }
+
+  /// True once the child exited with code 0 within `limit`.
+  bool exits_cleanly_within(std::chrono::milliseconds limit) {
+    auto s = wait_for(limit);
+    return s && WIFEXITED(*s) && WEXITSTATUS(*s) == 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+struct FdPair {
+  int a = -1, b = -1;  // pipe: a reads, b writes; socketpair: either way
+};
+
+FdPair make_pipe() {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  return {fds[0], fds[1]};
+}
+
+FdPair make_socketpair() {
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  return {fds[0], fds[1]};
+}
+
+/// The frame the format prescribes: 4-byte big-endian length, then the bytes.
+std::string frame(std::string_view body, std::uint32_t declared) {
+  std::string f;
+  f += static_cast<char>(declared >> 24);
+  f += static_cast<char>(declared >> 16);
+  f += static_cast<char>(declared >> 8);
+  f += static_cast<char>(declared);
+  f.append(body);
+  return f;
+}
+std::string frame(std::string_view body) { return frame(body, static_cast<std::uint32_t>(body.size())); }
+
+/// The test's own correct writer, for frames the Channel did not make.
+bool raw_write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+/// A message whose bytes depend on `seed` and position.
+std::string pattern(std::size_t size, int seed) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 131 + static_cast<std::size_t>(seed) * 17) % 251);
+  return s;
+}
+
+/// Receives up to `count` messages (stopping at nullopt) within `limit`; a
+/// PeerClosed or other exception is rethrown. nullopt if it hung.
+std::optional<std::vector<std::optional<std::string>>> receive_n(Channel& channel, int count,
+                                                                  std::chrono::milliseconds limit) {
+  return kata::value_within(limit, [&channel, count] {
+    std::vector<std::optional<std::string>> got;
+    for (int i = 0; i < count; ++i) {
+      got.push_back(channel.receive());
+      if (!got.back()) break;
+    }
+    return got;
+  });
+}
+
+std::atomic<int> g_signals{0};
+extern "C" void count_signal(int) { g_signals.fetch_add(1, std::memory_order_relaxed); }
+
+/// SIGUSR1 runs count_signal, WITHOUT SA_RESTART: a blocking read or write
+/// it interrupts returns EINTR (or a partial count) instead of resuming.
+void install_interrupting_handler() {
+  struct sigaction action {};
+  action.sa_handler = count_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART, on purpose
+  REQUIRE(::sigaction(SIGUSR1, &action, nullptr) == 0);
+}
+
+void set_sigusr1_blocked(bool blocked) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+}  // namespace
+
+TEST_CASE("send writes the frame format and receive reads it", "[04-ipc-pipe][unit]") {
+  auto p = make_pipe();
+  Channel reader(p.a), writer(p.b);
+  writer.send("abc");
+  writer.send("");
+  // Read what send() put in the pipe, byte for byte: 00 00 00 03 'a' 'b' 'c'
+  // then 00 00 00 00 for the empty message.
+  char raw[11];
+  REQUIRE(::read(reader.fd(), raw, sizeof raw) == static_cast<ssize_t>(sizeof raw));
+  REQUIRE(std::string(raw, sizeof raw) == frame("abc") + frame(""));
+
+  const std::string big_endian = frame(pattern(300, 1));  // 300 = 0x0000012C
+  REQUIRE(raw_write_all(p.b, big_endian));
+  auto got = receive_n(reader, 1, 5000ms);
+  REQUIRE(got);
+  REQUIRE((*got)[0] == pattern(300, 1));
+}
+
+TEST_CASE("messages arrive whole and in order, then a clean EOF is nullopt", "[04-ipc-pipe][unit]") {
+  auto p = make_pipe();
+  Channel reader(p.a), writer(p.b);
+  writer.send("first");
+  writer.send("");  // an empty message is a message, not the end
+  writer.send("third");
+  writer.close();
+  auto got = receive_n(reader, 5, 5000ms);
+  REQUIRE(got);
+  REQUIRE(got->size() == 4);
+  REQUIRE((*got)[0] == "first");
+  REQUIRE((*got)[1] == "");
+  REQUIRE((*got)[2] == "third");
+  REQUIRE_FALSE((*got)[3]);
+}
+
+TEST_CASE("1 MiB messages cross between processes whole", "[04-ipc-pipe][unit]") {
+  constexpr std::size_t kMiB = 1 << 20;
+  auto down = make_pipe();        // child -> parent
+  auto both = make_socketpair();  // parent -> child, and the child's reply
+  ChildProcess child([&] {
+    ::close(down.a);
+    ::close(both.a);
+    Channel out(down.b), peer(both.b);
+    for (int i = 0; i < 3; ++i) out.send(pattern(kMiB, i));
+    out.send("done");
+    out.close();
+    // Receive the parent's 1 MiB message and answer with what arrived.
+    auto m = peer.receive();
+    peer.send(m ? (*m == pattern(kMiB, 7) ? "intact" : "damaged " + std::to_string(m->size())) : "none");
+    return 0;
+  });
+  REQUIRE(child.started());
+  ::close(down.b);
+  ::close(both.b);
+  Channel in(down.a), peer(both.a);
+
+  auto got = receive_n(in, 5, 10000ms);
+  REQUIRE(got);  // else: receive hung (a short read taken for a whole message?)
+  REQUIRE(got->size() == 5);
+  for (int i = 0; i < 3; ++i) {
+    INFO("message " << i);
+    REQUIRE((*got)[static_cast<std::size_t>(i)]);
+    REQUIRE((*got)[static_cast<std::size_t>(i)]->size() == kMiB);
+    REQUIRE(*(*got)[static_cast<std::size_t>(i)] == pattern(kMiB, i));
+  }
+  REQUIRE((*got)[3] == "done");
+  REQUIRE_FALSE((*got)[4]);
+
+  // The other way: the parent sends 1 MiB over the socketpair.
+  REQUIRE(kata::finishes_within(10s, [&peer] { peer.send(pattern(kMiB, 7)); }));
+  auto reply = receive_n(peer, 1, 10000ms);
+  REQUIRE(reply);
+  REQUIRE((*reply)[0] == "intact");
+  REQUIRE(child.exits_cleanly_within(5000ms));
+}
+
+TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-ipc-pipe][unit]") {
+  constexpr std::size_t kMiB = 1 << 20;
+  install_interrupting_handler();
+  set_sigusr1_blocked(true);  // only the reader thread below takes SIGUSR1
+  g_signals = 0;
+  auto p = make_pipe();
+  const pid_t parent = ::getpid();
+  ChildProcess child([&] {
+    // A slow sender: 16 KiB at a time, and a SIGUSR1 to the reader while it
+    // waits for the next piece (blocked in read() on an empty pipe).
+    ::close(p.a);
+    const std::string bytes = frame(pattern(kMiB, 3)) + frame("after");
+    for (std::size_t off = 0; off < bytes.size(); off += 16384) {
+      if (!raw_write_all(p.b, std::string_view(bytes).substr(off, 16384))) return 2;
+      std::this_thread::sleep_for(1ms);
+      ::kill(parent, SIGUSR1);
+      std::this_thread::sleep_for(1ms);
+    }
+    return 0;
+  });
+  REQUIRE(child.started());
+  ::close(p.b);
+  Channel reader(p.a);
+  auto got = kata::value_within(10s, [&reader] {
+    set_sigusr1_blocked(false);
+    std::vector<std::optional<std::string>> messages;
+    for (int i = 0; i < 3; ++i) messages.push_back(reader.receive());
+    set_sigusr1_blocked(true);
+    return messages;
+  });
+  REQUIRE(got);
+  INFO(g_signals.load() << " signals were delivered during the transfer");
+  REQUIRE(g_signals.load() >= 10);  // the test did what it says
+  REQUIRE((*got)[0]);
+  REQUIRE((*got)[0]->size() == kMiB);
+  REQUIRE(*(*got)[0] == pattern(kMiB, 3));
+  REQUIRE((*got)[1] == "after");
+  REQUIRE_FALSE((*got)[2]);
+  REQUIRE(child.exits_cleanly_within(5000ms));
+  set_sigusr1_blocked(false);
+}
+
+TEST_CASE("a writer interrupted by signals still sends the whole message", "[04-ipc-pipe][unit]") {
+  constexpr std::size_t kMiB = 1 << 20;
+  install_interrupting_handler();  // inherited by the child across fork
+  auto p = make_pipe();
+  ChildProcess child([&] {
+    ::close(p.a);
+    Channel out(p.b);
+    out.send(pattern(kMiB, 5));  // blocks on the full pipe; signals interrupt it
+    out.send("end");
+    return 0;
+  });
+  REQUIRE(child.started());
+  ::close(p.b);
+  // A slow reader: 16 KiB at a time, a SIGUSR1 to the writer after each,
+  // while its write() is blocked on the full pipe. A write interrupted after
+  // some bytes returns that count: a sender that ignores it loses the rest.
+  std::string bytes;
+  int signals_sent = 0;
+  const auto deadline = kata::Clock::now() + 10s;
+  bool eof = false;
+  while (!eof && kata::Clock::now() < deadline) {
+    pollfd pfd{p.a, POLLIN, 0};
+    if (::poll(&pfd, 1, 100) <= 0) continue;
+    char buffer[16384];
+    const ssize_t n = ::read(p.a, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      eof = true;
+    } else {
+      bytes.append(buffer, static_cast<std::size_t>(n));
+      ::kill(child.pid(), SIGUSR1);
+      ++signals_sent;
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  ::close(p.a);
+  REQUIRE(eof);  // else: the writer hung
+  REQUIRE(child.exits_cleanly_within(5000ms));  // send() did not throw on EINTR
+  const std::string expected = frame(pattern(kMiB, 5)) + frame("end");
+  INFO("received " << bytes.size() << " bytes, expected " << expected.size()
+                   << ": a write() cut short by a signal returns the count it wrote; send the rest");
+  REQUIRE(bytes.size() == expected.size());
+  REQUIRE(bytes == expected);
+  REQUIRE(signals_sent >= 10);  // the test did what it says
+}
+
+TEST_CASE("a peer that closes inside a message gives PeerClosed, not a short message", "[04-ipc-pipe][unit]") {
+  SECTION("inside the body") {
+    auto p = make_pipe();
+    Channel reader(p.a);
+    REQUIRE(raw_write_all(p.b, frame("only ten b", 1000)));  // announces 1000 bytes, sends 10
+    ::close(p.b);
+    REQUIRE_THROWS_AS(receive_n(reader, 1, 5000ms), PeerClosed);
+  }
+  SECTION("inside the header") {
+    auto p = make_pipe();
+    Channel reader(p.a);
+    REQUIRE(raw_write_all(p.b, frame("whole")));
+    REQUIRE(raw_write_all(p.b, std::string("\0\0", 2)));  // half a header
+    ::close(p.b);
+    auto first = receive_n(reader, 1, 5000ms);
+    REQUIRE(first);
+    REQUIRE((*first)[0] == "whole");
+    REQUIRE_THROWS_AS(receive_n(reader, 1, 5000ms), PeerClosed);
+  }
+}
+
+TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", "[04-ipc-pipe][unit]") {
+  auto p = make_pipe();
+  ChildProcess child([&] {
+    ::close(p.a);
+    raw_write_all(p.b, frame(pattern(100 * 1024, 1), 1 << 20));
+    return 0;  // _exit closes the pipe: the reader sees EOF mid-message
+  });
+  REQUIRE(child.started());
+  ::close(p.b);
+  Channel reader(p.a);
+  REQUIRE_THROWS_AS(receive_n(reader, 1, 10000ms), PeerClosed);
+  REQUIRE(child.exits_cleanly_within(5000ms));
+}

@@ -1,0 +1,354 @@
+// Tests of 25-future-task: Future (result, exception, cancel, done-callbacks)
+// and Task (drives a coroutine on the loop; co_await future suspends it; cancel
+// reaches the awaited future). Everything runs on the given single-threaded
+// Loop in the main thread, so the tests can look between loop iterations:
+// whether a callback ran inline or on the loop, how many times it ran, what
+// a task's coroutine has done so far, and whether anything is queued while a
+// task waits. A hang is impossible: Loop::run_until throws LoopStalled when
+// nothing is left to run, and bounds the number of callbacks.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "future.hpp"
+#include "kata/test.hpp"
+#include "loop.hpp"
+#include "task.hpp"
+
+namespace {
+
+using namespace aio;
+using Log = std::vector<std::string>;
+
+/// Runs the loop until nothing is queued (at most `limit` iterations).
+void drain(Loop& loop, int limit = 100) {
+  for (int i = 0; i < limit && loop.pending() > 0; ++i) loop.run_once();
+}
+
+/// Appends to the log when destroyed: shows that a coroutine's locals were
+/// cleaned up (after a cancellation, say).
+struct Guard {
+  Log* log;
+  std::string name;
+  ~Guard() { log->push_back(name + " destroyed"); }
+};
+
+// ------------------------------------------------------------ coroutines
+
+Coro<int> returns_seven(Log& log) {
+  log.push_back("body runs");
+  co_return 7;
+}
+
+Coro<int> adds_one(Future<int> input, Log& log) {
+  log.push_back("before await");
+  const int value = co_await input;
+  log.push_back("after await: " + std::to_string(value));
+  co_return value + 1;
+}
+
+Coro<std::string> catches_failure(Future<int> input) {
+  try {
+    co_await input;
+  } catch (const std::runtime_error& e) {
+    co_return std::string("caught: ") + e.what();
+  }
+  co_return std::string("no exception");
+}
+
+Coro<int> lets_failure_escape(Future<int> input) {
+  const int value = co_await input;
+  co_return value;
+}
+
+Coro<int> throws_itself(Log& log) {
+  log.push_back("body runs");
+  throw std::domain_error("task body failed");
+  co_return 0;
+}
+
+Coro<int> waits_forever(Future<int> never, Log& log) {
+  Guard guard{&log, "guard"};
+  try {
+    log.push_back("waiting");
+    co_await never;
+    log.push_back("woke up normally");
+  } catch (const CancelledError&) {
+    log.push_back("CancelledError at co_await");
+    throw;
+  }
+  co_return 0;
+}
+
+Coro<int> survives_cancel(Future<int> never, Future<int> second, Log& log) {
+  try {
+    co_await never;
+  } catch (const CancelledError&) {
+    log.push_back("caught CancelledError");
+  }
+  const int value = co_await second;  // keeps going after the cancellation
+  co_return value * 2;
+}
+
+Coro<int> awaits_task(Task<int> inner, Log& log) {
+  log.push_back("outer waits");
+  const int value = co_await inner;
+  log.push_back("outer got " + std::to_string(value));
+  co_return value * 10;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ Future
+
+TEST_CASE("a new future is pending and its result is not available", "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> f(loop);
+  REQUIRE_FALSE(f.done());
+  REQUIRE_FALSE(f.cancelled());
+  REQUIRE_THROWS_AS(f.result(), InvalidStateError);
+  REQUIRE_THROWS_AS(f.exception(), InvalidStateError);
+}
+
+TEST_CASE("set_result completes a future once and result returns the value", "[25-future-task][unit]") {
+  Loop loop;
+  Future<std::string> f(loop);
+  f.set_result("done");
+  REQUIRE(f.done());
+  REQUIRE_FALSE(f.cancelled());
+  REQUIRE(f.result() == "done");
+  REQUIRE(f.exception() == nullptr);
+  REQUIRE_THROWS_AS(f.set_result("again"), InvalidStateError);
+  REQUIRE_THROWS_AS(f.set_exception(std::make_exception_ptr(std::runtime_error("late"))), InvalidStateError);
+  REQUIRE_FALSE(f.cancel());
+  REQUIRE(f.result() == "done");
+}
+
+TEST_CASE("set_exception completes a future and result rethrows the exception", "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> f(loop);
+  f.set_exception(std::make_exception_ptr(std::runtime_error("boom")));
+  REQUIRE(f.done());
+  REQUIRE_FALSE(f.cancelled());
+  REQUIRE(f.exception() != nullptr);
+  REQUIRE_THROWS_WITH(f.result(), "boom");
+  REQUIRE_THROWS_WITH(std::rethrow_exception(f.exception()), "boom");
+  REQUIRE_THROWS_AS(f.set_result(1), InvalidStateError);
+}
+
+TEST_CASE("cancel cancels a pending future and leaves a done one alone", "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> pending(loop);
+  REQUIRE(pending.cancel());
+  REQUIRE(pending.done());
+  REQUIRE(pending.cancelled());
+  REQUIRE_THROWS_AS(pending.result(), CancelledError);
+  REQUIRE_THROWS_AS(pending.exception(), CancelledError);
+  REQUIRE_FALSE(pending.cancel());
+  REQUIRE_THROWS_AS(pending.set_result(1), InvalidStateError);
+
+  Future<int> finished(loop);
+  finished.set_result(3);
+  REQUIRE_FALSE(finished.cancel());
+  REQUIRE_FALSE(finished.cancelled());
+  REQUIRE(finished.result() == 3);
+}
+
+TEST_CASE("callbacks added before completion run exactly once each, in order, on the loop",
+          "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> f(loop);
+  Log log;
+  for (const char* name : {"first", "second", "third"}) f.add_done_callback([&log, name] { log.push_back(name); });
+  drain(loop);
+  {
+    INFO("a callback ran before the future was done");
+    REQUIRE(log.empty());
+  }
+
+  f.set_result(1);
+  {
+    INFO("callbacks must run on the loop, not inside set_result");
+    REQUIRE(log.empty());
+  }
+  drain(loop);
+  REQUIRE(log == Log{"first", "second", "third"});
+
+  // Later activity on the future must not run them again.
+  REQUIRE_FALSE(f.cancel());
+  f.add_done_callback([&log] { log.push_back("late"); });
+  drain(loop);
+  REQUIRE(log == Log{"first", "second", "third", "late"});
+  drain(loop);
+  REQUIRE(log == Log{"first", "second", "third", "late"});
+}
+
+TEST_CASE("a callback added after completion runs once, soon, on the loop and not inline",
+          "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> f(loop);
+  f.set_exception(std::make_exception_ptr(std::runtime_error("already failed")));
+  drain(loop);
+
+  int runs = 0;
+  f.add_done_callback([&runs] { ++runs; });
+  {
+    INFO("add_done_callback on a done future ran the callback inline");
+    REQUIRE(runs == 0);
+  }
+  {
+    INFO("add_done_callback on a done future must schedule the callback on the loop");
+    REQUIRE(loop.pending() == 1);
+  }
+  loop.run_once();
+  REQUIRE(runs == 1);
+  drain(loop);
+  REQUIRE(runs == 1);
+}
+
+TEST_CASE("cancelling a future runs its callbacks once", "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> f(loop);
+  int runs = 0;
+  f.add_done_callback([&runs] { ++runs; });
+  REQUIRE(f.cancel());
+  REQUIRE(runs == 0);
+  drain(loop);
+  REQUIRE(runs == 1);
+}
+
+// ------------------------------------------------------------------- Task
+
+TEST_CASE("a task runs its coroutine on the loop, not when it is created", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  auto task = create_task(loop, returns_seven(log));
+  {
+    INFO("create_task must only schedule the first step");
+    REQUIRE(log.empty());
+    REQUIRE_FALSE(task.done());
+  }
+  REQUIRE(run_until_complete(task) == 7);
+  REQUIRE(log == Log{"body runs"});
+  REQUIRE(task.done());
+  REQUIRE(task.exception() == nullptr);
+}
+
+TEST_CASE("co_await on a pending future suspends the task until the future completes", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  auto task = create_task(loop, adds_one(input, log));
+  drain(loop);
+  REQUIRE(log == Log{"before await"});
+  REQUIRE_FALSE(task.done());
+  {
+    INFO("while it waits, a task queues nothing: it is woken by the future, it does not poll");
+    REQUIRE(loop.pending() == 0);
+  }
+
+  // Another callback on the loop completes the future.
+  loop.call_soon([input]() mutable { input.set_result(41); });
+  REQUIRE(run_until_complete(task) == 42);
+  REQUIRE(log == Log{"before await", "after await: 41"});
+}
+
+TEST_CASE("co_await on a done future goes on at once", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  input.set_result(9);
+  auto task = create_task(loop, adds_one(input, log));
+  REQUIRE(run_until_complete(task) == 10);
+  REQUIRE(log == Log{"before await", "after await: 9"});
+}
+
+TEST_CASE("an exception set on an awaited future is thrown at the co_await", "[25-future-task][unit]") {
+  Loop loop;
+  Future<int> input(loop);
+  auto catcher = create_task(loop, catches_failure(input));
+  auto passer = create_task(loop, lets_failure_escape(input));
+  drain(loop);
+  input.set_exception(std::make_exception_ptr(std::runtime_error("input failed")));
+
+  REQUIRE(run_until_complete(catcher) == "caught: input failed");
+  loop.run_until([&] { return passer.done(); });
+  REQUIRE_FALSE(passer.cancelled());
+  REQUIRE(passer.exception() != nullptr);
+  REQUIRE_THROWS_WITH(passer.result(), "input failed");
+}
+
+TEST_CASE("an exception escaping a task's coroutine becomes the task's exception", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  auto task = create_task(loop, throws_itself(log));
+  REQUIRE_THROWS_AS(run_until_complete(task), std::domain_error);
+  REQUIRE(log == Log{"body runs"});
+  REQUIRE(task.done());
+  REQUIRE_FALSE(task.cancelled());
+  REQUIRE_THROWS_WITH(std::rethrow_exception(task.exception()), "task body failed");
+}
+
+TEST_CASE("cancelling a task cancels the future it awaits and the task ends cancelled", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> never(loop);
+  auto task = create_task(loop, waits_forever(never, log));
+  drain(loop);
+  REQUIRE(log == Log{"waiting"});
+
+  REQUIRE(task.cancel());
+  {
+    INFO("Task::cancel must cancel the future the coroutine is waiting for");
+    REQUIRE(never.cancelled());
+  }
+  loop.run_until([&] { return task.done(); });
+  REQUIRE(log == Log{"waiting", "CancelledError at co_await", "guard destroyed"});
+  REQUIRE(task.cancelled());
+  REQUIRE_THROWS_AS(task.result(), CancelledError);
+  REQUIRE_THROWS_AS(run_until_complete(task), CancelledError);
+  REQUIRE_FALSE(task.cancel());
+}
+
+TEST_CASE("a task cancelled before its first step never runs its body", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  auto task = create_task(loop, returns_seven(log));
+  REQUIRE(task.cancel());
+  loop.run_until([&] { return task.done(); });
+  REQUIRE(log.empty());
+  REQUIRE(task.cancelled());
+  REQUIRE_THROWS_AS(task.result(), CancelledError);
+}
+
+TEST_CASE("a task that catches CancelledError goes on and finishes normally", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> never(loop);
+  Future<int> second(loop);
+  auto task = create_task(loop, survives_cancel(never, second, log));
+  drain(loop);
+  REQUIRE(task.cancel());
+  drain(loop);
+  REQUIRE(log == Log{"caught CancelledError"});
+  REQUIRE_FALSE(task.done());
+  second.set_result(21);
+  REQUIRE(run_until_complete(task) == 42);
+  REQUIRE_FALSE(task.cancelled());
+}
+
+TEST_CASE("a task can await another task, since a task is a future", "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  auto inner = create_task(loop, adds_one(input, log));
+  auto outer = create_task(loop, awaits_task(inner, log));
+  drain(loop);
+  REQUIRE(log == Log{"before await", "outer waits"});
+  input.set_result(4);
+  REQUIRE(run_until_complete(outer) == 50);
+  REQUIRE(log == Log{"before await", "outer waits", "after await: 4", "outer got 5"});
+}
