@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   ctx.seed = cl.seed >= 0 ? static_cast<unsigned long long>(cl.seed) : std::random_device{}() % 1000000;
   ctx.collect_stacks = !cl.no_stacks;
   ctx.style = grader::Style::for_stdout();
+  ctx.reveal_hidden = cl.reveal_hidden;
 
   if (cl.command == "list") return grader::run_list(ctx, cl.markdown);
   if (cl.command == "hint") return grader::run_hint(ctx, cl.name, cl.hint_level, cl.hint_all);

@@ -55,6 +55,7 @@ const char* to_string(TestStatus s);
 struct TestResult {
   std::string name;
   TestStatus status = TestStatus::error;
+  bool hidden = false;  // tagged [hidden]: the learner sees the name and a short message only
   std::string message;  // why it did not pass, one paragraph
   std::string output;   // the test's own output (capped)
   double seconds = 0;
@@ -63,9 +64,22 @@ struct TestResult {
 enum class Verdict { pass, fail, build_error, forbidden, no_tests, error };
 const char* to_string(Verdict v);
 
+/// Line and branch coverage of the learner's files (coverage profile).
+struct Coverage {
+  bool measured = false;
+  int lines_hit = 0, lines_total = 0;
+  int branches_hit = 0, branches_total = 0;
+  std::string html;      // index.html of the lcov report
+  std::string uncovered; // "file.cpp: 12, 14-16" per file, for the self-check gate
+
+  double line_percent() const { return lines_total ? 100.0 * lines_hit / lines_total : 100.0; }
+  double branch_percent() const { return branches_total ? 100.0 * branches_hit / branches_total : 100.0; }
+};
+
 /// The outcome of one exercise against one implementation under one profile.
 struct ExerciseResult {
   std::string slug;
+  std::string title;
   std::string implementation;
   std::string profile;
   Verdict verdict = Verdict::error;
@@ -74,6 +88,7 @@ struct ExerciseResult {
   int points = 0;
   int max_points = 0;
   double seconds = 0;
+  Coverage coverage;
 
   int passed() const;
   bool all_passed() const { return verdict == Verdict::pass; }

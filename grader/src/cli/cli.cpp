@@ -41,7 +41,9 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   check->add_option("--impl", cl.check.implementation, "Implementation: exercise, solution or mutant.NAME");
   check->add_option("--profile", cl.check.profile, "Profile: plain, tsan or asan")
       ->check(CLI::IsMember({"plain", "tsan", "asan"}));
-  check->add_option("--results", cl.check.results_path, "Where to write results.json (default: build/results.json)");
+  check->add_option("--report-dir", cl.check.report_dir,
+                    "Where to write results.json, junit.xml, report.md, gradescope.json, exercism/ (default: build/reports)");
+  check->add_flag("--reveal-hidden", cl.reveal_hidden, "Show the details of hidden tests (for instructors)");
   check->add_option("--shard", shard, "Grade only shard K of N (K/N), exercises split evenly");
 
   auto* hint = app.add_subcommand("hint", "Show an exercise's hints: one more each time");

@@ -16,6 +16,7 @@ struct CommandLine {
   int jobs = 0;
   long long seed = -1;  // -1: random
   bool no_stacks = false;
+  bool reveal_hidden = false;
   CheckOptions check;
   SelfcheckOptions selfcheck;
   std::string name;          // the exercise of hint, reset, solution, watch

@@ -5,7 +5,7 @@
 #include "commands/commands.hpp"
 #include "commands/grade.hpp"
 #include "commands/learner.hpp"
-#include "report/results_json.hpp"
+#include "report/formats.hpp"
 #include "report/table.hpp"
 #include "select/selection.hpp"
 #include "state/progress.hpp"
@@ -14,11 +14,11 @@ namespace grader {
 
 std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
                                               const std::string& implementation, const std::string& profile,
-                                              const std::filesystem::path& results_path, int max_failing_tests) {
+                                              const std::filesystem::path& report_dir, int max_failing_tests) {
   const auto start = std::chrono::steady_clock::now();
   // Until grading finishes, results.json says "error": a crash of the grader
   // itself must not leave an old verdict behind.
-  write_results_json(results_path, {}, 0);
+  write_reports(report_dir, RunSummary{{}, 0, false});
 
   std::vector<Subject> subjects;
   for (const auto* ex : exercises) subjects.push_back({ex, implementation, profile, ctx.seed});
@@ -30,8 +30,8 @@ std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<co
   print_score(ctx.out, results);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!write_results_json(results_path, results, seconds))
-    ctx.out << "grader: warning: cannot write " << results_path.string() << "\n";
+  for (const auto& f : write_reports(report_dir, RunSummary{results, seconds, true}))
+    ctx.out << "grader: warning: cannot write " << f << "\n";
 
   if (implementation == "exercise") {
     auto progress = Progress::load(ctx.progress_file());
@@ -56,9 +56,8 @@ int run_check(Context& ctx, const CheckOptions& options) {
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
   ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s",
                          options.implementation, options.profile, ctx.seed);
-  auto path = options.results_path.empty() ? ctx.paths.build_root / "results.json"
-                                           : std::filesystem::path(options.results_path);
-  auto results = grade_for_learner(ctx, exercises, options.implementation, options.profile, path, 3);
+  auto dir = options.report_dir.empty() ? ctx.paths.build_root / "reports" : std::filesystem::absolute(options.report_dir);
+  auto results = grade_for_learner(ctx, exercises, options.implementation, options.profile, dir, 3);
 
   bool all_pass = !results.empty();
   for (const auto& r : results) all_pass = all_pass && r.verdict == Verdict::pass;

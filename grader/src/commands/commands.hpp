@@ -37,7 +37,7 @@ struct CheckOptions {
   std::vector<std::string> names;  // empty: all
   std::string implementation = "exercise";
   std::string profile = "plain";
-  std::string results_path;        // results.json; empty: build/results.json
+  std::string report_dir;          // results.json, junit.xml, report.md...; empty: build/reports
   int shard_k = 1, shard_n = 1;
 };
 /// Builds and runs the tests of the selected exercises; 0 only when all pass.

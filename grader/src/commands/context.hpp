@@ -20,6 +20,7 @@ struct Context {
   int jobs = 0;  // build jobs and parallel test slots; 0: the number of cores
   unsigned long long seed = 0;
   bool collect_stacks = true;
+  bool reveal_hidden = false;  // an instructor's flag: show hidden tests' details
   Style style = Style::plain();
 
   std::filesystem::path progress_file() const { return paths.root / ".kata" / "progress.json"; }

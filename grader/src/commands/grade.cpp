@@ -32,6 +32,18 @@ std::vector<std::string> forbidden_uses(const Context& ctx, const Exercise& ex) 
   return uses;
 }
 
+// A hidden test tells the learner which behaviour failed (its name) and how
+// (timeout, crash...), not the assertions that check it.
+void conceal(TestResult& t) {
+  t.output.clear();
+  if (t.status == TestStatus::pass || t.status == TestStatus::skipped) return;
+  if (t.status == TestStatus::fail) {
+    t.message = "this hidden test failed (its checks are not shown)";
+    return;
+  }
+  t.message = t.message.substr(0, t.message.find('\n'));
+}
+
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects) {
   std::vector<ExerciseResult> results(subjects.size());
   std::vector<bool> ready(subjects.size(), false);
@@ -41,6 +53,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     const auto& s = subjects[i];
     auto& r = results[i];
     r.slug = s.exercise->slug;
+    r.title = s.exercise->title;
     r.implementation = s.implementation;
     r.profile = s.profile;
     r.max_points = s.exercise->points;
@@ -86,10 +99,11 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       continue;
     }
     auto binary = ctx.paths.binary(s.profile, r.slug, s.implementation);
-    std::vector<std::string> names, timing;
+    std::vector<std::string> names, timing, hidden;
     std::string why;
     if (!list_test_names(ctx.runner, binary, "", names, why) ||
-        !list_test_names(ctx.runner, binary, "[timing]", timing, why)) {
+        !list_test_names(ctx.runner, binary, "[timing]", timing, why) ||
+        !list_test_names(ctx.runner, binary, "[hidden]", hidden, why)) {
       r.verdict = Verdict::error;
       r.message = "could not list the tests: " + why;
       ready[i] = false;
@@ -112,6 +126,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       job.env = env;
       job.timeout_s = s.exercise->timeout_s;
       job.alone = std::find(timing.begin(), timing.end(), name) != timing.end();
+      job.hidden = std::find(hidden.begin(), hidden.end(), name) != hidden.end();
       job.collect_stacks = ctx.collect_stacks;
       // TSan's shadow memory layout breaks with more than 28 bits of mmap
       // randomization (GitHub's runners have 32); without ASLR it always fits.
@@ -135,6 +150,8 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
   // collect
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     auto& r = results[jobs[j].group];
+    test_results[j].hidden = jobs[j].hidden;
+    if (jobs[j].hidden && !ctx.reveal_hidden) conceal(test_results[j]);
     r.seconds += test_results[j].seconds;
     r.tests.push_back(std::move(test_results[j]));
   }

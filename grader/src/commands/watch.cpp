@@ -86,7 +86,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
   FileWatcher watcher(dirs, force_polling);
   RawKeys keys;
   const bool terminal = isatty(STDOUT_FILENO);
-  const auto results_path = ctx.paths.build_root / "results.json";
+  const auto results_path = ctx.paths.build_root / "reports";
 
   auto legend = [&] {
     ctx.out << "\n"

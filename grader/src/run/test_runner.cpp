@@ -121,7 +121,9 @@ std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJo
   auto finish = [&](std::size_t i) {
     const auto& job = jobs[i];
     if (job.stop_group_on_failure && group_failed[job.group]) {
-      results[i] = {job.test_name, TestStatus::skipped, "not run: this run already failed a test", "", 0};
+      results[i].name = job.test_name;
+      results[i].status = TestStatus::skipped;
+      results[i].message = "not run: this run already failed a test";
     } else {
       results[i] = run_one(runner, job, i);
       if (results[i].status != TestStatus::pass) group_failed[job.group] = true;

@@ -24,6 +24,7 @@ struct TestJob {
   std::vector<std::pair<std::string, std::string>> env;
   double timeout_s = 10;
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
+  bool hidden = false; // its result says what failed, not how
   bool collect_stacks = true;
   bool no_aslr = false;
   std::size_t group = 0;  // caller's index (which exercise/implementation)

@@ -1,0 +1,286 @@
+#include "report/formats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "report/text.hpp"
+
+namespace grader {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kOutputCap = 16 * 1024;
+
+const char* run_status(const RunSummary& run) {
+  if (!run.finished || run.results.empty()) return "error";
+  for (const auto& r : run.results)
+    if (r.verdict != Verdict::pass) return "fail";
+  return "pass";
+}
+
+int total_points(const RunSummary& run, bool max) {
+  int sum = 0;
+  for (const auto& r : run.results) sum += max ? r.max_points : r.points;
+  return sum;
+}
+
+// Every line of `text` indented by `pad` (code blocks inside list items).
+std::string indented(const std::string& text, const std::string& pad) {
+  std::string out = pad;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+std::string seconds3(double s) { return fmt::format("{:.3f}", s); }
+
+json::value coverage_json(const Coverage& c) {
+  if (!c.measured) return nullptr;
+  return json::object{{"lines_percent", std::round(c.line_percent() * 10) / 10},
+                      {"lines_hit", c.lines_hit},
+                      {"lines_total", c.lines_total},
+                      {"branches_percent", std::round(c.branch_percent() * 10) / 10},
+                      {"branches_hit", c.branches_hit},
+                      {"branches_total", c.branches_total},
+                      {"html", c.html}};
+}
+
+bool write_atomically(const fs::path& path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  auto temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    if (!out) return false;
+    out << text;
+    if (!out) return false;
+  }
+  fs::rename(temporary, path, ec);
+  return !ec;
+}
+
+}  // namespace
+
+std::string results_json(const RunSummary& run) {
+  json::array exercises;
+  for (const auto& r : run.results) {
+    json::array tests;
+    for (const auto& t : r.tests)
+      tests.push_back(json::object{{"name", clean_text(t.name)},
+                                   {"status", to_string(t.status)},
+                                   {"message", clean_text(t.message)},
+                                   {"output", clean_text(shorten(t.output, kOutputCap))},
+                                   {"duration_s", std::round(t.seconds * 1000) / 1000},
+                                   {"visibility", t.hidden ? "hidden" : "visible"}});
+    exercises.push_back(json::object{{"slug", r.slug},
+                                     {"title", clean_text(r.title)},
+                                     {"implementation", r.implementation},
+                                     {"profile", r.profile},
+                                     {"status", to_string(r.verdict)},
+                                     {"message", clean_text(r.message)},
+                                     {"score", r.points},
+                                     {"max_score", r.max_points},
+                                     {"duration_s", std::round(r.seconds * 1000) / 1000},
+                                     {"coverage", coverage_json(r.coverage)},
+                                     {"tests", std::move(tests)}});
+  }
+  json::object root{{"schema_version", 1},
+                    {"status", run_status(run)},
+                    {"score", total_points(run, false)},
+                    {"max_score", total_points(run, true)},
+                    {"duration_s", std::round(run.seconds * 1000) / 1000},
+                    {"exercises", std::move(exercises)}};
+  return json::serialize(root) + "\n";
+}
+
+std::string junit_xml(const RunSummary& run) {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto suites = doc.append_child("testsuites");
+  suites.append_attribute("name") = "concurrency-kata";
+  int all_tests = 0, all_failures = 0, all_errors = 0;
+  for (const auto& r : run.results) {
+    auto suite = suites.append_child("testsuite");
+    int tests = 0, failures = 0, errors = 0, skipped = 0;
+    suite.append_attribute("name") = r.slug.c_str();
+    // Properties live at suite level only (junit-10.xsd has none per testcase).
+    auto props = suite.append_child("properties");
+    auto property = [&](const char* name, const std::string& value) {
+      auto p = props.append_child("property");
+      p.append_attribute("name") = name;
+      p.append_attribute("value") = value.c_str();
+    };
+    property("implementation", r.implementation);
+    property("profile", r.profile);
+    property("verdict", to_string(r.verdict));
+    property("score", fmt::format("{}/{}", r.points, r.max_points));
+    if (r.coverage.measured) {
+      property("coverage.lines", fmt::format("{:.1f}", r.coverage.line_percent()));
+      property("coverage.branches", fmt::format("{:.1f}", r.coverage.branch_percent()));
+    }
+    if (r.tests.empty() && r.verdict != Verdict::pass) {
+      // A build error (or forbidden symbol) is one errored test case.
+      auto tc = suite.append_child("testcase");
+      tc.append_attribute("name") = to_string(r.verdict);
+      tc.append_attribute("classname") = r.slug.c_str();
+      tc.append_attribute("time") = "0.000";
+      auto e = tc.append_child("error");
+      e.append_attribute("type") = to_string(r.verdict);
+      auto message = clean_text(r.message);
+      e.append_attribute("message") = message.substr(0, message.find('\n')).c_str();
+      e.text().set(message.c_str());
+      ++tests;
+      ++errors;
+    }
+    for (const auto& t : r.tests) {
+      auto tc = suite.append_child("testcase");
+      tc.append_attribute("name") = clean_text(t.name).c_str();
+      tc.append_attribute("classname") = r.slug.c_str();
+      tc.append_attribute("time") = seconds3(t.seconds).c_str();
+      ++tests;
+      auto message = clean_text(t.message);
+      auto first_line = message.substr(0, message.find('\n'));
+      if (t.status == TestStatus::fail || t.status == TestStatus::sanitizer) {
+        auto f = tc.append_child("failure");
+        f.append_attribute("type") = to_string(t.status);
+        f.append_attribute("message") = first_line.c_str();
+        f.text().set(message.c_str());
+        ++failures;
+      } else if (t.status == TestStatus::skipped) {
+        tc.append_child("skipped").append_attribute("message") = first_line.c_str();
+        ++skipped;
+      } else if (t.status != TestStatus::pass) {
+        auto e = tc.append_child("error");
+        e.append_attribute("type") = to_string(t.status);
+        e.append_attribute("message") = first_line.c_str();
+        e.text().set(message.c_str());
+        ++errors;
+      }
+      if (!t.output.empty()) tc.append_child("system-out").text().set(clean_text(shorten(t.output, kOutputCap)).c_str());
+    }
+    suite.append_attribute("tests") = tests;
+    suite.append_attribute("failures") = failures;
+    suite.append_attribute("errors") = errors;
+    suite.append_attribute("skipped") = skipped;
+    suite.append_attribute("time") = seconds3(r.seconds).c_str();
+    all_tests += tests;
+    all_failures += failures;
+    all_errors += errors;
+  }
+  suites.append_attribute("tests") = all_tests;
+  suites.append_attribute("failures") = all_failures;
+  suites.append_attribute("errors") = all_errors;
+  suites.append_attribute("time") = seconds3(run.seconds).c_str();
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  return out.str();
+}
+
+std::string markdown_report(const RunSummary& run) {
+  std::string md = std::string(kMarkdownMarker) + "\n";
+  int passing = 0;
+  for (const auto& r : run.results) passing += r.verdict == Verdict::pass;
+  if (!run.finished) {
+    md += "## concurrency-kata: grading did not finish\n\nThe grader stopped before it had a verdict.\n";
+    return md;
+  }
+  md += fmt::format("## concurrency-kata: {} of {} points ({} of {} exercise{} pass)\n\n", total_points(run, false),
+                    total_points(run, true), passing, run.results.size(), run.results.size() == 1 ? "" : "s");
+  md += "| exercise | verdict | tests | coverage | time |\n|---|---|---|---|---|\n";
+  for (const auto& r : run.results) {
+    auto tests = r.tests.empty() ? std::string("-") : fmt::format("{}/{}", r.passed(), r.tests.size());
+    auto coverage = r.coverage.measured ? fmt::format("{:.0f}% lines", r.coverage.line_percent()) : std::string("-");
+    md += fmt::format("| {} | {} {} | {} | {} | {:.1f} s |\n", r.slug, r.verdict == Verdict::pass ? "✅" : "❌",
+                      to_string(r.verdict), tests, coverage, r.seconds);
+  }
+  for (const auto& r : run.results) {
+    if (r.verdict == Verdict::pass) continue;
+    int failing = static_cast<int>(std::count_if(r.tests.begin(), r.tests.end(), [](const TestResult& t) {
+      return t.status != TestStatus::pass && t.status != TestStatus::skipped;
+    }));
+    md += fmt::format("\n<details><summary>{}: {}</summary>\n\n", r.slug,
+                      r.tests.empty() ? std::string(to_string(r.verdict))
+                                      : fmt::format("{} failing test{}", failing, failing == 1 ? "" : "s"));
+    if (!r.message.empty()) md += "```\n" + clean_text(shorten(r.message, 4000)) + "\n```\n\n";
+    for (const auto& t : r.tests) {
+      if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
+      md += fmt::format("- **{}** {}\n", to_string(t.status), clean_text(t.name));
+      if (!t.message.empty()) md += "  ```\n" + indented(clean_text(shorten(t.message, 2000)), "  ") + "\n  ```\n";
+    }
+    md += "\n</details>\n";
+  }
+  return md;
+}
+
+std::string gradescope_json(const RunSummary& run) {
+  // One Gradescope test per exercise: points are all or nothing.
+  json::array tests;
+  for (const auto& r : run.results) {
+    std::string output = fmt::format("{}: {}", to_string(r.verdict), clean_text(r.message));
+    for (const auto& t : r.tests)
+      if (t.status != TestStatus::pass && t.status != TestStatus::skipped)
+        output += fmt::format("\n{}: {}\n{}", to_string(t.status), clean_text(t.name), clean_text(shorten(t.message, 2000)));
+    tests.push_back(json::object{{"name", r.slug + ": " + clean_text(r.title)},
+                                 {"score", r.points},
+                                 {"max_score", r.max_points},
+                                 {"status", r.verdict == Verdict::pass ? "passed" : "failed"},
+                                 {"output", shorten(output, kOutputCap)},
+                                 {"visibility", "visible"}});
+  }
+  json::object root{{"score", total_points(run, false)},
+                    {"max_score", total_points(run, true)},
+                    {"execution_time", static_cast<std::int64_t>(run.seconds + 0.5)},
+                    {"output", fmt::format("{} of {} points", total_points(run, false), total_points(run, true))},
+                    {"visibility", "visible"},
+                    {"stdout_visibility", "hidden"},
+                    {"tests", std::move(tests)}};
+  return json::serialize(root) + "\n";
+}
+
+std::string exercism_json(const ExerciseResult& r) {
+  // Exercism's interface: status pass / fail / error; "error" when the tests
+  // could not run (a build error), with the reason in the top-level message.
+  bool ran = !r.tests.empty();
+  json::object root{{"version", 3}, {"status", r.verdict == Verdict::pass ? "pass" : ran ? "fail" : "error"}};
+  if (!ran) root["message"] = clean_text(r.message.empty() ? to_string(r.verdict) : r.message);
+  json::array tests;
+  for (const auto& t : r.tests) {
+    json::object test{{"name", clean_text(t.name)},
+                      {"status", t.status == TestStatus::pass ? "pass"
+                                 : t.status == TestStatus::fail || t.status == TestStatus::sanitizer ? "fail"
+                                                                                                     : "error"}};
+    if (t.status != TestStatus::pass) test["message"] = clean_text(t.message);
+    if (!t.output.empty()) test["output"] = clean_text(shorten(t.output, 500));  // Exercism caps output at 500
+    tests.push_back(std::move(test));
+  }
+  root["tests"] = std::move(tests);
+  return json::serialize(root) + "\n";
+}
+
+std::vector<std::string> write_reports(const fs::path& dir, const RunSummary& run) {
+  std::vector<std::string> failed;
+  auto write = [&](const fs::path& p, const std::string& text) {
+    if (!write_atomically(p, text)) failed.push_back(p.string());
+  };
+  write(dir / "results.json", results_json(run));
+  write(dir / "junit.xml", junit_xml(run));
+  write(dir / "report.md", markdown_report(run));
+  write(dir / "gradescope.json", gradescope_json(run));
+  for (const auto& r : run.results) write(dir / "exercism" / (r.slug + ".json"), exercism_json(r));
+  return failed;
+}
+
+}  // namespace grader
