@@ -16,7 +16,7 @@ set(KATA_ONLY "" CACHE STRING "If set, a ;-list of the only slugs this tree buil
 
 find_package(Threads REQUIRED)
 find_package(Catch2 2.13 REQUIRED)
-find_package(Boost 1.81...<1.82 CONFIG REQUIRED COMPONENTS thread json)
+find_package(Boost 1.81...<1.82 CONFIG REQUIRED COMPONENTS thread chrono json)
 
 # kata_read_metadata(SLUG PREFIX): sets <PREFIX>_FILES and <PREFIX>_LIBRARIES,
 # or <PREFIX>_ERROR when the metadata cannot be used (the exercise is then
@@ -64,7 +64,8 @@ function(kata_link_libraries target)
   set(pch kata_pch)
   foreach(lib IN LISTS ARGN)
     if(lib STREQUAL "boost_thread")
-      target_link_libraries(${target} PRIVATE Boost::thread)
+      # Boost.Thread's timed waits need Boost.Chrono's clocks.
+      target_link_libraries(${target} PRIVATE Boost::thread Boost::chrono)
     elseif(lib STREQUAL "boost_json")
       target_link_libraries(${target} PRIVATE Boost::json)
     elseif(lib STREQUAL "asio")

@@ -39,8 +39,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
   check->add_option("exercises", cl.check.names, "Exercises: slug, number or name (16, deadlock, 16-deadlock)");
   check->add_option("--impl", cl.check.implementation, "Implementation: exercise, solution or mutant.NAME");
-  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan or asan")
-      ->check(CLI::IsMember({"plain", "tsan", "asan"}));
+  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan, asan, or coverage (lcov report of your files)")
+      ->check(CLI::IsMember({"plain", "tsan", "asan", "coverage"}));
   check->add_option("--report-dir", cl.check.report_dir,
                     "Where to write results.json, junit.xml, report.md, gradescope.json, exercism/ (default: build/reports)");
   check->add_flag("--reveal-hidden", cl.reveal_hidden, "Show the details of hidden tests (for instructors)");
@@ -74,6 +74,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   selfcheck->add_option("--mutant-runs", cl.selfcheck.mutant_runs, "Runs (seeds 1..N) per mutant")->check(CLI::Range(1, 20));
   selfcheck->add_option("--profile", cl.selfcheck.profiles, "Only these profiles for solutions (repeatable)");
   selfcheck->add_option("--shard", selfcheck_shard, "Check only shard K of N (K/N)");
+  bool no_coverage = false;
+  selfcheck->add_flag("--no-coverage", no_coverage, "Skip the gate on the solutions' line coverage");
 
   try {
     app.parse(argc, argv);
@@ -87,6 +89,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
     return kExitUsage;
   }
+  cl.selfcheck.coverage = !no_coverage;
   if (!selfcheck_shard.empty() && !parse_shard(selfcheck_shard, cl.selfcheck.shard_k, cl.selfcheck.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
     return kExitUsage;

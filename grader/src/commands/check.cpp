@@ -27,6 +27,7 @@ std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<co
   ctx.out << "\n";
   print_table(ctx.out, results, ctx.style);
   print_failures(ctx.out, results, max_failing_tests, ctx.style);
+  print_coverage(ctx.out, results);
   print_score(ctx.out, results);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -48,6 +48,7 @@ struct SelfcheckOptions {
   int mutant_runs = 3;
   std::vector<std::string> profiles;  // empty: every profile an exercise lists that the grader can build
   int shard_k = 1, shard_n = 1;
+  bool coverage = true;  // the solution-coverage gate (needs the g++ coverage build)
 };
 /// Proves the tests: solutions pass, stubs fail, mutants are caught.
 int run_selfcheck(Context& ctx, const SelfcheckOptions& options);

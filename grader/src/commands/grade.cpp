@@ -13,6 +13,7 @@
 #include "build/build.hpp"
 #include "build/compile_digest.hpp"
 #include "build/forbidden.hpp"
+#include "collect/coverage.hpp"
 #include "run/test_runner.hpp"
 
 namespace grader {
@@ -30,6 +31,14 @@ std::vector<std::string> forbidden_uses(const Context& ctx, const Exercise& ex) 
                                    f.symbol, f.hint));
   }
   return uses;
+}
+
+// The folder holding the implementation's own files, whose coverage counts.
+fs::path implementation_dir(const Paths& paths, const std::string& profile, const std::string& slug,
+                            const std::string& implementation) {
+  if (implementation == "exercise") return paths.exercises / slug;
+  if (implementation == "solution") return paths.root / "solutions" / slug;
+  return paths.profile_tree(profile) / "impl" / slug / implementation;  // a mutant's overlay
 }
 
 // A hidden test tells the learner which behaviour failed (its name) and how
@@ -137,6 +146,11 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     }
   }
 
+  for (std::size_t i = 0; i < subjects.size(); ++i)
+    if (ready[i] && subjects[i].profile == "coverage")
+      reset_coverage_counters(coverage_object_dirs(ctx.paths.profile_tree("coverage"), results[i].slug,
+                                                   subjects[i].implementation));
+
   const bool terminal = isatty(STDOUT_FILENO);
   std::size_t done = 0;
   if (!jobs.empty()) ctx.out << fmt::format("running {} test case{}...\n", jobs.size(), jobs.size() == 1 ? "" : "s") << std::flush;
@@ -169,6 +183,13 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     auto& r = results[i];
     r.verdict = verdict_from_tests(r.tests);
     r.points = r.verdict == Verdict::pass ? r.max_points : 0;
+    if (subjects[i].profile == "coverage") {
+      auto tree = ctx.paths.profile_tree("coverage");
+      r.coverage = measure_coverage(ctx.runner, coverage_object_dirs(tree, r.slug, r.implementation),
+                                    implementation_dir(ctx.paths, "coverage", r.slug, r.implementation),
+                                    tree / "lcov" / r.slug / r.implementation,
+                                    ctx.paths.build_root / "reports" / "coverage" / r.slug / r.implementation);
+    }
   }
   return results;
 }

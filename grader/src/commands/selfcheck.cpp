@@ -4,6 +4,7 @@
 //   solution    passes every test under each profile it lists
 //   stub        compiles and fails at least one test (a timeout counts)
 //   mutants     each fails at least one test under its profile, in every run
+//   coverage    the solution's tests cover at least 95% of its lines
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -25,6 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan"};
+constexpr double kMinimumCoverage = 95.0;  // percent of the solution's lines
 
 struct Check {
   std::string slug;
@@ -61,6 +63,20 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
     problems.push_back("question.ru is not in Russian");
   if (ex.hints.size() < 2) problems.push_back("fewer than 2 hints");
   if (full && mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
+  // A coverage exclusion must say why: "// LCOV_EXCL_LINE: <reason>".
+  for (const auto& f : ex.files) {
+    std::ifstream in(paths.root / "solutions" / ex.slug / f);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++n;
+      auto at = line.find("LCOV_EXCL_");
+      if (at == std::string::npos) continue;
+      auto colon = line.find(':', at);
+      if (colon == std::string::npos || line.find_first_not_of(" ", colon + 1) == std::string::npos)
+        problems.push_back(fmt::format("solutions/{}/{}:{}: a coverage exclusion without a reason "
+                                       "(write LCOV_EXCL_LINE: why)", ex.slug, f, n));
+    }
+  }
   for (const auto& m : mutants)
     if (!kBuildableProfiles.count(m.profile))
       problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan)");
@@ -115,6 +131,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
         continue;
       subjects.push_back({ex, "solution", profile, ctx.seed});
     }
+    if (!is_learner_copy(ctx.paths) && options.coverage) subjects.push_back({ex, "solution", "coverage", ctx.seed});
     subjects.push_back({ex, "exercise", "plain", ctx.seed});
     for (const auto& m : mutants) {
       if (!kBuildableProfiles.count(m.profile)) continue;
@@ -134,7 +151,15 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     const auto& s = subjects[i];
     const auto& r = results[i];
     Check c{r.slug, "", false, ""};
-    if (s.implementation == "solution") {
+    if (s.implementation == "solution" && s.profile == "coverage") {
+      c.what = fmt::format("coverage of the solution >= {:.0f}%", kMinimumCoverage);
+      c.passed = r.verdict == Verdict::pass && r.coverage.measured && r.coverage.line_percent() >= kMinimumCoverage;
+      if (r.verdict != Verdict::pass) c.why = "the solution fails under the coverage build: " + first_failure(r);
+      else if (!r.coverage.measured) c.why = r.coverage.uncovered;
+      else if (!c.passed)
+        c.why = fmt::format("{:.1f}% of {} lines; not covered:\n{}", r.coverage.line_percent(), r.coverage.lines_total,
+                            r.coverage.uncovered);
+    } else if (s.implementation == "solution") {
       c.what = "solution (" + s.profile + ")";
       c.passed = r.verdict == Verdict::pass;
       if (!c.passed) c.why = first_failure(r);
@@ -175,10 +200,13 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   for (const auto* ex : exercises) {
     std::vector<std::string> solution_profiles;
     int stub_failing = 0, stub_total = 0, mutant_runs = 0, mutant_caught = 0, bad = 0;
+    std::string coverage = "-";
     for (std::size_t i = 0; i < subjects.size(); ++i) {
       if (subjects[i].exercise != ex) continue;
       const auto& r = results[i];
-      if (subjects[i].implementation == "solution")
+      if (subjects[i].implementation == "solution" && subjects[i].profile == "coverage")
+        coverage = r.coverage.measured ? fmt::format("{:.0f}%", r.coverage.line_percent()) : "?";
+      else if (subjects[i].implementation == "solution")
         solution_profiles.push_back(subjects[i].profile + (r.verdict == Verdict::pass ? " pass" : " FAIL"));
       else if (subjects[i].implementation == "exercise") {
         stub_total = static_cast<int>(r.tests.size());
@@ -192,8 +220,9 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
       if (c.slug == ex->slug) bad += !c.passed;
     std::string sol;
     for (const auto& p : solution_profiles) sol += (sol.empty() ? "" : ", ") + p;
-    ctx.out << fmt::format("{:<26} {}  solution: {} | stub fails {}/{} tests | mutants caught {}/{} runs\n",
-                           ex->slug, bad == 0 ? "ok  " : "FAIL", sol, stub_failing, stub_total, mutant_caught, mutant_runs);
+    ctx.out << fmt::format("{:<26} {}  solution: {} | coverage {} | stub fails {}/{} tests | mutants caught {}/{} runs\n",
+                           ex->slug, bad == 0 ? "ok  " : "FAIL", sol, coverage, stub_failing, stub_total, mutant_caught,
+                           mutant_runs);
   }
   for (const auto& c : checks) {
     (c.passed ? passed : failed)++;

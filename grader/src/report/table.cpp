@@ -59,6 +59,16 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
   }
 }
 
+void print_coverage(std::ostream& out, const std::vector<ExerciseResult>& results) {
+  for (const auto& r : results) {
+    if (!r.coverage.measured) continue;
+    out << fmt::format("coverage of {} ({}): {:.1f}% of {} lines, {:.1f}% of {} branches\n", r.slug, r.implementation,
+                       r.coverage.line_percent(), r.coverage.lines_total, r.coverage.branch_percent(),
+                       r.coverage.branches_total);
+    if (!r.coverage.html.empty()) out << "  report: " << r.coverage.html << "\n";
+  }
+}
+
 void print_score(std::ostream& out, const std::vector<ExerciseResult>& results) {
   int points = 0, max_points = 0, passing = 0;
   for (const auto& r : results) {

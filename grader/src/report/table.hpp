@@ -17,6 +17,9 @@ void print_table(std::ostream& out, const std::vector<ExerciseResult>& results, 
 void print_failures(std::ostream& out, const std::vector<ExerciseResult>& results, int max_tests = 3,
                     const Style& style = Style::plain());
 
+/// Line and branch coverage, with the HTML report's path, for results that have it.
+void print_coverage(std::ostream& out, const std::vector<ExerciseResult>& results);
+
 /// "score: 10 of 30 points; 1 of 3 exercises pass"
 void print_score(std::ostream& out, const std::vector<ExerciseResult>& results);
 

@@ -1,0 +1,105 @@
+#include "collect/coverage.hpp"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace grader {
+namespace fs = std::filesystem;
+
+std::vector<fs::path> coverage_object_dirs(const fs::path& tree, const std::string& slug, const std::string& impl) {
+  std::vector<fs::path> dirs{tree / "CMakeFiles" / (slug + "." + impl + ".dir")};
+  // The solution links the tests compiled once (templates in its headers are counted there).
+  if (impl == "solution") dirs.push_back(tree / "CMakeFiles" / (slug + ".solution_tests.dir"));
+  return dirs;
+}
+
+void reset_coverage_counters(const std::vector<fs::path>& object_dirs) {
+  for (const auto& dir : object_dirs) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); ++it)
+      if (it->path().extension() == ".gcda") fs::remove(it->path(), ec);
+  }
+}
+
+Coverage parse_tracefile(const std::string& info) {
+  Coverage c;
+  std::map<std::string, std::map<int, long>> lines;  // file -> line -> hits
+  std::istringstream in(info);
+  std::string line, file;
+  while (std::getline(in, line)) {
+    if (line.rfind("SF:", 0) == 0) {
+      file = line.substr(3);
+    } else if (line.rfind("DA:", 0) == 0) {
+      auto comma = line.find(',');
+      int n = std::stoi(line.substr(3, comma - 3));
+      long hits = std::stol(line.substr(comma + 1, line.find(',', comma + 1) - comma - 1));
+      lines[file][n] = std::max(lines[file][n], hits);
+    } else if (line.rfind("BRDA:", 0) == 0) {
+      ++c.branches_total;
+      auto taken = line.substr(line.rfind(',') + 1);
+      if (taken != "-" && taken != "0") ++c.branches_hit;
+    }
+  }
+  for (const auto& [f, hits] : lines) {
+    std::string ranges;
+    int start = -1, prev = -1;
+    auto flush = [&] {
+      if (start < 0) return;
+      ranges += (ranges.empty() ? "" : ", ") + std::to_string(start) + (prev > start ? "-" + std::to_string(prev) : "");
+    };
+    for (const auto& [n, h] : hits) {
+      ++c.lines_total;
+      if (h > 0) {
+        ++c.lines_hit;
+        continue;
+      }
+      if (start >= 0 && n == prev + 1) {
+        prev = n;
+        continue;
+      }
+      flush();
+      start = prev = n;
+    }
+    flush();
+    if (!ranges.empty()) c.uncovered += fs::path(f).filename().string() + ": " + ranges + "\n";
+  }
+  c.measured = true;
+  return c;
+}
+
+Coverage measure_coverage(ProcessRunner& runner, const std::vector<fs::path>& object_dirs, const fs::path& source_dir,
+                          const fs::path& work_dir, const fs::path& html_dir) {
+  Coverage failed;
+  fs::create_directories(work_dir);
+  auto all = work_dir / "all.info", mine = work_dir / "mine.info";
+  auto lcov = [&](std::vector<std::string> args) {
+    ProcessSpec spec;
+    spec.argv = {"lcov", "--quiet", "--rc", "lcov_branch_coverage=1"};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.timeout = std::chrono::minutes(5);
+    auto r = runner.run(spec);
+    if (!r.exited_ok()) failed.uncovered = "lcov failed: " + r.start_error + r.output;
+    return r.exited_ok();
+  };
+  std::vector<std::string> capture{"--capture", "--output-file", all.string()};
+  for (const auto& d : object_dirs)
+    if (fs::exists(d)) capture.insert(capture.end(), {"--directory", d.string()});
+  if (!lcov(capture)) return failed;
+  if (!lcov({"--extract", all.string(), (fs::absolute(source_dir) / "*").string(), "--output-file", mine.string()}))
+    return failed;
+
+  std::ifstream in(mine);
+  std::stringstream info;
+  info << in.rdbuf();
+  auto c = parse_tracefile(info.str());
+
+  ProcessSpec genhtml;
+  genhtml.argv = {"genhtml", "--quiet", "--branch-coverage", "--output-directory", html_dir.string(), mine.string()};
+  genhtml.timeout = std::chrono::minutes(5);
+  if (runner.run(genhtml).exited_ok()) c.html = (html_dir / "index.html").string();
+  return c;
+}
+
+}  // namespace grader

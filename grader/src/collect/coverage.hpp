@@ -1,0 +1,31 @@
+// collect: line and branch coverage of an implementation's own files (lcov).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+#include "run/process.hpp"
+
+namespace grader {
+
+/// Where a target's objects and .gcda counters are in a coverage build tree.
+std::vector<std::filesystem::path> coverage_object_dirs(const std::filesystem::path& tree, const std::string& slug,
+                                                        const std::string& implementation);
+
+/// Deletes the counters of earlier runs, so a report covers one run only.
+void reset_coverage_counters(const std::vector<std::filesystem::path>& object_dirs);
+
+/// Captures the counters, keeps the files under `source_dir`, writes an HTML
+/// report into `html_dir`, and returns the figures (measured = false, with
+/// the reason in `uncovered`, when lcov fails).
+Coverage measure_coverage(ProcessRunner& runner, const std::vector<std::filesystem::path>& object_dirs,
+                          const std::filesystem::path& source_dir, const std::filesystem::path& work_dir,
+                          const std::filesystem::path& html_dir);
+
+/// Parses an lcov tracefile: totals, and the uncovered lines per file as
+/// "file.cpp: 12, 14-16".
+Coverage parse_tracefile(const std::string& info);
+
+}  // namespace grader

@@ -1,0 +1,239 @@
+// Hidden tests of 09-thread-basics: a Task runs its function on a thread of
+// its own at once, get() hands back the value or the very exception thrown
+// (nothing lost, no std::terminate), interrupt() stops an interruptible wait,
+// and no thread ever outlives its Task or run_two.
+//
+// A Task lives in a shared_ptr; whatever may block (get, the destructor,
+// run_two) runs through kata::finishes_within or value_within with lambdas
+// that hold their own references, so a hang is a failed assertion and a
+// thread abandoned on a timeout never touches the test's stack.
+// "The thread has ended" is observed through an Ended flag set by an RAII
+// guard inside the function: it is set even when the function throws.
+#include <catch2/catch.hpp>
+
+#include "thread_basics.hpp"
+
+#include <kata/test.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Set when the function it guards has left its scope, however it left.
+struct Ended {
+  std::atomic<bool> flag{false};
+  struct Guard {
+    Ended& ended;
+    ~Guard() { ended.flag = true; }
+  };
+  Guard guard() { return Guard{*this}; }
+};
+
+/// A function body that waits, passing an interruption point every 2 ms, until
+/// interrupted (or until `limit` has passed, then returns -1):
+/// boost::this_thread::interruption_point() throws boost::thread_interrupted
+/// once the thread has been interrupted. (Not boost::this_thread::sleep_for,
+/// also an interruption point: it needs Boost.Chrono, which is not linked.)
+int wait_until_interrupted(std::chrono::milliseconds limit) {
+  const auto deadline = kata::Clock::now() + limit;
+  while (kata::Clock::now() < deadline) {
+    boost::this_thread::interruption_point();
+    std::this_thread::sleep_for(2ms);
+  }
+  return -1;
+}
+
+/// Two participants meet only if both are running at the same time; one that
+/// waited `patience` in vain gives up, and the other then passes at once.
+class Meeting {
+ public:
+  void arrive_and_wait(std::chrono::milliseconds patience) {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    both_or_given_up_cv_.notify_all();
+    if (!both_or_given_up_cv_.wait_for(lock, patience, [&] { return arrived_ >= 2 || given_up_; })) {
+      given_up_ = true;
+      both_or_given_up_cv_.notify_all();
+    }
+  }
+  bool both_met() const {
+    std::lock_guard guard(mutex_);
+    return arrived_ >= 2 && !given_up_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable both_or_given_up_cv_;
+  int arrived_ = 0;
+  bool given_up_ = false;
+};
+
+/// What get() threw, as text the main thread can check.
+std::string outcome_of_get(const std::shared_ptr<Task>& task) {
+  try {
+    return "returned " + std::to_string(task->get());
+  } catch (const std::domain_error& e) {
+    return std::string("domain_error: ") + e.what();
+  } catch (const boost::thread_interrupted&) {
+    return "thread_interrupted";
+  } catch (const std::future_error& e) {
+    return std::string("future_error (the exception was lost): ") + e.what();
+  } catch (const int& code) {
+    return "int " + std::to_string(code);
+  } catch (const std::exception& e) {
+    return std::string("another exception: ") + e.what();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a Task starts its function on a new thread at once and get returns the result",
+          "[09-thread-basics][unit]") {
+  auto started = std::make_shared<std::promise<std::thread::id>>();
+  auto started_on = started->get_future();
+  auto task = std::make_shared<Task>([started] {
+    started->set_value(std::this_thread::get_id());
+    return 42;
+  });
+  // Before anyone asks for the result: the function already runs.
+  REQUIRE(kata::ready_within(started_on, 5s));
+  REQUIRE(started_on.get() != std::this_thread::get_id());
+
+  auto result = kata::value_within(5s, [task] { return task->get(); });
+  REQUIRE(result.has_value());
+  REQUIRE(*result == 42);
+}
+
+TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][unit]") {
+  auto meeting = std::make_shared<Meeting>();
+  auto first = std::make_shared<Task>([meeting] {
+    meeting->arrive_and_wait(2s);
+    return 1;
+  });
+  auto second = std::make_shared<Task>([meeting] {
+    meeting->arrive_and_wait(2s);
+    return 2;
+  });
+  auto results = kata::value_within(5s, [first, second] { return std::pair{first->get(), second->get()}; });
+  REQUIRE(results.has_value());
+  REQUIRE(results->first == 1);
+  REQUIRE(results->second == 2);
+  REQUIRE(meeting->both_met());
+}
+
+TEST_CASE("an exception thrown by the function comes out of get with its type and message",
+          "[09-thread-basics][unit]") {
+  SECTION("a std::exception") {
+    auto task = std::make_shared<Task>([]() -> int { throw std::domain_error("boom"); });
+    auto outcome = kata::value_within(5s, [task] { return outcome_of_get(task); });
+    REQUIRE(outcome.has_value());
+    REQUIRE(*outcome == "domain_error: boom");
+  }
+  SECTION("an exception of any type") {
+    auto task = std::make_shared<Task>([]() -> int { throw 7; });
+    auto outcome = kata::value_within(5s, [task] { return outcome_of_get(task); });
+    REQUIRE(outcome.has_value());
+    REQUIRE(*outcome == "int 7");
+  }
+}
+
+TEST_CASE("the destructor joins: a Task never leaves its thread running", "[09-thread-basics][unit]") {
+  auto ended = std::make_shared<Ended>();
+  auto task = std::make_shared<Task>([ended] {
+    auto guard = ended->guard();
+    // Not an interruption point: the destructor must simply wait for it.
+    std::this_thread::sleep_for(150ms);
+    return 0;
+  });
+  // Never asked for its result: the destructor alone must wait for the thread.
+  REQUIRE(kata::finishes_within(5s, [t = std::move(task)]() mutable { t.reset(); }));
+  INFO("~Task returned while its function was still running: the thread was detached, not joined");
+  REQUIRE(ended->flag);
+}
+
+TEST_CASE("interrupt stops a function at an interruption point and get rethrows thread_interrupted",
+          "[09-thread-basics][unit]") {
+  auto ended = std::make_shared<Ended>();
+  auto task = std::make_shared<Task>([ended] {
+    auto guard = ended->guard();
+    return wait_until_interrupted(5s);
+  });
+  task->interrupt();
+  auto outcome = kata::value_within(2s, [task] { return outcome_of_get(task); });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "thread_interrupted");
+  REQUIRE(ended->flag);
+}
+
+TEST_CASE("destroying a Task whose function still waits interrupts it and returns promptly",
+          "[09-thread-basics][unit]") {
+  auto ended = std::make_shared<Ended>();
+  auto task = std::make_shared<Task>([ended] {
+    auto guard = ended->guard();
+    return wait_until_interrupted(5s);
+  });
+  // The function waits up to 5 s; a destructor that only joins waits as long.
+  REQUIRE(kata::finishes_within(2s, [t = std::move(task)]() mutable { t.reset(); }));
+  REQUIRE(ended->flag);
+}
+
+TEST_CASE("run_two runs both functions at the same time and returns both results", "[09-thread-basics][unit]") {
+  auto meeting = std::make_shared<Meeting>();
+  auto results = kata::value_within(5s, [meeting] {
+    return run_two(
+        [meeting] {
+          meeting->arrive_and_wait(2s);
+          return 10;
+        },
+        [meeting] {
+          meeting->arrive_and_wait(2s);
+          return 20;
+        });
+  });
+  REQUIRE(results.has_value());
+  REQUIRE(results->first == 10);
+  REQUIRE(results->second == 20);
+  REQUIRE(meeting->both_met());
+}
+
+TEST_CASE("when the first function throws run_two stops the second and rethrows", "[09-thread-basics][unit]") {
+  auto second_ended = std::make_shared<Ended>();
+  auto outcome = kata::value_within(2s, [second_ended]() -> std::string {
+    try {
+      run_two([]() -> int { throw std::domain_error("first failed"); },
+              [second_ended] {
+                auto guard = second_ended->guard();
+                return wait_until_interrupted(5s);
+              });
+      return "run_two returned";
+    } catch (const std::domain_error& e) {
+      // Read here, on the thread that called run_two: both threads are over.
+      return std::string("domain_error: ") + e.what() + (second_ended->flag ? "" : " (second still running)");
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "domain_error: first failed");
+}
+
+TEST_CASE("when only the second function throws run_two rethrows its exception", "[09-thread-basics][unit]") {
+  auto outcome = kata::value_within(5s, []() -> std::string {
+    try {
+      run_two([] { return 1; }, []() -> int { throw std::domain_error("second failed"); });
+      return "run_two returned";
+    } catch (const std::domain_error& e) {
+      return std::string("domain_error: ") + e.what();
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "domain_error: second failed");
+}

@@ -1,0 +1,253 @@
+// Hidden tests of 12-lock: a spin lock and a ticket lock built from atomics,
+// judged by what is observable: how many threads are inside the critical
+// section at once (an occupancy counter), whether plain data the lock guards
+// adds up (and, under ThreadSanitizer, whether it races), the order in which
+// queued threads enter, and what try_lock answers.
+//
+// A broken lock can also hang (a ticket nobody serves). Threads that block
+// run through kata::finishes_within / value_within, or are started by Crew,
+// which abandons threads that do not finish by a deadline; everything they
+// touch lives in shared_ptrs, so an abandoned thread never touches a dead
+// stack frame.
+#include <catch2/catch.hpp>
+
+#include "locks.hpp"
+
+#include <kata/test.hpp>
+
+#include <atomic>
+#include <future>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Threads that a test starts and waits for with a deadline. Finished
+/// threads are joined; stuck ones are detached (they hold their own
+/// shared_ptrs to whatever they use), so a deadlock becomes a failed REQUIRE.
+/// What a thread throws is recorded in `log`, for the main thread to check.
+class Crew {
+ public:
+  explicit Crew(std::shared_ptr<kata::FailureLog> log) : log_(std::move(log)) {}
+  Crew(const Crew&) = delete;
+  Crew& operator=(const Crew&) = delete;
+  ~Crew() {
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      if (done_[i].wait_for(0s) == std::future_status::ready) {
+        threads_[i].join();
+      } else {
+        threads_[i].detach();
+      }
+    }
+  }
+
+  template <class F>
+  void start(F fn) {
+    auto finished = std::make_shared<std::promise<void>>();
+    done_.push_back(finished->get_future());
+    threads_.emplace_back([fn = std::move(fn), finished, log = log_]() mutable {
+      log->capture("thread", fn);
+      finished->set_value();
+    });
+  }
+
+  /// Whether every thread has finished within `limit` (one deadline for all).
+  bool all_done_within(std::chrono::milliseconds limit) {
+    const auto deadline = kata::Clock::now() + limit;
+    for (auto& d : done_) {
+      if (d.wait_until(deadline) != std::future_status::ready) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::shared_ptr<kata::FailureLog> log_;
+  std::vector<std::thread> threads_;
+  std::vector<std::future<void>> done_;
+};
+
+/// What the stress threads share: the lock under test, an occupancy count,
+/// and plain (non-atomic) data that only the lock protects.
+template <class Lock>
+struct Guarded {
+  Lock lock;
+  std::atomic<int> inside{0};     // threads between lock and unlock right now
+  std::atomic<int> crowded{0};    // times a thread found another one inside
+  long counter = 0;               // guarded by `lock` only
+  std::atomic<long> entries{0};   // critical sections completed (to compare)
+  kata::FailureLog log;
+
+  /// The critical section: checks it is alone, then does a read-modify-write
+  /// of plain data that loses updates if another thread is inside.
+  void critical_section(std::mt19937_64& gen) {
+    // Relaxed on purpose: a seq_cst read-modify-write here would itself order
+    // the threads (each fetch_sub a release, each fetch_add an acquire) and
+    // hide a lock that orders nothing from ThreadSanitizer.
+    if (inside.fetch_add(1, std::memory_order_relaxed) != 0) crowded.fetch_add(1, std::memory_order_relaxed);
+    const long seen = counter;
+    kata::random_pause(gen);  // widens the window a broken lock leaves open
+    counter = seen + 1;
+    inside.fetch_sub(1, std::memory_order_relaxed);
+    entries.fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+/// Runs `threads` threads that enter the critical section over and over, by
+/// lock() or by a try_lock() loop, and returns once they finish (or the
+/// deadline passes: false).
+template <class Lock>
+bool hammer(const std::shared_ptr<Guarded<Lock>>& g, int threads, kata::StressLimits limits) {
+  Crew crew(std::shared_ptr<kata::FailureLog>(g, &g->log));
+  auto start = std::make_shared<std::latch>(threads);
+  for (int t = 0; t < threads; ++t) {
+    crew.start([g, t, start, limits] {
+      auto gen = kata::rng(static_cast<std::uint64_t>(t));
+      start->arrive_and_wait();
+      kata::stress(limits, [&](int i) {
+        if ((i + t) % 4 == 0) {
+          while (!g->lock.try_lock()) std::this_thread::yield();
+        } else {
+          g->lock.lock();
+        }
+        g->critical_section(gen);
+        g->lock.unlock();
+        kata::random_pause(gen);
+      });
+    });
+  }
+  return crew.all_done_within(5s);
+}
+
+/// From a thread that does not hold `lock`: what try_lock answers (and, if it
+/// succeeded, lets go again). nullopt if it did not return within 5 s.
+template <class Lock>
+std::optional<bool> try_lock_elsewhere(const std::shared_ptr<Lock>& lock) {
+  return kata::value_within(5s, [lock] {
+    const bool got = lock->try_lock();
+    if (got) lock->unlock();
+    return got;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+  auto lock = std::make_shared<SpinLock>();
+
+  REQUIRE(lock->try_lock());  // free: taken at once
+  const auto while_held = try_lock_elsewhere(lock);
+  REQUIRE(while_held.has_value());
+  CHECK_FALSE(*while_held);  // held by this thread: another must fail
+  lock->unlock();
+
+  const auto after_unlock = try_lock_elsewhere(lock);
+  REQUIRE(after_unlock.has_value());
+  REQUIRE(*after_unlock);  // free again
+
+  // lock() after a failed try_lock still works, and the lock is Lockable.
+  REQUIRE(kata::finishes_within(5s, [lock] {
+    std::lock_guard guard(*lock);
+  }));
+  REQUIRE(kata::finishes_within(5s, [lock] {
+    std::unique_lock held(*lock, std::try_to_lock);
+    if (!held.owns_lock()) throw std::runtime_error("try_lock on a free SpinLock failed");
+  }));
+}
+
+TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+  auto lock = std::make_shared<TicketLock>();
+  REQUIRE(lock->queue_length() == 0);
+
+  REQUIRE(lock->try_lock());  // free: taken at once
+  REQUIRE(lock->queue_length() == 1);
+  const auto while_held = try_lock_elsewhere(lock);
+  REQUIRE(while_held.has_value());
+  CHECK_FALSE(*while_held);  // held by this thread: another must fail
+  // A failed try_lock leaves no ticket behind: still just the holder.
+  REQUIRE(lock->queue_length() == 1);
+  lock->unlock();
+  REQUIRE(lock->queue_length() == 0);
+
+  const auto after_unlock = try_lock_elsewhere(lock);
+  REQUIRE(after_unlock.has_value());
+  REQUIRE(*after_unlock);
+
+  // The queue still moves after the failed try: lock() returns at once.
+  REQUIRE(kata::finishes_within(5s, [lock] {
+    std::lock_guard guard(*lock);
+  }));
+  REQUIRE(lock->queue_length() == 0);
+}
+
+TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+  auto g = std::make_shared<Guarded<SpinLock>>();
+  const bool finished = hammer(g, 4, {20000, 1s});
+  INFO(g->log.summary());
+  REQUIRE(g->log.empty());
+  REQUIRE(finished);
+  CAPTURE(g->entries.load(), g->crowded.load(), g->counter);
+  REQUIRE(g->crowded == 0);
+  REQUIRE(g->counter == g->entries);
+}
+
+TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+  auto g = std::make_shared<Guarded<TicketLock>>();
+  const bool finished = hammer(g, 4, {20000, 1s});
+  INFO(g->log.summary());
+  REQUIRE(g->log.empty());
+  REQUIRE(finished);
+  CAPTURE(g->entries.load(), g->crowded.load(), g->counter);
+  REQUIRE(g->crowded == 0);
+  REQUIRE(g->counter == g->entries);
+  REQUIRE(g->lock.queue_length() == 0);
+}
+
+TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit]") {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 2;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    auto lock = std::make_shared<TicketLock>();
+    auto order = std::make_shared<std::vector<int>>();  // guarded by *lock
+    auto log = std::make_shared<kata::FailureLog>();
+    Crew crew(log);
+
+    lock->lock();
+    // Line the threads up one by one: thread i starts only once thread i-1
+    // is seen queued (its ticket taken), so thread i holds ticket i + 1.
+    bool lined_up = true;
+    for (int i = 0; i < kThreads && lined_up; ++i) {
+      crew.start([lock, order, i] {
+        lock->lock();
+        order->push_back(i);
+        lock->unlock();
+      });
+      const auto deadline = kata::Clock::now() + 5s;
+      while (lock->queue_length() != static_cast<std::uint32_t>(i + 2) && kata::Clock::now() < deadline) {
+        std::this_thread::sleep_for(100us);
+      }
+      lined_up = lock->queue_length() == static_cast<std::uint32_t>(i + 2);
+    }
+    const std::uint32_t queued = lock->queue_length();
+    lock->unlock();
+    const bool all_done = crew.all_done_within(5s);
+    CAPTURE(queued);
+    INFO(log->summary());
+    REQUIRE(log->empty());
+    REQUIRE(lined_up);
+    REQUIRE(all_done);
+
+    std::vector<int> expected;
+    for (int i = 0; i < kThreads; ++i) expected.push_back(i);
+    REQUIRE(*order == expected);
+    REQUIRE(lock->queue_length() == 0);
+  }
+}

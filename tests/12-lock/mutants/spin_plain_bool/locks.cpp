@@ -1,0 +1,88 @@
+// locks.cpp: the spin lock and the ticket lock. The memory orders carry the
+// lesson: taking a lock is an acquire (what the last holder wrote becomes
+// visible), letting go is a release (what this holder wrote is published).
+// Relaxed everywhere would still be atomic, but would order nothing: the data
+// the lock protects could be read stale or half-written.
+#include "locks.hpp"
+
+#include <thread>
+
+namespace {
+
+/// One "I am spinning" hint to the CPU (x86 PAUSE): saves power and lets the
+/// other hyper-thread of the core run while this one waits.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+/// Pauses before giving the core away: 1, 2, 4, ... up to this many.
+constexpr int kMaxBackoff = 1024;
+
+}  // namespace
+
+void SpinLock::lock() {
+  // BUG (mutant): a plain bool, tested and then set: nothing makes the test
+  // and the set one step, and nothing orders the data the lock guards.
+  int backoff = 1;
+  while (locked_) {
+    for (int i = 0; i < backoff; ++i) cpu_relax();
+    if (backoff < kMaxBackoff) {
+      backoff *= 2;
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  locked_ = true;
+}
+
+bool SpinLock::try_lock() {
+  if (locked_) return false;
+  locked_ = true;
+  return true;
+}
+
+void SpinLock::unlock() { locked_ = false; }
+
+void TicketLock::lock() {
+  // fetch_add hands out each number exactly once, however many threads
+  // arrive at the same instant: that is where the FIFO order comes from.
+  const std::uint32_t ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed);
+  int spins = 0;
+  // Acquire: pairs with the release in unlock() that served this ticket.
+  while (now_serving_.load(std::memory_order_acquire) != ticket) {
+    cpu_relax();
+    // The thread whose turn it is may have no core (more threads than
+    // cores): yield now and then, or everyone waits for it to be scheduled.
+    if (++spins == 64) {
+      spins = 0;
+      std::this_thread::yield();
+    }
+  }
+}
+
+bool TicketLock::try_lock() {
+  // Free and no one queued means next_ticket_ == now_serving_. Take a ticket
+  // only in that case, in one compare-and-swap: a plain fetch_add would leave
+  // a ticket behind on failure, and the queue would wait for it forever.
+  const std::uint32_t serving = now_serving_.load(std::memory_order_acquire);
+  std::uint32_t expected = serving;
+  return next_ticket_.compare_exchange_strong(expected, serving + 1, std::memory_order_acquire,
+                                              std::memory_order_relaxed);
+}
+
+void TicketLock::unlock() {
+  // Only the holder writes now_serving_, so load + store is not a race; the
+  // release publishes the critical section to the next ticket's acquire.
+  now_serving_.store(now_serving_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+}
+
+std::uint32_t TicketLock::queue_length() const {
+  // now_serving_ first: it never passes next_ticket_, so reading it first
+  // can never give a "negative" (wrapped) length.
+  const std::uint32_t serving = now_serving_.load(std::memory_order_acquire);
+  return next_ticket_.load(std::memory_order_acquire) - serving;
+}
