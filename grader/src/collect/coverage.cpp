@@ -74,9 +74,13 @@ Coverage measure_coverage(ProcessRunner& runner, const std::vector<fs::path>& ob
   Coverage failed;
   fs::create_directories(work_dir);
   auto all = work_dir / "all.info", mine = work_dir / "mine.info";
+  // The coverage build is clang's: lcov reads its counters through llvm-cov.
+  auto gcov_tool = work_dir / "llvm-gcov";
+  std::ofstream(gcov_tool) << "#!/bin/sh\nexec llvm-cov-14 gcov \"$@\"\n";
+  fs::permissions(gcov_tool, fs::perms::owner_all, fs::perm_options::add);
   auto lcov = [&](std::vector<std::string> args) {
     ProcessSpec spec;
-    spec.argv = {"lcov", "--quiet", "--rc", "lcov_branch_coverage=1"};
+    spec.argv = {"lcov", "--quiet", "--rc", "lcov_branch_coverage=1", "--gcov-tool", gcov_tool.string()};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.timeout = std::chrono::minutes(5);
     auto r = runner.run(spec);

@@ -1,0 +1,39 @@
+// event.cpp: an event from std::mutex + std::condition_variable. The flag
+// lives under the mutex; set() changes it and then wakes every waiter, and each
+// waiter re-checks the flag after every wake-up: a wake-up only means "look
+// again", never "the flag is set".
+#include "event.hpp"
+
+void Event::set() {
+  flag_ = true;  // MUTANT: written without the mutex
+  // Every waiter waits for the same thing, so all of them must wake up:
+  // notify_one() would release one and leave the rest asleep on a set flag.
+  flag_set_cv_.notify_all();
+}
+
+void Event::clear() {
+  // Nobody waits for the flag to go down, so there is no one to notify.
+  std::lock_guard guard(mutex_);
+  flag_ = false;
+}
+
+bool Event::is_set() const {
+  std::lock_guard guard(mutex_);
+  return flag_;
+}
+
+void Event::wait() {
+  std::unique_lock lock(mutex_);
+  // The predicate form checks the flag first (a set() that came before the
+  // wait is not missed), and again after every wake-up: a spurious one, or a
+  // set() that a clear() undid before this thread got the mutex back, sends
+  // it back to sleep instead of returning with the flag down.
+  flag_set_cv_.wait(lock, [this] { return flag_; });
+}
+
+bool Event::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  // The same loop, with one deadline computed up front: wake-ups neither
+  // extend it nor end the wait early. Returns the flag as last seen.
+  return flag_set_cv_.wait_for(lock, timeout, [this] { return flag_; });
+}
