@@ -1,0 +1,217 @@
+// Hidden tests of 07-process-pool: a pool of forked worker processes. The
+// pool forks, so the test process stays single-threaded (no
+// kata::finishes_within); every call that waits takes a timeout instead, and
+// the tests judge what the caller can see: values in input order, the
+// task's own error message, WorkerDied for a worker that aborted, the pids of
+// the workers (replaced, never the test's own), time for sleeps that overlap,
+// and, at the end, that no child is left running or unreaped.
+#include <catch2/catch.hpp>
+
+#include "process_pool.hpp"
+
+#include <kata/test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t kAbort = -1;  // the task calls abort()
+constexpr std::int64_t kThrow = -2;  // the task throws std::runtime_error("bad input -2")
+constexpr std::int64_t kPid = -3;    // the task returns its process's pid
+
+/// The tasks of these tests: x*x, except the special inputs above, and
+/// inputs >= 1000 sleep (x - 1000) ms first, then return x.
+std::int64_t task(std::int64_t x) {
+  if (x == kAbort) {
+    // Catch2 handles SIGABRT in the test process to report a crash, and a
+    // forked worker inherits that handler (and the report file): restore
+    // the default, so abort() simply kills the worker, as it would anywhere.
+    std::signal(SIGABRT, SIG_DFL);
+    std::abort();
+  }
+  if (x == kThrow) throw std::runtime_error("bad input " + std::to_string(x));
+  if (x == kPid) return ::getpid();
+  if (x >= 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(x - 1000));
+    return x;
+  }
+  return x * x;
+}
+
+/// While alive, SIGABRT has its default action in this process, so workers
+/// forked meanwhile inherit that instead of Catch2's crash reporter (which
+/// would write into this test's report from the child). A worker that dies
+/// of std::terminate then just dies, and the pool sees a dead worker.
+class DefaultAbortAction {
+ public:
+  DefaultAbortAction() : previous_(std::signal(SIGABRT, SIG_DFL)) {}
+  ~DefaultAbortAction() { std::signal(SIGABRT, previous_); }
+  DefaultAbortAction(const DefaultAbortAction&) = delete;
+  DefaultAbortAction& operator=(const DefaultAbortAction&) = delete;
+
+ private:
+  void (*previous_)(int);
+};
+
+/// True when this process has no child at all (none running, no zombie).
+/// Reaps any zombie it finds, so a failing test leaves none behind.
+bool no_children_left() {
+  errno = 0;
+  if (::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD) return true;
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  return false;
+}
+
+/// True when `pid` is not a child of ours any more (it exited and was reaped).
+bool reaped(pid_t pid) {
+  errno = 0;
+  return ::waitpid(pid, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+}  // namespace
+
+TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-process-pool][unit]") {
+  {
+    pp::ProcessPool pool(4, task);
+    REQUIRE(pool.size() == 4);
+    const auto workers = pool.worker_pids();
+    REQUIRE(workers.size() == 4);
+    REQUIRE(std::set<pid_t>(workers.begin(), workers.end()).size() == 4);
+
+    // Four sleeps of 300 ms on four workers: together well under 4 x 300.
+    const auto start = kata::Clock::now();
+    const auto slept = pool.map({1300, 1300, 1300, 1300}, 5s);
+    const auto took = kata::Clock::now() - start;
+    REQUIRE(slept == std::vector<std::int64_t>{1300, 1300, 1300, 1300});
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    INFO("four 300 ms tasks on four workers should overlap");
+    REQUIRE(took < 900ms);
+
+    const auto pids = pool.map({kPid, kPid, kPid, kPid, kPid, kPid, kPid, kPid}, 5s);
+    for (const auto pid : pids) {
+      INFO("a task ran in process " << pid << "; the test is " << ::getpid());
+      REQUIRE(pid != ::getpid());
+      REQUIRE(std::find(workers.begin(), workers.end(), pid) != workers.end());
+    }
+  }
+  INFO("the destructor must leave no worker running or unreaped");
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("map returns the results in input order", "[07-process-pool][unit]") {
+  pp::ProcessPool pool(3, task);
+  // The first inputs sleep longest, so they finish last.
+  const std::vector<std::int64_t> inputs{1240, 1200, 1160, 1120, 1080, 1040, 1000, 5, 6, 7};
+  const auto results = pool.map(inputs, 10s);
+  REQUIRE(results == std::vector<std::int64_t>{1240, 1200, 1160, 1120, 1080, 1040, 1000, 25, 36, 49});
+
+  // submit/get: each ticket gets its own task's value, whatever the order.
+  const auto slow = pool.submit(1150);
+  const auto fast = pool.submit(9);
+  REQUIRE(pool.get(fast, 5s) == 81);
+  REQUIRE(pool.get(slow, 5s) == 1150);
+  REQUIRE_THROWS_AS(pool.get(slow, 1s), std::invalid_argument);  // taken already
+}
+
+TEST_CASE("an exception thrown by a task reaches the caller with its message", "[07-process-pool][unit]") {
+  DefaultAbortAction plain_abort;  // an exception escaping a worker ends in abort()
+  pp::ProcessPool pool(2, task);
+  const auto before = pool.worker_pids();
+
+  const auto failing = pool.submit(kThrow);
+  const auto fine = pool.submit(4);
+  try {
+    (void)pool.get(failing, 5s);
+    FAIL("get() returned a value for a task that threw");
+  } catch (const pp::TaskFailed& e) {
+    REQUIRE(std::string(e.what()).find("bad input -2") != std::string::npos);
+  } catch (const pp::WorkerDied& e) {
+    FAIL("the exception killed the worker instead of being sent back: " << e.what());
+  }
+  REQUIRE(pool.get(fine, 5s) == 16);
+  INFO("a task that throws must not cost its worker");
+  REQUIRE(pool.worker_pids() == before);
+
+  // map: the first failing input in input order decides what is thrown, and
+  // the pool goes on working afterwards.
+  REQUIRE_THROWS_WITH(pool.map({1, 2, kThrow, 3}, 5s), Catch::Contains("bad input -2"));
+  REQUIRE_THROWS_AS(pool.map({1, kThrow, 3}, 5s), pp::TaskFailed);
+  REQUIRE(pool.map({1, 2, 3}, 5s) == std::vector<std::int64_t>{1, 4, 9});
+}
+
+TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced", "[07-process-pool][unit]") {
+  {
+    pp::ProcessPool pool(1, task);  // one worker: the pool has no other to fall back on
+    const pid_t first = pool.worker_pids().at(0);
+
+    const auto doomed = pool.submit(kAbort);
+    const auto next = pool.submit(6);
+    INFO("get() must report the dead worker's task, not wait for it (WaitTimeout) or hang");
+    REQUIRE_THROWS_AS(pool.get(doomed, 5s), pp::WorkerDied);
+    INFO("the task queued behind it must still run, on a new worker");
+    REQUIRE(pool.get(next, 5s) == 36);
+
+    REQUIRE(pool.size() == 1);
+    const auto now = pool.worker_pids();
+    REQUIRE(now.size() == 1);
+    REQUIRE(now[0] != first);
+    INFO("the dead worker was not reaped (a zombie)");
+    REQUIRE(reaped(first));
+  }
+  {
+    pp::ProcessPool pool(2, task);
+    REQUIRE_THROWS_AS(pool.map({1, 2, kAbort, 4, 5, 6}, 5s), pp::WorkerDied);
+    REQUIRE(pool.map({7, 8, 9, 10}, 5s) == std::vector<std::int64_t>{49, 64, 81, 100});
+    REQUIRE(pool.worker_pids().size() == 2);
+  }
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the workers", "[07-process-pool][unit]") {
+  {
+    pp::ProcessPool pool(2, task);
+    std::vector<pp::Ticket> tickets;
+    for (std::int64_t i = 0; i < 6; ++i) tickets.push_back(pool.submit(1050 + i));
+    pool.close();
+    REQUIRE_THROWS_AS(pool.submit(1), pp::PoolClosed);
+    REQUIRE_THROWS_AS(pool.map({1}, 1s), pp::PoolClosed);
+
+    REQUIRE(pool.join(5s));
+    REQUIRE(pool.worker_pids().empty());
+    INFO("after join every worker has exited and been reaped");
+    REQUIRE(no_children_left());
+    // Outcomes finished during join are still there to take.
+    for (std::int64_t i = 0; i < 6; ++i) REQUIRE(pool.get(tickets[static_cast<std::size_t>(i)], 1s) == 1050 + i);
+  }
+  REQUIRE(no_children_left());
+}
+
+TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit]") {
+  const auto start = kata::Clock::now();
+  {
+    pp::ProcessPool pool(2, task);
+    (void)pool.submit(1000 + 20000);  // 20 s of work
+    (void)pool.submit(1000 + 20000);
+    REQUIRE_THROWS_AS(pool.get(pool.submit(3), 200ms), pp::WaitTimeout);  // both workers busy
+  }
+  const auto took = kata::Clock::now() - start;
+  CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+  REQUIRE(took < 3s);
+  REQUIRE(no_children_left());
+  REQUIRE_THROWS_AS(pp::ProcessPool(0, task), std::invalid_argument);
+}
