@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   if (cl.command == "reset") return grader::run_reset(ctx, cl.name, cl.yes);
   if (cl.command == "solution") return grader::run_solution(ctx, cl.name, cl.force);
   if (cl.command == "export") return grader::run_export(ctx, cl.export_dir);
+  if (cl.command == "changed") return grader::run_changed(ctx, cl.base, cl.head);
   if (cl.command == "check") return grader::run_check(ctx, cl.check);
   if (cl.command == "selfcheck") return grader::run_selfcheck(ctx, cl.selfcheck);
   std::cerr << "grader: error: unknown command '" << cl.command << "'\n";

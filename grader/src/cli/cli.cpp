@@ -68,6 +68,10 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* exporter = app.add_subcommand("export", "Write a learner's copy of the course (no solutions, no mutants)");
   exporter->add_option("directory", cl.export_dir, "A new or empty directory")->required();
 
+  auto* changed = app.add_subcommand("changed", "Sort the files changed between two revisions into learner files and others");
+  changed->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
+  changed->add_option("head", cl.head, "The pull request's head revision")->required();
+
   std::string selfcheck_shard;
   auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");
   selfcheck->add_option("exercises", cl.selfcheck.names, "Exercises (default: all)");
@@ -83,7 +87,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
-  for (auto* sub : {list, check, hint, next, watch, reset, solution, exporter, selfcheck})
+  for (auto* sub : {list, check, hint, next, watch, reset, solution, exporter, changed, selfcheck})
     if (sub->parsed()) cl.command = sub->get_name();
   if (!shard.empty() && !parse_shard(shard, cl.check.shard_k, cl.check.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";

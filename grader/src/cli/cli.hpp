@@ -27,6 +27,7 @@ struct CommandLine {
   bool poll = false;         // watch by polling instead of inotify
   std::string export_dir;
   bool markdown = false;     // list as the README's table
+  std::string base, head;    // changed
 };
 
 /// Parses argv. Returns -1 to go on, or the exit code to return now (help,

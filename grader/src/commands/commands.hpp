@@ -30,6 +30,11 @@ int run_solution(Context& ctx, const std::string& name, bool force);
 /// Writes a learner's copy of the course to `dir`: no solutions, no mutants.
 int run_export(Context& ctx, const std::string& dir);
 
+/// Files changed between two revisions: "exercise <slug>" for each exercise
+/// whose learner files changed, "take <path>" for those files, "ignore
+/// <path>" for every other file (the judge comes from the base).
+int run_changed(Context& ctx, const std::string& base, const std::string& head);
+
 /// The interactive loop: grade the current exercise on every save.
 int run_watch(Context& ctx, const std::string& name, bool poll);
 
