@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests of .ci/grade-pr, the trusted grading of a pull request: in a copy of
-# the course, a pull request solves 16-deadlock, submits a busy-waiting pool
+# the course, a pull request solves 16-deadlock, submits a pool that swallows exceptions
 # for 20-thread-pool, and tampers with the judge: 20's tests replaced by one
 # that passes anything, its points raised, the grader and a workflow edited.
 # The base's judge must grade it anyway, and the report must name every file
@@ -24,7 +24,7 @@ git add -A
 git -c user.name=test -c user.email=test@localhost commit -qm base
 git checkout -q -b pr
 cp solutions/16-deadlock/deadlock.cpp exercises/16-deadlock/deadlock.cpp
-cp tests/20-thread-pool/mutants/busy_wait_workers/thread_pool.cpp exercises/20-thread-pool/thread_pool.cpp
+cp tests/20-thread-pool/mutants/exception_swallowed/thread_pool.cpp exercises/20-thread-pool/thread_pool.cpp
 cat >tests/20-thread-pool/thread_pool_test.cpp <<'CPP'
 #include <catch2/catch.hpp>
 TEST_CASE("everything passes", "[20-thread-pool]") { REQUIRE(true); }
