@@ -166,3 +166,14 @@ TEST_CASE("a run that needs one failure skips the rest of its tests once one fai
   CHECK(results[2].status == TestStatus::skipped);
   CHECK(results[3].status == TestStatus::pass);
 }
+
+TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict]") {
+  TestResult fail{"t", TestStatus::fail, true, "tests/x_test.cpp:3: REQUIRE( secret == 42 )", "secret output", 0.1};
+  conceal(fail);
+  CHECK(fail.message == "this hidden test failed (its checks are not shown)");
+  CHECK(fail.output.empty());
+  TestResult timeout{"t", TestStatus::timeout, true,
+                     "timed out after 5 s: likely deadlock or livelock\nwhere each thread was:\n  at tests/x_test.cpp:9", "", 5};
+  conceal(timeout);
+  CHECK(timeout.message == "timed out after 5 s: likely deadlock or livelock");
+}

@@ -21,6 +21,11 @@ struct CaseEvidence {
 /// learner can act on.
 TestResult judge(const CaseEvidence& evidence);
 
+/// A hidden test tells the learner which behaviour failed (its name) and how
+/// (timeout, crash...), not the checks or the output: for a failure, a fixed
+/// sentence; otherwise the message's first line.
+void conceal(TestResult& result);
+
 /// The first sanitizer report in `output` ("ThreadSanitizer: data race ..."), or "".
 std::string find_sanitizer_report(const std::string& output);
 

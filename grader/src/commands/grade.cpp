@@ -41,18 +41,6 @@ fs::path implementation_dir(const Paths& paths, const std::string& profile, cons
   return paths.profile_tree(profile) / "impl" / slug / implementation;  // a mutant's overlay
 }
 
-// A hidden test tells the learner which behaviour failed (its name) and how
-// (timeout, crash...), not the assertions that check it.
-void conceal(TestResult& t) {
-  t.output.clear();
-  if (t.status == TestStatus::pass || t.status == TestStatus::skipped) return;
-  if (t.status == TestStatus::fail) {
-    t.message = "this hidden test failed (its checks are not shown)";
-    return;
-  }
-  t.message = t.message.substr(0, t.message.find('\n'));
-}
-
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects) {
   std::vector<ExerciseResult> results(subjects.size());
   std::vector<bool> ready(subjects.size(), false);
