@@ -14,6 +14,7 @@
 #include "build/compile_digest.hpp"
 #include "build/forbidden.hpp"
 #include "collect/coverage.hpp"
+#include "collect/verdict.hpp"
 #include "run/test_runner.hpp"
 
 namespace grader {
