@@ -97,6 +97,11 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       continue;
     }
     auto binary = ctx.paths.binary(s.profile, r.slug, s.implementation);
+    // Counters of an earlier binary must go before anything runs this one:
+    // even listing its tests would merge into them (and gcov's complaints
+    // would be read as test names).
+    if (s.profile == "coverage")
+      reset_coverage_counters(coverage_object_dirs(ctx.paths.profile_tree("coverage"), r.slug, s.implementation));
     std::vector<std::string> names, timing, hidden;
     std::string why;
     if (!list_test_names(ctx.runner, binary, "", names, why) ||
@@ -134,11 +139,6 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       jobs.push_back(std::move(job));
     }
   }
-
-  for (std::size_t i = 0; i < subjects.size(); ++i)
-    if (ready[i] && subjects[i].profile == "coverage")
-      reset_coverage_counters(coverage_object_dirs(ctx.paths.profile_tree("coverage"), results[i].slug,
-                                                   subjects[i].implementation));
 
   const bool terminal = isatty(STDOUT_FILENO);
   std::size_t done = 0;
