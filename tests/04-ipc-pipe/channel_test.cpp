@@ -15,17 +15,23 @@
 
 #include <kata/test.hpp>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -127,6 +133,18 @@ bool raw_write_all(int fd, std::string_view data) {
   return true;
 }
 
+/// The test's own correct reader: fills `out` whole, false at EOF or error.
+bool read_exact_raw(int fd, std::string& out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 /// A message whose bytes depend on `seed` and position.
 std::string pattern(std::size_t size, int seed) {
   std::string s(size, '\0');
@@ -166,6 +184,66 @@ void set_sigusr1_blocked(bool blocked) {
   sigemptyset(&set);
   sigaddset(&set, SIGUSR1);
   ::pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
+}
+
+/// SIGPIPE ignored while it lives, so writing to a pipe without a reader
+/// fails with EPIPE instead of killing the test process.
+class IgnoreSigpipe {
+ public:
+  IgnoreSigpipe() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, &previous_);
+  }
+  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &previous_, nullptr); }
+  IgnoreSigpipe(const IgnoreSigpipe&) = delete;
+  IgnoreSigpipe& operator=(const IgnoreSigpipe&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+/// Writes into the pipe's write end until it holds not one byte more, and
+/// returns what it wrote. The end is blocking again afterwards, so the next
+/// write() on it waits for the reader.
+std::string fill_pipe(int write_fd) {
+  const int flags = ::fcntl(write_fd, F_GETFL);
+  REQUIRE(::fcntl(write_fd, F_SETFL, flags | O_NONBLOCK) == 0);
+  std::string written;
+  for (std::size_t chunk : {std::size_t{65536}, std::size_t{1}}) {
+    const std::string bytes = pattern(chunk, 9);
+    for (;;) {
+      const ssize_t n = ::write(write_fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // EAGAIN: full for a write of this size
+      written.append(bytes, 0, static_cast<std::size_t>(n));
+    }
+  }
+  REQUIRE(errno == EAGAIN);
+  REQUIRE(::fcntl(write_fd, F_SETFL, flags) == 0);
+  return written;
+}
+
+/// The scheduler state of one of this process's threads, from
+/// /proc/self/task/<tid>/stat: 'S' while it sleeps in a blocking call.
+char thread_state(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close_paren = line.rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= line.size() ? '?' : line[close_paren + 2];
+}
+
+/// Polls `condition` until it holds or `limit` passes.
+template <class F>
+bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
+  const auto deadline = kata::Clock::now() + limit;
+  while (!condition()) {
+    if (kata::Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
 }
 
 }  // namespace
@@ -366,4 +444,86 @@ TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", 
   Channel reader(p.a);
   REQUIRE_THROWS_AS(receive_n(reader, 1, 10000ms), PeerClosed);
   REQUIRE(child.exits_cleanly_within(5000ms));
+}
+
+TEST_CASE("a writer interrupted before it wrote a byte retries and sends the message", "[04-ipc-pipe][unit]") {
+  install_interrupting_handler();
+  g_signals = 0;
+  auto p = make_pipe();
+  Channel reader(p.a);
+  const std::string filler = fill_pipe(p.b);  // the pipe is full: send() must wait
+  Channel writer(p.b);
+  auto tid = std::make_shared<std::atomic<pid_t>>(0);
+  auto task = std::make_shared<std::packaged_task<void()>>([&writer, tid] {
+    tid->store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    writer.send("after the signal");
+  });
+  auto sent = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+
+  // Once the writer sleeps, it sleeps in write() on the full pipe, with not
+  // one byte of the frame written: the signal makes that write() fail with
+  // EINTR, which is no failure.
+  REQUIRE(becomes_true_within(5000ms, [&] { return tid->load() != 0 && thread_state(tid->load()) == 'S'; }));
+  REQUIRE(::syscall(SYS_tgkill, ::getpid(), tid->load(), SIGUSR1) == 0);
+  REQUIRE(becomes_true_within(5000ms, [] { return g_signals.load() >= 1; }));
+
+  // Empty the pipe: the writer must go on and send its frame.
+  auto drained = kata::value_within(5s, [&] {
+    std::string bytes(filler.size(), '\0');
+    return read_exact_raw(reader.fd(), bytes) ? bytes : std::string();
+  });
+  REQUIRE(drained);
+  REQUIRE(*drained == filler);
+  auto got = receive_n(reader, 1, 5000ms);
+  REQUIRE(got);
+  REQUIRE((*got)[0] == "after the signal");
+  REQUIRE(kata::ready_within(sent, 5s));
+  sent.get();  // send() did not throw on EINTR
+}
+
+TEST_CASE("send to a pipe whose reader has closed throws system_error", "[04-ipc-pipe][unit]") {
+  IgnoreSigpipe ignore_sigpipe;
+  auto p = make_pipe();
+  ::close(p.a);
+  Channel writer(p.b);
+  std::error_code error;
+  REQUIRE(kata::finishes_within(5s, [&] {
+    try {
+      writer.send("nobody reads this");
+    } catch (const std::system_error& e) {
+      error = e.code();
+    }
+  }));
+  INFO("error code: " << error.message());
+  REQUIRE(error == std::errc::broken_pipe);
+}
+
+TEST_CASE("receive on a descriptor that cannot be read throws system_error, not EOF", "[04-ipc-pipe][unit]") {
+  auto p = make_pipe();
+  Channel reader(p.a);
+  Channel wrong_end(p.b);  // a pipe's write end: read() fails with EBADF
+  REQUIRE_THROWS_AS(receive_n(wrong_end, 1, 5000ms), std::system_error);
+}
+
+TEST_CASE("move assignment closes the old descriptor and takes over the other", "[04-ipc-pipe][unit]") {
+  auto first = make_pipe();
+  auto second = make_pipe();
+  Channel first_writer(first.b), second_writer(second.b);
+  Channel reader(first.a);
+  {
+    Channel other(second.a);
+    reader = std::move(other);
+    REQUIRE(other.fd() == -1);
+  }  // other's destructor must not close what reader owns now
+  REQUIRE(reader.fd() == second.a);
+  // The first pipe lost its only reader: its write end reports an error.
+  pollfd pfd{first.b, POLLOUT, 0};
+  REQUIRE(::poll(&pfd, 1, 0) == 1);
+  REQUIRE((pfd.revents & POLLERR) != 0);
+
+  second_writer.send("through the moved channel");
+  auto got = receive_n(reader, 1, 5000ms);
+  REQUIRE(got);
+  REQUIRE((*got)[0] == "through the moved channel");
 }

@@ -405,3 +405,45 @@ TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][uni
   REQUIRE(load < 0.2);
   for (int t = 1; t <= kWaiters; ++t) REQUIRE(sim->ran[t] == 1);
 }
+
+TEST_CASE("interpret lets go of the GIL when an instruction or fetch throws", "[11-gil][unit]") {
+  auto sim = std::make_shared<Sim>(5ms);
+  auto pc = std::make_shared<int>(0);
+  std::function<Instruction()> program;
+  SECTION("a bytecode throws") {
+    program = [pc]() -> Instruction {
+      if ((*pc)++ == 0) return bytecode([] {});
+      return bytecode([] { throw std::runtime_error("raised in bytecode"); });
+    };
+  }
+  SECTION("a blocking call throws") {
+    program = [pc]() -> Instruction {
+      if ((*pc)++ == 0) return bytecode([] {});
+      return blocking_io([] { throw std::runtime_error("raised in blocking I/O"); });
+    };
+  }
+  SECTION("fetch throws") {
+    program = [pc]() -> Instruction {
+      if ((*pc)++ == 0) return bytecode([] {});
+      throw std::runtime_error("raised in fetch");
+    };
+  }
+  // What the thread saw: the exception's message, then whether it still held the GIL.
+  auto outcome = kata::value_within(5s, [sim, program]() -> std::string {
+    std::string what = "no exception";
+    try {
+      interpret(sim->gil, program);
+    } catch (const std::runtime_error& e) {
+      what = e.what();
+    }
+    return what + (sim->gil.held_by_this_thread() ? ", GIL held" : ", GIL released");
+  });
+  REQUIRE(outcome.has_value());
+  CHECK_THAT(*outcome, Catch::StartsWith("raised in "));
+  INFO("an exception that leaves interpret() with the GIL held blocks every other thread for ever");
+  REQUIRE_THAT(*outcome, Catch::EndsWith(", GIL released"));
+  REQUIRE(kata::finishes_within(5s, [sim] {
+    sim->gil.acquire();
+    sim->gil.release();
+  }));
+}

@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -29,9 +30,12 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -223,6 +227,77 @@ class InterruptingSignal {
   struct sigaction old_ {};
 };
 
+/// A listening socket of the test's own on 127.0.0.1 (any free port), whose
+/// accepted sockets get buffers of `buffer_bytes` when set.
+struct TestListener {
+  Fd socket{-1};
+  std::uint16_t port = 0;
+
+  explicit TestListener(int buffer_bytes = 0) : socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    if (socket.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
+    if (buffer_bytes > 0) {
+      ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+      ::setsockopt(socket.fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+    }
+    sockaddr_in address = loopback(0);
+    socklen_t length = sizeof address;
+    if (::bind(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 ||
+        ::listen(socket.fd, 4) < 0 ||
+        ::getsockname(socket.fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
+      throw std::system_error(errno, std::generic_category(), "test listener");
+    }
+    port = ntohs(address.sin_port);
+  }
+
+  /// The next connection, with 5 s timeouts (the listener has a connection
+  /// queued by then: the kernel completes connect() on its own).
+  Fd accept() const {
+    Fd accepted(::accept(socket.fd, nullptr, nullptr));
+    if (accepted.fd < 0) throw std::system_error(errno, std::generic_category(), "test accept");
+    set_timeouts(accepted.fd, 5s);
+    return accepted;
+  }
+};
+
+/// Closes `fd` with a reset (RST) instead of an orderly end of stream: the
+/// peer's pending and later calls fail with ECONNRESET or EPIPE.
+void close_with_reset(Fd& fd) {
+  const linger reset{1, 0};
+  ::setsockopt(fd.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(std::exchange(fd.fd, -1));
+}
+
+/// This thread's kernel id, for /proc/self/task/<tid>.
+pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+/// True while thread `tid` of this process sleeps inside system call `nr`
+/// (/proc/self/task/<tid>/syscall; where that cannot be read, a sleeping
+/// thread is taken to be in it).
+bool blocked_in_syscall(pid_t tid, long nr) {
+  const std::string task = "/proc/self/task/" + std::to_string(tid);
+  std::ifstream syscall_file(task + "/syscall");
+  std::string first;
+  if (syscall_file >> first) {
+    if (first != std::to_string(nr)) return false;
+  }
+  std::ifstream stat(task + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close_paren = line.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'S';
+}
+
+/// Polls `condition` until it holds or `limit` passes.
+template <class F>
+bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
+  const auto deadline = kata::Clock::now() + limit;
+  while (!condition()) {
+    if (kata::Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("the server reports the port the OS chose and echoes a short message", "[21-blocking-sockets][unit]") {
@@ -406,4 +481,163 @@ TEST_CASE("a stopped server's port can be bound again at once", "[21-blocking-so
   Fd client = raw_connect(port);
   REQUIRE(raw_send(client.fd, "after"));
   REQUIRE(raw_recv(client.fd, 5) == "after");
+}
+
+TEST_CASE("connect_to a port nobody listens on throws system_error", "[21-blocking-sockets][unit]") {
+  std::uint16_t port = 0;
+  {
+    TestListener gone;  // a port the OS handed out, then closed again
+    port = gone.port;
+  }
+  auto outcome = kata::value_within(5s, [port]() -> std::string {
+    try {
+      connect_to(port);
+      return "connected";
+    } catch (const std::system_error& e) {
+      return e.code() == std::errc::connection_refused ? "refused" : std::string("system_error: ") + e.what();
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "refused");
+}
+
+TEST_CASE("listen_on a port another server listens on throws system_error", "[21-blocking-sockets][unit]") {
+  TestListener taken;
+  // SO_REUSEADDR lets a port in TIME_WAIT be bound again, never a port that
+  // someone is listening on.
+  REQUIRE_THROWS_AS(listen_on(taken.port), std::system_error);
+}
+
+TEST_CASE("send_all to a peer that has closed throws system_error instead of raising SIGPIPE",
+          "[21-blocking-sockets][unit]") {
+  auto pair = connected_pair();
+  ::close(std::exchange(pair.second.fd, -1));
+  // The first bytes reach a closed socket, which answers with a reset; the
+  // sends after it fail (EPIPE or ECONNRESET). Without MSG_NOSIGNAL, SIGPIPE
+  // would end the whole test process here.
+  auto data = std::make_shared<const std::string>(pattern(8 * 1024 * 1024));
+  auto outcome = kata::value_within(5s, [fd = pair.first.fd, data]() -> std::string {
+    try {
+      send_all(fd, *data);
+      return "sent everything";
+    } catch (const std::system_error&) {
+      return "system_error";
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "system_error");
+}
+
+TEST_CASE("recv_exact throws system_error when the peer resets the connection", "[21-blocking-sockets][unit]") {
+  auto pair = connected_pair();
+  close_with_reset(pair.first);
+  auto outcome = kata::value_within(5s, [fd = pair.second.fd]() -> std::string {
+    try {
+      return "returned " + recv_exact(fd, 10);
+    } catch (const std::system_error& e) {
+      return e.code() == std::errc::connection_reset ? "reset" : std::string("system_error: ") + e.what();
+    } catch (const std::exception& e) {
+      return std::string("other exception: ") + e.what();
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "reset");
+}
+
+TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", "[21-blocking-sockets][unit]") {
+  InterruptingSignal interrupting;
+  auto pair = connected_pair();  // 5 s SO_RCVTIMEO: the receiver cannot block for ever
+  const int signals_before = g_signals.load();
+  std::atomic<pid_t> receiver_tid{0};
+  std::string received, error;  // written by the receiver, read after join
+  std::thread receiver([&] {
+    receiver_tid = current_tid();
+    try {
+      received = recv_exact(pair.second.fd, 5);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  // Nothing has been sent, so the receiver sleeps in recv(); the signal makes
+  // that recv() fail with EINTR, which is no reason to give up.
+  const bool blocked = becomes_true_within(5000ms, [&] {
+    return receiver_tid.load() != 0 && blocked_in_syscall(receiver_tid.load(), SYS_recvfrom);
+  });
+  if (blocked) ::pthread_kill(receiver.native_handle(), SIGUSR1);
+  const bool handled = blocked && becomes_true_within(5000ms, [&] { return g_signals.load() > signals_before; });
+  const bool sent = raw_send(pair.first.fd, "hello");
+  receiver.join();
+  REQUIRE(blocked);
+  REQUIRE(handled);
+  REQUIRE(sent);
+  INFO("recv_exact threw: " << error);
+  REQUIRE(error.empty());
+  REQUIRE(received == "hello");
+}
+
+TEST_CASE("a connection's thread ends when its client disconnects, and later clients are served",
+          "[21-blocking-sockets][unit]") {
+  TestServer server;
+  for (int i = 0; i < 3; ++i) {
+    Fd client = raw_connect(server->port());
+    const std::string word = "client" + std::to_string(i);
+    REQUIRE(raw_send(client.fd, word));
+    REQUIRE(raw_recv(client.fd, word.size()) == word);  // its connection thread runs
+    const int with_connection = kata::os_thread_count();
+    ::close(std::exchange(client.fd, -1));
+    INFO("the thread serving a client should return once recv() reports the end of its stream");
+    REQUIRE(becomes_true_within(5000ms, [&] { return kata::os_thread_count() < with_connection; }));
+  }
+}
+
+TEST_CASE("a client that resets its connection while the server sends to it does not disturb the others",
+          "[21-blocking-sockets][unit]") {
+  TestServer server;
+  Fd rude = raw_connect(server->port(), 16 * 1024);
+  // Send without ever reading, until nothing moves any more: the echo fills
+  // this client's receive buffer, the server blocks in send(), stops
+  // reading, and this client's send buffer fills up.
+  REQUIRE(::fcntl(rude.fd, F_SETFL, ::fcntl(rude.fd, F_GETFL) | O_NONBLOCK) == 0);
+  const std::string chunk = pattern(64 * 1024);
+  bool stuck = false;
+  const auto deadline = kata::Clock::now() + 5s;
+  while (!stuck && kata::Clock::now() < deadline) {
+    const ssize_t n = ::send(rude.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n >= 0 || errno == EINTR) continue;
+    REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
+    pollfd pfd{rude.fd, POLLOUT, 0};
+    stuck = ::poll(&pfd, 1, 300) == 0;  // no room for 300 ms: the server has stopped reading
+  }
+  REQUIRE(stuck);
+  close_with_reset(rude);  // the server's blocked send() fails
+
+  Fd polite = raw_connect(server->port());
+  REQUIRE(raw_send(polite.fd, "still here"));
+  REQUIRE(raw_recv(polite.fd, 10) == "still here");
+  REQUIRE(server.stop_within(3s));
+}
+
+TEST_CASE("echo throws instead of hanging when the server resets the connection mid-message",
+          "[21-blocking-sockets][unit]") {
+  TestListener listener(16 * 1024);  // a server of the test's own, with small buffers
+  auto client = std::make_shared<EchoClient>(listener.port);
+  Fd accepted = listener.accept();
+  // 8 MiB cannot fit in the buffers: the client's sender is still sending,
+  // and its receiver waiting, when the reset comes.
+  auto message = std::make_shared<const std::string>(pattern(8 * 1024 * 1024));
+  auto task = std::make_shared<std::packaged_task<std::string()>>([client, message]() -> std::string {
+    try {
+      return "returned " + std::to_string(client->echo(*message).size()) + " bytes";
+    } catch (const std::exception&) {
+      return "threw";
+    }
+  });
+  auto outcome = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+
+  const std::string first = raw_recv(accepted.fd, 1024);  // the client is sending
+  close_with_reset(accepted);
+  REQUIRE(first.size() == 1024);
+  REQUIRE(kata::ready_within(outcome, 5s));
+  REQUIRE(outcome.get() == "threw");
 }
