@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "collect/coverage.hpp"
 #include "report/formats.hpp"
 #include "report/text.hpp"
 #include "run/process.hpp"
@@ -157,4 +158,17 @@ TEST_CASE("text for reports is valid UTF-8 without control characters", "[report
   CHECK(clean_text("bell\x07 and \xff byte") == "bell? and ? byte");
   CHECK(clean_text("Что такое") == "Что такое");
   CHECK(clean_text("\xd0") == "?");
+}
+
+TEST_CASE("coverage counts each file's own lines, not a header's phantoms past its end", "[coverage]") {
+  std::string info =
+      "TN:\nSF:/r/solutions/30-x/run.cpp\nDA:3,1\nDA:7,0\nDA:119,0\nBRDA:7,0,0,1\nBRDA:401,0,0,-\n"
+      "LF:3\nLH:1\nend_of_record\n";
+  auto kept = drop_lines_past_end(info, [](const std::string&) { return 30; });
+  auto c = parse_tracefile(kept);
+  CHECK(c.lines_total == 2);
+  CHECK(c.lines_hit == 1);
+  CHECK(c.branches_total == 1);
+  CHECK(c.uncovered == "run.cpp: 7\n");
+  CHECK(kept.find("DA:119") == std::string::npos);
 }

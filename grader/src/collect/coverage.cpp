@@ -23,6 +23,26 @@ void reset_coverage_counters(const std::vector<fs::path>& object_dirs) {
   }
 }
 
+std::string drop_lines_past_end(const std::string& info, const std::function<int(const std::string&)>& line_count) {
+  std::istringstream in(info);
+  std::string line, out;
+  int last = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("SF:", 0) == 0) last = line_count(line.substr(3));
+    bool line_record = line.rfind("DA:", 0) == 0 || line.rfind("BRDA:", 0) == 0;
+    if (line_record) {
+      auto start = line.find(':') + 1;
+      if (std::stoi(line.substr(start, line.find(',', start) - start)) > last) continue;
+    }
+    // Totals (LF/LH/BRF/BRH) are recomputed by whoever reads the file.
+    if (line.rfind("LF:", 0) == 0 || line.rfind("LH:", 0) == 0 || line.rfind("BRF:", 0) == 0 ||
+        line.rfind("BRH:", 0) == 0)
+      continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
 Coverage parse_tracefile(const std::string& info) {
   Coverage c;
   std::map<std::string, std::map<int, long>> lines;  // file -> line -> hits
@@ -94,10 +114,20 @@ Coverage measure_coverage(ProcessRunner& runner, const std::vector<fs::path>& ob
   if (!lcov({"--extract", all.string(), (fs::absolute(source_dir) / "*").string(), "--output-file", mine.string()}))
     return failed;
 
-  std::ifstream in(mine);
   std::stringstream info;
-  info << in.rdbuf();
-  auto c = parse_tracefile(info.str());
+  {
+    std::ifstream in(mine);
+    info << in.rdbuf();
+  }
+  auto count_lines = [](const std::string& file) {
+    std::ifstream source(file);
+    int n = 0;
+    for (std::string l; std::getline(source, l);) ++n;
+    return n;
+  };
+  auto kept = drop_lines_past_end(info.str(), count_lines);
+  std::ofstream(mine) << kept;
+  auto c = parse_tracefile(kept);
 
   ProcessSpec genhtml;
   genhtml.argv = {"genhtml", "--quiet", "--branch-coverage", "--output-directory", html_dir.string(), mine.string()};

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ void reset_coverage_counters(const std::vector<std::filesystem::path>& object_di
 Coverage measure_coverage(ProcessRunner& runner, const std::vector<std::filesystem::path>& object_dirs,
                           const std::filesystem::path& source_dir, const std::filesystem::path& work_dir,
                           const std::filesystem::path& html_dir);
+
+/// Drops the records of lines past the end of their file. Static initializers
+/// of a header (Asio's) are attributed by llvm-cov to every file that
+/// includes it, at the header's line numbers: lines that do not exist.
+/// `line_count(file)` tells how many lines a file has.
+std::string drop_lines_past_end(const std::string& info, const std::function<int(const std::string&)>& line_count);
 
 /// Parses an lcov tracefile: totals, and the uncovered lines per file as
 /// "file.cpp: 12, 14-16".
