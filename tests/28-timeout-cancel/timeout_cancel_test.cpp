@@ -1,0 +1,297 @@
+// Tests of 28-timeout-cancel: with_timeout (the value, the operation's own
+// error, a timeout that really cancels, the caller's cancellation), Task
+// (cancel() and what its awaiter sees) and shield (the caller's cancellation
+// does not reach the operation).
+//
+// Every operation is simulated: it sleeps on a steady_timer, then returns a
+// value or throws. When its timer is cancelled it runs an asynchronous
+// clean-up (a 30 ms "goodbye") and only then ends with operation_aborted. Its
+// state says what happened: "running", "cleaning up", "completed" (its timer
+// ran out) or "aborted" (its timer ended with operation_aborted AND the
+// clean-up ran). Tests prove cancellation by that state at the moment the
+// caller resumes, never by elapsed time alone. Everything runs on one
+// io_context in the main thread; run() bounds each test with ctx.run_for(5s).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "kata/test.hpp"
+#include "timeout_cancel.hpp"
+
+namespace {
+
+using namespace timeout_cancel;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+/// The lab: an io_context, the simulated operations' states, and run().
+class Lab {
+  std::map<int, std::string> states_;  // std::map: references stay valid
+
+ public:
+  asio::io_context ctx;  // declared after states_, so destroyed before it
+  const kata::Clock::time_point start = kata::Clock::now();
+
+  /// After `delay`, returns `value`.
+  Op returns(int id, milliseconds delay, int value) { return simulate(*this, id, delay, value, ""); }
+
+  /// After `delay`, throws std::runtime_error(what).
+  Op throws(int id, milliseconds delay, std::string what) { return simulate(*this, id, delay, 0, std::move(what)); }
+
+  /// "not started", "running", "cleaning up", "completed" or "aborted".
+  std::string state(int id) {
+    auto it = states_.find(id);
+    return it == states_.end() ? "not started" : it->second;
+  }
+
+  /// Milliseconds since the lab was made.
+  long long now_ms() const {
+    return std::chrono::duration_cast<milliseconds>(kata::Clock::now() - start).count();
+  }
+
+  /// Runs `body` on the io_context until everything has finished (at most 5 s)
+  /// and returns what it returned.
+  template <class T>
+  T run(asio::awaitable<T> body) {
+    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
+    ctx.restart();  // an earlier run() that ran out of work left the context stopped
+    ctx.run_for(5s);
+    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
+    return result.get();  // rethrows what the coroutine threw
+  }
+
+ private:
+  static Op simulate(Lab& lab, int id, milliseconds delay, int value, std::string what) {
+    std::string& state = lab.states_[id];
+    state = "running";
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer(ex, delay);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      // Clean up politely, which takes a round trip. The request that
+      // cancelled us must not cancel the clean-up too: reset the state.
+      state = "cleaning up";
+      co_await asio::this_coro::reset_cancellation_state();
+      asio::steady_timer goodbye(ex, 30ms);
+      co_await goodbye.async_wait(asio::use_awaitable);
+      state = ec == asio::error::operation_aborted ? "aborted" : "failed: " + ec.message();
+      throw boost::system::system_error(ec);
+    }
+    state = "completed";
+    if (!what.empty()) throw std::runtime_error(what);
+    co_return value;
+  }
+};
+
+/// Sleeps on the io_context (inside a test body).
+asio::awaitable<void> sleep(milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+/// What an awaited operation gave: "value N", "error: <what>" or
+/// "system_error: <code name>" ("operation_aborted", "timed_out").
+struct Seen {
+  std::string outcome;
+  long long at_ms = -1;  ///< when the awaiter resumed
+};
+
+std::string code_name(const boost::system::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return "operation_aborted";
+  if (ec == asio::error::timed_out) return "timed_out";
+  return ec.message();
+}
+
+/// Awaits `op` and describes how it ended, instead of letting it throw.
+asio::awaitable<Seen> outcome_of(Lab& lab, Op op) {
+  Seen seen;
+  try {
+    seen.outcome = "value " + std::to_string(co_await std::move(op));
+  } catch (const boost::system::system_error& e) {
+    seen.outcome = "system_error: " + code_name(e.code());
+  } catch (const std::exception& e) {
+    seen.outcome = std::string("error: ") + e.what();
+  }
+  seen.at_ms = lab.now_ms();
+  co_return seen;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- with_timeout
+
+TEST_CASE("with_timeout returns the value of an operation that finishes before the deadline",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  Seen seen = lab.run(outcome_of(lab, with_timeout(lab.returns(0, 50ms, 7), 2000ms)));
+  CHECK(seen.outcome == "value 7");
+  CHECK(lab.state(0) == "completed");
+  INFO("with_timeout must return when the operation finishes, not wait for the 2 s timer");
+  CHECK(seen.at_ms < 1000);
+}
+
+TEST_CASE("with_timeout cancels the operation at the deadline and throws timed_out after its clean-up has run",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_resumed;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    Seen seen = co_await outcome_of(lab, with_timeout(lab.returns(0, 1500ms, 7), 100ms));
+    state_when_resumed = lab.state(0);
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  CHECK(seen.outcome == "system_error: timed_out");
+  INFO("when with_timeout throws, the operation must already have stopped: its timer ended with "
+       "operation_aborted and its clean-up ran ('running' = never cancelled, 'cleaning up' = not awaited)");
+  CHECK(state_when_resumed == "aborted");
+  CHECK(lab.state(0) == "aborted");
+  CHECK(seen.at_ms < 1000);
+}
+
+TEST_CASE("with_timeout rethrows the operation's own error as soon as it fails", "[28-timeout-cancel][unit]") {
+  Lab lab;
+  Seen seen = lab.run(outcome_of(lab, with_timeout(lab.throws(0, 50ms, "boom"), 1500ms)));
+  INFO("an error before the deadline is the operation's error, not a timeout (operator || waits for a success)");
+  CHECK(seen.outcome == "error: boom");
+  CHECK(seen.at_ms < 1000);
+}
+
+TEST_CASE("cancelling the caller of with_timeout cancels the operation and reports cancellation, not a timeout",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_resumed;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    auto ex = co_await asio::this_coro::executor;
+    Task caller(ex, with_timeout(lab.returns(0, 1500ms, 7), 1000ms));
+    co_await sleep(50ms);
+    caller.cancel();
+    Seen seen = co_await outcome_of(lab, caller.result());
+    state_when_resumed = lab.state(0);
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  CHECK(seen.outcome == "system_error: operation_aborted");
+  CHECK(state_when_resumed == "aborted");
+  INFO("the caller's cancellation must stop the timer too, not wait for the 1 s deadline");
+  CHECK(seen.at_ms < 800);
+}
+
+// --------------------------------------------------------------------- Task
+
+TEST_CASE("a cancelled task reports operation_aborted to its awaiter after the operation's clean-up has run",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_resumed;
+  bool done_before = true, done_after = false, cancelled_after = false;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, lab.returns(0, 1500ms, 7));
+    co_await sleep(50ms);
+    task.cancel();
+    done_before = task.done();  // cancel() only asks; the operation has not stopped yet
+    Seen seen = co_await outcome_of(lab, task.result());
+    state_when_resumed = lab.state(0);
+    done_after = task.done();
+    cancelled_after = task.cancelled();
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  INFO("awaiting a cancelled task must throw operation_aborted, not return a value");
+  CHECK(seen.outcome == "system_error: operation_aborted");
+  INFO("result() must resume only after the operation stopped: its timer aborted and its clean-up ran");
+  CHECK(state_when_resumed == "aborted");
+  CHECK_FALSE(done_before);
+  CHECK(done_after);
+  CHECK(cancelled_after);
+  CHECK(seen.at_ms < 1000);
+}
+
+TEST_CASE("a task that is not cancelled gives its value or its error, and cancel after the end changes nothing",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  bool returned_cancelled = true, failed_cancelled = true;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task returned(ex, lab.returns(0, 50ms, 7));
+    Task failed(ex, lab.throws(1, 50ms, "boom"));
+    Seen value = co_await outcome_of(lab, returned.result());
+    Seen error = co_await outcome_of(lab, failed.result());
+    returned.cancel();
+    Seen again = co_await outcome_of(lab, returned.result());
+    returned_cancelled = returned.cancelled();
+    failed_cancelled = failed.cancelled();
+    co_return value.outcome + ", " + error.outcome + ", " + again.outcome;
+  };
+  CHECK(lab.run(body()) == "value 7, error: boom, value 7");
+  CHECK_FALSE(returned_cancelled);
+  CHECK_FALSE(failed_cancelled);
+}
+
+TEST_CASE("a task keeps running when only the wait for its result is cancelled", "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_timed_out;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, lab.returns(0, 300ms, 7));
+    Seen waited = co_await outcome_of(lab, with_timeout(task.result(), 50ms));
+    state_when_timed_out = lab.state(0);
+    Seen later = co_await outcome_of(lab, task.result());
+    co_return waited.outcome + ", then " + later.outcome;
+  };
+  CHECK(lab.run(body()) == "system_error: timed_out, then value 7");
+  CHECK(state_when_timed_out == "running");
+  CHECK(lab.state(0) == "completed");
+}
+
+// ------------------------------------------------------------------- shield
+
+TEST_CASE("with_timeout of a shielded operation times out while the operation runs on to its end",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_resumed;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    Seen seen = co_await outcome_of(lab, with_timeout(shield(lab.returns(0, 300ms, 7)), 50ms));
+    state_when_resumed = lab.state(0);
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  CHECK(seen.outcome == "system_error: timed_out");
+  INFO("the timeout ends the wait at once; the shielded operation is still running then");
+  CHECK(state_when_resumed == "running");
+  CHECK(seen.at_ms < 250);
+  INFO("the caller's cancellation must not reach the shielded operation: it runs to its end");
+  CHECK(lab.state(0) == "completed");
+}
+
+TEST_CASE("cancelling a task that awaits a shielded operation reports cancellation at once and the operation runs on",
+          "[28-timeout-cancel][unit]") {
+  Lab lab;
+  std::string state_when_resumed;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    auto ex = co_await asio::this_coro::executor;
+    Task caller(ex, shield(lab.returns(0, 300ms, 7)));
+    co_await sleep(50ms);
+    caller.cancel();
+    Seen seen = co_await outcome_of(lab, caller.result());
+    state_when_resumed = lab.state(0);
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  CHECK(seen.outcome == "system_error: operation_aborted");
+  CHECK(state_when_resumed == "running");
+  CHECK(lab.state(0) == "completed");
+}
+
+TEST_CASE("shield gives the operation's value or error when nobody cancels", "[28-timeout-cancel][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    Seen value = co_await outcome_of(lab, shield(lab.returns(0, 50ms, 7)));
+    Seen error = co_await outcome_of(lab, shield(lab.throws(1, 50ms, "boom")));
+    co_return value.outcome + ", " + error.outcome;
+  };
+  CHECK(lab.run(body()) == "value 7, error: boom");
+}
