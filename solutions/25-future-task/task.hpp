@@ -99,7 +99,7 @@ class Coro {
     template <class U>
     FutureAwaiter<U> await_transform(Future<U> future) {
       return FutureAwaiter<U>(task, std::move(future));
-    }
+    }  // LCOV_EXCL_LINE: clang counts here only the cleanup for FutureAwaiter's constructor throwing, which it never does
   };
 
   Coro(Coro&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
@@ -135,6 +135,6 @@ class Task : public Future<T> {
 template <class T>
 Task<T> create_task(Loop& loop, Coro<T> coro) {
   return Task<T>(loop, std::move(coro));
-}
+}  // LCOV_EXCL_LINE: clang counts here only the cleanup for Task's constructor throwing, which it does only when memory runs out
 
 }  // namespace aio

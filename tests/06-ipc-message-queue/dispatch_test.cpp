@@ -277,6 +277,27 @@ TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-
   REQUIRE(out->elapsed_ms < 6000);
 }
 
+TEST_CASE("a worker still busy after patience is killed, reaped and counted as failed", "[06-ipc-message-queue][unit]") {
+  mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 300ms};
+  Backstop backstop{options.jobs_queue, options.results_queue};
+  Scratch<Outcome> out;
+  const auto inputs = range(1);
+  const mq::WorkFn hangs = [](std::int64_t) -> std::int64_t {
+    for (;;) ::pause();  // a job that never ends: only a signal stops this worker
+  };
+  const Run run = supervise(inputs, hangs, options, *out, 10s);
+  INFO("the dispatcher " << run.end << " (a worker that never exits must be killed after patience)");
+  REQUIRE_FALSE(run.timed_out);
+  INFO("dispatch() threw: '" << out->error << "'");
+  REQUIRE(out->finished == 1);
+  REQUIRE(std::string(out->error).empty());
+  REQUIRE(out->num_missing == 1);
+  REQUIRE(out->missing[0] == 0);
+  REQUIRE(out->workers_failed == 1);
+  REQUIRE(out->children_left == 0);
+  REQUIRE(out->queues_left == 0);
+}
+
 TEST_CASE("a worker returns at a stop message, or when no job comes within its idle timeout", "[06-ipc-message-queue][unit]") {
   const std::string jobs_name = kata::ipc_name("jobs");
   const std::string results_name = kata::ipc_name("results");

@@ -8,6 +8,7 @@
 // nothing is left to run, and bounds the number of callbacks.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -351,4 +352,57 @@ TEST_CASE("a task can await another task, since a task is a future", "[25-future
   input.set_result(4);
   REQUIRE(run_until_complete(outer) == 50);
   REQUIRE(log == Log{"before await", "outer waits", "after await: 4", "outer got 5"});
+}
+
+TEST_CASE("a task cancelled after its awaited future completed but before it resumed gets CancelledError at the co_await",
+          "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  auto task = create_task(loop, waits_forever(input, log));
+  drain(loop);
+  REQUIRE(log == Log{"waiting"});
+  input.set_result(1);  // the task's next step is now queued
+  REQUIRE(task.cancel());
+  REQUIRE_FALSE(input.cancelled());
+  loop.run_until([&] { return task.done(); });
+  REQUIRE(log == Log{"waiting", "CancelledError at co_await", "guard destroyed"});
+  REQUIRE(task.cancelled());
+}
+
+// ------------------------------------------------------------------- Loop
+
+TEST_CASE("an exception thrown by a callback comes out of run_once and the callbacks after it stay queued",
+          "[25-future-task][unit]") {
+  Loop loop;
+  Log log;
+  loop.call_soon([&log] { log.push_back("first"); });
+  loop.call_soon([] { throw std::runtime_error("callback failed"); });
+  loop.call_soon([&log] { log.push_back("third"); });
+  REQUIRE_THROWS_WITH(loop.run_once(), "callback failed");
+  REQUIRE(log == Log{"first"});
+  REQUIRE(loop.pending() == 1);
+  drain(loop);
+  REQUIRE(log == Log{"first", "third"});
+}
+
+TEST_CASE("run_until throws LoopStalled when nothing is left to run and the condition is still false",
+          "[25-future-task][unit]") {
+  Loop loop;
+  int runs = 0;
+  loop.call_soon([&runs] { ++runs; });
+  REQUIRE_THROWS_AS(loop.run_until([] { return false; }), LoopStalled);
+  REQUIRE(runs == 1);
+  Future<int> never(loop);
+  REQUIRE_THROWS_AS(run_until_complete(never), LoopStalled);
+}
+
+TEST_CASE("run_until throws LoopStalled when callbacks keep queuing callbacks past its limit",
+          "[25-future-task][unit]") {
+  Loop loop;
+  std::function<void()> again = [&] { loop.call_soon(again); };
+  loop.call_soon(again);
+  REQUIRE_THROWS_AS(loop.run_until([] { return false; }, 50), LoopStalled);
+  REQUIRE(loop.callbacks_run() > 50);
+  REQUIRE(loop.callbacks_run() < 100);
 }

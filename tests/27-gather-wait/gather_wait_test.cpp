@@ -13,6 +13,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -281,4 +282,45 @@ TEST_CASE("wait of no tasks returns empty lists at once", "[27-gather-wait][unit
   WaitResult result = lab.run(wait({}, ReturnWhen::first_completed));
   CHECK(result.done.empty());
   CHECK(result.pending.empty());
+}
+
+// -------------------------------------------------------------------- Task
+
+TEST_CASE("Task result gives the value of a task that returned and rethrows the error of one that failed",
+          "[27-gather-wait][unit]") {
+  Lab lab;
+  int value = 0;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task returned(ex, lab.returns(0, 50ms, 10));
+    Task failed(ex, lab.throws(1, 50ms, "boom"));
+    co_await returned.join();
+    co_await failed.join();
+    value = returned.result();
+    try {
+      (void)failed.result();
+    } catch (const std::exception& e) {
+      co_return e.what();
+    }
+    co_return "result() of a failed task returned without throwing";
+  };
+  REQUIRE(lab.run(body()) == "boom");
+  CHECK(value == 10);
+}
+
+TEST_CASE("Task result of a task that is still running throws logic_error", "[27-gather-wait][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task running(ex, lab.returns(0, 100ms, 10));
+    std::string what = "result() of a running task returned without throwing";
+    try {
+      (void)running.result();
+    } catch (const std::logic_error&) {
+      what = "logic_error";
+    }
+    co_await running.join();
+    co_return what;
+  };
+  REQUIRE(lab.run(body()) == "logic_error");
 }

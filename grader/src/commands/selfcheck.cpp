@@ -63,14 +63,15 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
     problems.push_back("question.ru is not in Russian");
   if (ex.hints.size() < 2) problems.push_back("fewer than 2 hints");
   if (full && mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
-  // A coverage exclusion must say why: "// LCOV_EXCL_LINE: <reason>".
+  // A coverage exclusion must say why: "// LCOV_EXCL_LINE: <reason>" or
+  // "// LCOV_EXCL_START: <reason>" (the STOP that ends a block needs none).
   for (const auto& f : ex.files) {
     std::ifstream in(paths.root / "solutions" / ex.slug / f);
     int n = 0;
     for (std::string line; std::getline(in, line);) {
       ++n;
       auto at = line.find("LCOV_EXCL_");
-      if (at == std::string::npos) continue;
+      if (at == std::string::npos || line.compare(at, 15, "LCOV_EXCL_STOP") == 0) continue;
       auto colon = line.find(':', at);
       if (colon == std::string::npos || line.find_first_not_of(" ", colon + 1) == std::string::npos)
         problems.push_back(fmt::format("solutions/{}/{}:{}: a coverage exclusion without a reason "
