@@ -1,0 +1,360 @@
+// Tests of 34-async-limiter: AsyncSemaphore (never more than k holders, k
+// reached, FIFO, no barging, cancellation leaves the queue, no blocked thread)
+// and RateLimiter (burst then rate over every window, FIFO, no saving up while
+// idle).
+//
+// Everything runs on one io_context in the main thread. Holders "work" by
+// sleeping on a steady_timer and record when they held a permit, so the tests
+// judge the limit by overlap of recorded intervals and the rate by grant times
+// with generous bounds (a timer never fires early; it may fire late).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include "kata/test.hpp"
+#include "limiter.hpp"
+
+namespace {
+
+using namespace limiter;
+using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
+using std::chrono::milliseconds;
+
+/// The lab: one io_context, interval records, and run() with a deadline.
+class Lab {
+ public:
+  asio::io_context ctx;
+  kata::IntervalRecorder intervals;
+
+  asio::any_io_executor ex() { return ctx.get_executor(); }
+
+  /// Starts every coroutine, runs the io_context until all have finished (at
+  /// most 5 s) and rethrows the first exception one of them threw.
+  void run(std::vector<asio::awaitable<void>> bodies) {
+    std::vector<std::future<void>> done;
+    for (auto& body : bodies) done.push_back(asio::co_spawn(ctx, std::move(body), asio::use_future));
+    ctx.restart();  // an earlier run() that ran out of work left the context stopped
+    ctx.run_for(5s);
+    for (std::size_t i = 0; i < done.size(); ++i) {
+      CAPTURE(i);
+      if (!kata::ready_within(done[i], 0s)) FAIL("coroutine " << i << " did not finish within 5 s: it waits forever");
+      done[i].get();
+    }
+  }
+};
+
+asio::awaitable<void> sleep(milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ semaphore
+
+TEST_CASE("the semaphore never lets more than k holders in at once and does let k in", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 3);
+  auto worker = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    {
+      auto held = lab.intervals.record("holder");
+      co_await sleep(100ms);
+    }
+    sem.release();
+  };
+  std::vector<asio::awaitable<void>> bodies;
+  for (int i = 0; i < 9; ++i) bodies.push_back(worker());
+  lab.run(std::move(bodies));
+  REQUIRE(lab.intervals.size() == 9);
+  INFO("the most holders at one instant, with k = 3 and 9 workers holding 100 ms each");
+  CHECK(lab.intervals.max_overlap() == 3);
+  CHECK(sem.available() == 3);
+  CHECK(sem.waiting() == 0);
+}
+
+TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps running others", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  kata::Clock::time_point released, granted;
+  bool waiter_done = false;
+  int ticks_before_grant = -1;
+  std::size_t waiting_seen = 0;
+  auto holder = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await sleep(200ms);
+    waiting_seen = sem.waiting();
+    released = kata::Clock::now();
+    sem.release();
+  };
+  int ticks = 0;
+  auto waiter = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    granted = kata::Clock::now();
+    ticks_before_grant = ticks;
+    waiter_done = true;
+    sem.release();
+  };
+  auto heartbeat = [&]() -> asio::awaitable<void> {
+    while (!waiter_done && ticks < 200) {
+      co_await sleep(20ms);
+      ++ticks;
+    }
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(holder());
+    v.push_back(waiter());
+    v.push_back(heartbeat());
+    return v;
+  }());
+  CHECK(waiting_seen == 1);
+  INFO("a 20 ms heartbeat on the same thread must keep ticking while the waiter waits 200 ms");
+  CHECK(ticks_before_grant >= 5);
+  INFO("the waiter may get the permit only after the holder released it");
+  CHECK(granted >= released);
+}
+
+TEST_CASE("waiters get permits in the order they called acquire", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  std::vector<int> order;
+  std::size_t queued = 0;
+  auto holder = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await sleep(100ms);
+    queued = sem.waiting();
+    sem.release();
+  };
+  auto waiter = [&](int id) -> asio::awaitable<void> {
+    co_await sem.acquire();
+    order.push_back(id);
+    co_await sleep(10ms);
+    sem.release();
+  };
+  std::vector<asio::awaitable<void>> bodies;
+  bodies.push_back(holder());
+  for (int id = 0; id < 6; ++id) bodies.push_back(waiter(id));  // they start, and queue, in this order
+  lab.run(std::move(bodies));
+  CHECK(queued == 6);
+  INFO("first come, first served: a waiter served out of order can starve under steady load");
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
+}
+
+TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  std::vector<std::string> order;
+  auto holder = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await sleep(50ms);
+    sem.release();
+    co_await sem.acquire();  // at once again: the waiter queued first
+    order.push_back("holder again");
+    sem.release();
+  };
+  auto waiter = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    order.push_back("waiter");
+    sem.release();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(holder());
+    v.push_back(waiter());
+    return v;
+  }());
+  INFO("release() must hand the permit to the waiter; if it only frees it, the releaser takes it back (barging)");
+  CHECK(order == std::vector<std::string>{"waiter", "holder again"});
+}
+
+TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  std::size_t which_won = 99, waiting_after_cancel = 99;
+  int available_while_b_holds = -1;
+  bool holder_released = false, b_granted_after_release = false;
+  auto holder = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await sleep(150ms);
+    holder_released = true;
+    sem.release();
+  };
+  auto impatient = [&]() -> asio::awaitable<void> {
+    auto result = co_await (sem.acquire() || sleep(50ms));  // gives up after 50 ms
+    which_won = result.index();
+  };
+  auto probe = [&]() -> asio::awaitable<void> {
+    co_await sleep(100ms);
+    waiting_after_cancel = sem.waiting();
+  };
+  auto patient = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    b_granted_after_release = holder_released;
+    available_while_b_holds = sem.available();
+    sem.release();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(holder());
+    v.push_back(impatient());
+    v.push_back(patient());
+    v.push_back(probe());
+    return v;
+  }());
+  INFO("the impatient acquire was queued first and cancelled by its 50 ms timeout");
+  REQUIRE(which_won == 1);
+  CHECK(waiting_after_cancel == 1);
+  CHECK(b_granted_after_release);
+  CHECK(available_while_b_holds == 0);
+  INFO("a permit given to a cancelled waiter would be lost for good");
+  CHECK(sem.available() == 1);
+  CHECK(sem.waiting() == 0);
+}
+
+TEST_CASE("try_acquire takes a free permit but never waits and never overtakes the queue", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  std::vector<bool> tries;
+  auto holder = [&]() -> asio::awaitable<void> {
+    tries.push_back(sem.try_acquire());  // free: true
+    tries.push_back(sem.try_acquire());  // none free: false, at once
+    co_await sleep(20ms);                // the waiter queues up meanwhile
+    sem.release();                       // handed to the waiter
+    tries.push_back(sem.try_acquire());  // the waiter holds it: false
+    co_await sleep(100ms);
+    tries.push_back(sem.try_acquire());  // the waiter gave it back: true
+    sem.release();
+  };
+  auto waiter = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await sleep(20ms);
+    sem.release();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(holder());
+    v.push_back(waiter());
+    return v;
+  }());
+  CHECK(tries == std::vector<bool>{true, false, false, true});
+  CHECK(sem.available() == 1);
+}
+
+TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments are rejected", "[34-async-limiter][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 0);
+  bool got = false, got_before_release = true;
+  auto taker = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    got = true;
+  };
+  auto giver = [&]() -> asio::awaitable<void> {
+    co_await sleep(20ms);
+    got_before_release = got;
+    sem.release();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(taker());
+    v.push_back(giver());
+    return v;
+  }());
+  CHECK_FALSE(got_before_release);
+  CHECK(got);
+  CHECK_THROWS_AS(AsyncSemaphore(lab.ex(), -1), std::invalid_argument);
+  CHECK_THROWS_AS(RateLimiter(lab.ex(), 0.0, 1), std::invalid_argument);
+  CHECK_THROWS_AS(RateLimiter(lab.ex(), 10.0, 0), std::invalid_argument);
+}
+
+// --------------------------------------------------------------- rate limiter
+
+TEST_CASE("the rate limiter lets a burst through at once, then at most rate per second, in arrival order",
+          "[34-async-limiter][unit]") {
+  constexpr double kRate = 20;  // one token every 50 ms
+  constexpr int kBurst = 3, kCallers = 9;
+  Lab lab;
+  RateLimiter limiter(lab.ex(), kRate, kBurst);
+  std::vector<int> order;
+  std::vector<kata::Clock::time_point> at;
+  auto caller = [&](int id) -> asio::awaitable<void> {
+    co_await limiter.acquire();
+    order.push_back(id);
+    at.push_back(kata::Clock::now());
+  };
+  std::vector<asio::awaitable<void>> bodies;
+  for (int id = 0; id < kCallers; ++id) bodies.push_back(caller(id));
+  lab.run(std::move(bodies));
+  REQUIRE(at.size() == kCallers);
+  CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8});
+  INFO("the first " << kBurst << " come from the full bucket, at once (ms after the first): "
+                    << ms_between(at[0], at[kBurst - 1]));
+  CHECK(ms_between(at[0], at[kBurst - 1]) < 40);
+  // Over every window [at[i], at[j]], no more than burst + rate * window
+  // acquisitions (plus one, generously).
+  for (int i = 0; i < kCallers; ++i) {
+    for (int j = i + 1; j < kCallers; ++j) {
+      const double window_s = ms_between(at[i], at[j]) / 1000;
+      CAPTURE(i, j, window_s);
+      CHECK(j - i + 1 <= kBurst + kRate * window_s + 1);
+    }
+  }
+  INFO("6 tokens after the burst take 300 ms to earn; the limiter must not be much slower either");
+  CHECK(ms_between(at[0], at[kCallers - 1]) < 1300);
+}
+
+TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-limiter][unit]") {
+  constexpr double kRate = 20;
+  constexpr int kBurst = 2;
+  Lab lab;
+  RateLimiter limiter(lab.ex(), kRate, kBurst);
+  std::vector<double> after_ms;
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await sleep(400ms);  // idle: 8 tokens' worth of time, but the bucket holds 2
+    const auto start = kata::Clock::now();
+    for (int i = 0; i < 6; ++i) {
+      co_await limiter.acquire();
+      after_ms.push_back(ms_between(start, kata::Clock::now()));
+    }
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(body());
+    return v;
+  }());
+  REQUIRE(after_ms.size() == 6);
+  int at_once = 0;
+  for (double ms : after_ms) at_once += ms < 25 ? 1 : 0;
+  INFO("acquisitions within 25 ms after 400 ms of idling, with burst " << kBurst);
+  CHECK(at_once >= kBurst);
+  CHECK(at_once <= kBurst + 1);
+}
+
+TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never waits", "[34-async-limiter][unit]") {
+  Lab lab;
+  RateLimiter limiter(lab.ex(), 20, 2);  // a token every 50 ms
+  std::vector<bool> tries;
+  auto body = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 3; ++i) tries.push_back(limiter.try_acquire());  // the burst of 2, then none
+    co_await sleep(70ms);  // one more token earned
+    for (int i = 0; i < 2; ++i) tries.push_back(limiter.try_acquire());
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(body());
+    return v;
+  }());
+  CHECK(tries == std::vector<bool>{true, true, false, true, false});
+}

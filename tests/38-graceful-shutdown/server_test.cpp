@@ -1,0 +1,210 @@
+// Tests of 38-graceful-shutdown: on SIGTERM/SIGINT the server stops accepting,
+// lets in-flight requests finish with their responses, cuts off at the drain
+// deadline a request that never finishes (its operation ends aborted), and returns.
+//
+// The test sends the signal to its own process (raise / kill(getpid())). So the
+// default action can never kill it, the Lab installs its own signal_set for
+// SIGINT and SIGTERM before anything else (a safety net: Asio's handler is then
+// installed for the whole process). Ordering is by construction: everything runs
+// on one io_context in the main thread, the server is constructed (and installs
+// its signal_set) before run() starts, and the signal is raised only from a
+// coroutine that first waited until the requests had reached the handler.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "kata/test.hpp"
+#include "server.hpp"
+
+namespace {
+
+using namespace graceful;
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using std::chrono::milliseconds;
+
+class Lab {
+  std::map<std::string, std::string> states_;
+
+ public:
+  asio::io_context ctx;
+  asio::signal_set safety_net{ctx, SIGINT, SIGTERM};  // first: a raised signal never kills the test
+  int started = 0;
+  asio::steady_timer started_event{ctx, asio::steady_timer::time_point::max()};  // cancelled at each start
+
+  asio::any_io_executor ex() { return ctx.get_executor(); }
+
+  /// "work N": sleeps N ms and answers "done N"; "hang": sleeps an hour.
+  /// Records each request's state: "running", "completed" or "aborted".
+  Handler handler() {
+    return [this](std::string request) -> asio::awaitable<std::string> {
+      std::string& state = states_[request];
+      state = "running";
+      ++started;
+      started_event.cancel();
+      const auto d = request == "hang" ? milliseconds(3600s) : milliseconds(std::stoi(request.substr(5)));
+      asio::steady_timer timer(co_await asio::this_coro::executor, d);
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        state = "aborted";  // the handler's clean-up ran
+        throw boost::system::system_error(ec);
+      }
+      state = "completed";
+      co_return "done " + request.substr(5);
+    };
+  }
+
+  std::string state(const std::string& request) { return states_[request]; }
+
+  /// Until `n` requests have reached the handler.
+  asio::awaitable<void> until_started(int n) {
+    while (started < n) co_await started_event.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  /// Runs the coroutines on the io_context for at most 5 s; false if one has not finished.
+  template <class... T>
+  bool run(std::future<T>&... done) {
+    ctx.restart();
+    ctx.run_for(5s);
+    return (kata::ready_within(done, 0s) && ...);
+  }
+};
+
+/// A client: sends `line` and returns the response line, "(closed)" when the
+/// connection ended without one, or "(refused)".
+asio::awaitable<std::string> request(unsigned short port, std::string line, bool send = true) {
+  tcp::socket socket(co_await asio::this_coro::executor);
+  auto [connect_error] = co_await socket.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                                                       asio::as_tuple(asio::use_awaitable));
+  if (connect_error) co_return "(refused)";
+  if (send) {
+    line += '\n';
+    co_await asio::async_write(socket, asio::buffer(line), asio::as_tuple(asio::use_awaitable));
+  }
+  std::string response;
+  auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(response), '\n',
+                                                 asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return "(closed)";
+  response.resize(n - 1);
+  co_return response;
+}
+
+double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and new connections are refused",
+          "[38-graceful-shutdown][unit]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 2000ms);
+  const auto port = server.port();
+  kata::Clock::time_point signalled, returned;
+  std::string late;
+  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
+    auto report = co_await server.run();
+    returned = kata::Clock::now();
+    co_return report;
+  };
+  auto trigger = [&]() -> asio::awaitable<void> {
+    co_await lab.until_started(3);
+    signalled = kata::Clock::now();
+    ::raise(SIGTERM);
+    asio::steady_timer timer(co_await asio::this_coro::executor, 30ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    late = co_await request(port, "work 10");
+  };
+  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto a = asio::co_spawn(lab.ctx, request(port, "work 300"), asio::use_future);
+  auto b = asio::co_spawn(lab.ctx, request(port, "work 301"), asio::use_future);
+  auto c = asio::co_spawn(lab.ctx, request(port, "work 302"), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  REQUIRE(lab.run(report, a, b, c, t));
+  INFO("the three requests were in flight when SIGTERM came: each must complete and be answered");
+  CHECK(a.get() == "done 300");
+  CHECK(b.get() == "done 301");
+  CHECK(c.get() == "done 302");
+  t.get();
+  const ShutdownReport r = report.get();
+  CHECK(r.signal_number == SIGTERM);
+  CHECK(r.completed == 3);
+  CHECK(r.cut_off == 0);
+  INFO("a connection attempt after the signal must be refused, not served");
+  CHECK(late == "(refused)");
+  INFO("run() must return once the requests are done (~300 ms), not wait out the 2 s deadline");
+  CHECK(ms_between(signalled, returned) < 1500);
+}
+
+TEST_CASE("a request that never finishes is cut off at the drain deadline and the server still returns",
+          "[38-graceful-shutdown][unit]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 300ms);
+  const auto port = server.port();
+  kata::Clock::time_point signalled, returned;
+  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
+    auto report = co_await server.run();
+    returned = kata::Clock::now();
+    co_return report;
+  };
+  auto trigger = [&]() -> asio::awaitable<void> {
+    co_await lab.until_started(2);
+    signalled = kata::Clock::now();
+    ::kill(::getpid(), SIGTERM);
+  };
+  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto hang = asio::co_spawn(lab.ctx, request(port, "hang"), asio::use_future);
+  auto work = asio::co_spawn(lab.ctx, request(port, "work 100"), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  INFO("run() must return soon after the 300 ms drain deadline even though one request never finishes");
+  REQUIRE(lab.run(report, hang, work, t));
+  CHECK(work.get() == "done 100");
+  CHECK(hang.get() == "(closed)");
+  INFO("the cut-off request's operation must be cancelled (its timer aborted), not left running");
+  CHECK(lab.state("hang") == "aborted");
+  CHECK(lab.state("work 100") == "completed");
+  const ShutdownReport r = report.get();
+  CHECK(r.completed == 1);
+  CHECK(r.cut_off == 1);
+  CHECK(ms_between(signalled, returned) >= 290);
+  CHECK(ms_between(signalled, returned) < 1500);
+}
+
+TEST_CASE("on SIGINT an idle server closes idle connections and returns at once", "[38-graceful-shutdown][unit]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 3000ms);
+  const auto port = server.port();
+  kata::Clock::time_point signalled, returned;
+  std::string served;
+  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
+    auto report = co_await server.run();
+    returned = kata::Clock::now();
+    co_return report;
+  };
+  auto idle = asio::co_spawn(lab.ctx, request(port, "", false), asio::use_future);  // connects, sends nothing
+  auto trigger = [&]() -> asio::awaitable<void> {
+    served = co_await request(port, "work 10");  // served normally before the signal
+    signalled = kata::Clock::now();
+    ::raise(SIGINT);
+  };
+  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  REQUIRE(lab.run(report, idle, t));
+  t.get();
+  CHECK(served == "done 10");
+  CHECK(idle.get() == "(closed)");
+  const ShutdownReport r = report.get();
+  CHECK(r.signal_number == SIGINT);
+  CHECK(r.completed == 1);
+  CHECK(r.cut_off == 0);
+  INFO("nothing was in flight: run() must not wait out the 3 s deadline for an idle connection");
+  CHECK(ms_between(signalled, returned) < 1000);
+}

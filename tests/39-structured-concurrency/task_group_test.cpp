@@ -1,0 +1,230 @@
+// Tests of 39-structured-concurrency: join() waits for every child (no orphan
+// outlives the group), the first failure cancels the siblings at once, and the
+// errors are collected in an ExceptionGroup, first one first, without the
+// cancelled siblings' operation_aborted.
+//
+// Children are simulated with steady_timers and record whether their timer ran
+// out ("completed") or was cancelled ("aborted"), so cancellation is proven by
+// what happened to the child's own operation, not by elapsed time alone.
+// Everything runs on one io_context in the main thread, bounded by run_for(5s).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kata/test.hpp"
+#include "task_group.hpp"
+
+namespace {
+
+using namespace task_group;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+class Lab {
+  std::map<std::string, std::string> states_;
+
+ public:
+  asio::io_context ctx;  // declared after states_, so destroyed before it
+
+  /// Sleeps `delay`; then throws `error` if it is not empty. When cancelled,
+  /// records "aborted" and throws `cleanup_error` if set (a clean-up that
+  /// fails), else rethrows operation_aborted.
+  asio::awaitable<void> child(std::string name, milliseconds delay, std::string error = "",
+                              std::string cleanup_error = "") {
+    std::string& state = states_[name];
+    state = "running";
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      state = "aborted";
+      if (!cleanup_error.empty()) throw std::runtime_error(cleanup_error);
+      throw boost::system::system_error(ec);
+    }
+    state = "completed";
+    if (!error.empty()) throw std::runtime_error(error);
+  }
+
+  std::string state(const std::string& name) { return states_[name]; }
+
+  /// Runs `body` on the io_context (at most 5 s) and returns what it returned.
+  template <class T>
+  T run(asio::awaitable<T> body) {
+    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
+    ctx.restart();
+    ctx.run_for(5s);
+    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
+    return result.get();
+  }
+};
+
+std::vector<std::string> messages(const ExceptionGroup& group) {
+  std::vector<std::string> all;
+  for (const auto& e : group.errors()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      all.push_back(ex.what());
+    }
+  }
+  return all;
+}
+
+double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+TEST_CASE("join waits for every child: none is still running after the group returns",
+          "[39-structured-concurrency][unit]") {
+  Lab lab;
+  std::map<std::string, std::string> when_joined;
+  std::size_t running_before = 0, running_after = 99;
+  double joined_after_ms = 0;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    const auto start = kata::Clock::now();
+    group.spawn(lab.child("a", 50ms));
+    group.spawn(lab.child("b", 150ms));
+    group.spawn(lab.child("c", 100ms));
+    running_before = group.running();
+    co_await group.join();
+    joined_after_ms = ms_between(start, kata::Clock::now());
+    running_after = group.running();
+    for (const char* name : {"a", "b", "c"}) when_joined[name] = lab.state(name);
+  };
+  lab.run(body());
+  CHECK(running_before == 3);
+  INFO("each child's state at the moment join() returned: an orphan would still be running");
+  CHECK(when_joined == std::map<std::string, std::string>{{"a", "completed"}, {"b", "completed"}, {"c", "completed"}});
+  CHECK(running_after == 0);
+  CHECK(joined_after_ms >= 140);
+}
+
+TEST_CASE("a child spawned by a child belongs to the group too, and join waits for it",
+          "[39-structured-concurrency][unit]") {
+  Lab lab;
+  std::string grandchild_when_joined;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    auto parent = [&]() -> asio::awaitable<void> {
+      co_await lab.child("parent", 30ms);
+      group.spawn(lab.child("late", 100ms));
+    };
+    group.spawn(parent());
+    co_await group.join();
+    grandchild_when_joined = lab.state("late");
+  };
+  lab.run(body());
+  CHECK(grandchild_when_joined == "completed");
+}
+
+TEST_CASE("the first failure cancels the siblings at once and join throws an ExceptionGroup",
+          "[39-structured-concurrency][unit]") {
+  Lab lab;
+  std::map<std::string, std::string> when_thrown;
+  std::vector<std::string> errors;
+  std::string what;
+  double thrown_after_ms = 0;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    const auto start = kata::Clock::now();
+    group.spawn(lab.child("slow", 400ms));
+    group.spawn(lab.child("failing", 50ms, "boom"));
+    group.spawn(lab.child("slower", 500ms));
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup& e) {
+      thrown_after_ms = ms_between(start, kata::Clock::now());
+      errors = messages(e);
+      what = e.what();
+      for (const char* name : {"slow", "failing", "slower"}) when_thrown[name] = lab.state(name);
+    }
+  };
+  lab.run(body());
+  INFO("the siblings must be cancelled (their timers aborted) and stopped before join() throws");
+  CHECK(when_thrown ==
+        std::map<std::string, std::string>{{"slow", "aborted"}, {"failing", "completed"}, {"slower", "aborted"}});
+  INFO("the cancelled siblings' operation_aborted is not an error of the group");
+  CHECK(errors == std::vector<std::string>{"boom"});
+  CHECK(what == "1 error(s) in the task group; first: boom");
+  INFO("cancelled at the failure (~50 ms), not at the end of the slowest sibling (500 ms)");
+  CHECK(thrown_after_ms < 350);
+}
+
+TEST_CASE("every error is collected, the first one first", "[39-structured-concurrency][unit]") {
+  Lab lab;
+  std::vector<std::string> errors;
+  std::string what;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(lab.child("cleanup fails", 400ms, "", "clean-up failed"));  // fails when cancelled
+    group.spawn(lab.child("first", 50ms, "first error"));
+    group.spawn(lab.child("bystander", 400ms));
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup& e) {
+      errors = messages(e);
+      what = e.what();
+    }
+  };
+  lab.run(body());
+  CHECK(errors == std::vector<std::string>{"first error", "clean-up failed"});
+  CHECK(what == "2 error(s) in the task group; first: first error");
+  CHECK(lab.state("bystander") == "aborted");
+}
+
+TEST_CASE("an empty group joins at once, and a joined group takes no more children",
+          "[39-structured-concurrency][unit]") {
+  Lab lab;
+  bool refused = false;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    co_await group.join();
+    try {
+      group.spawn(lab.child("too late", 10ms));
+    } catch (const std::logic_error&) {
+      refused = true;
+    }
+  };
+  lab.run(body());
+  CHECK(refused);
+  CHECK(lab.state("too late") != "running");
+}
+
+TEST_CASE("a group that is shutting down after a failure takes no more children", "[39-structured-concurrency][unit]") {
+  Lab lab;
+  bool refused = false, threw_group = false;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(lab.child("failing", 10ms, "boom"));
+    group.spawn(lab.child("sibling", 400ms));
+    asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    try {
+      group.spawn(lab.child("too late", 10ms));
+    } catch (const std::logic_error&) {
+      refused = true;
+    }
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup&) {
+      threw_group = true;
+    }
+  };
+  lab.run(body());
+  CHECK(refused);
+  CHECK(threw_group);
+  CHECK(lab.state("sibling") == "aborted");
+}
+
+TEST_CASE("ExceptionGroup names a non-standard first error too", "[39-structured-concurrency][unit]") {
+  ExceptionGroup group({std::make_exception_ptr(42)});
+  CHECK(std::string(group.what()) == "1 error(s) in the task group; first: a non-std exception");
+  CHECK(group.errors().size() == 1);
+}
