@@ -8,12 +8,13 @@ namespace grader {
 
 int run_hint(Context& ctx, const std::string& name, int level, bool all) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  auto selection = select_exercises(catalog.exercises, {name});
-  if (!selection.errors.empty()) {
-    ctx.out << "grader: error: " << selection.errors.front() << "\n";
+  std::string error;
+  const auto* found = select_one(catalog.exercises, name, error);
+  if (!found) {
+    ctx.out << "grader: error: " << error << "\n";
     return kExitUsage;
   }
-  const auto& ex = *selection.exercises.front();
+  const auto& ex = *found;
   auto progress = Progress::load(ctx.progress_file());
   auto& p = progress.of(ex.slug);
   int total = static_cast<int>(ex.hints.size());

@@ -44,12 +44,13 @@ std::string timestamp() {
 
 int run_reset(Context& ctx, const std::string& name, bool yes) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  auto selection = select_exercises(catalog.exercises, {name});
-  if (!selection.errors.empty()) {
-    ctx.out << "grader: error: " << selection.errors.front() << "\n";
+  std::string error;
+  const auto* found = select_one(catalog.exercises, name, error);
+  if (!found) {
+    ctx.out << "grader: error: " << error << "\n";
     return kExitUsage;
   }
-  const auto& ex = *selection.exercises.front();
+  const auto& ex = *found;
   auto rev = stub_revision(ctx);
   if (rev.empty()) {
     ctx.out << "grader: error: reset needs git history (no origin/main or HEAD here)\n";

@@ -84,6 +84,16 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
   return problems;
 }
 
+// Every test of a result can be selected alone by its name.
+Check test_names_check(const ExerciseResult& r) {
+  std::vector<std::string> names;
+  for (const auto& t : r.tests) names.push_back(t.name);
+  auto lint = lint_test_names(names);
+  std::string why;
+  for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
+  return {r.slug, "test names", lint.empty(), why};
+}
+
 }  // namespace
 
 int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
@@ -165,21 +175,11 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
       c.passed = r.verdict == Verdict::pass;
       if (!c.passed) c.why = first_failure(r);
       if (s.profile == "plain") {
-        std::vector<std::string> names;
-        for (const auto& t : r.tests) names.push_back(t.name);
-        auto lint = lint_test_names(names);
-        std::string why;
-        for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
-        checks.push_back({r.slug, "test names", lint.empty(), why});
+        checks.push_back(test_names_check(r));
       }
     } else if (s.implementation == "exercise") {
       if (is_learner_copy(ctx.paths)) {
-        std::vector<std::string> names;
-        for (const auto& t : r.tests) names.push_back(t.name);
-        auto lint = lint_test_names(names);
-        std::string why;
-        for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
-        checks.push_back({r.slug, "test names", lint.empty(), why});
+        checks.push_back(test_names_check(r));
       }
       c.what = "stub fails";
       c.passed = r.verdict == Verdict::fail;

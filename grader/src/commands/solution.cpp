@@ -11,12 +11,13 @@ namespace grader {
 
 int run_solution(Context& ctx, const std::string& name, bool force) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  auto selection = select_exercises(catalog.exercises, {name});
-  if (!selection.errors.empty()) {
-    ctx.out << "grader: error: " << selection.errors.front() << "\n";
+  std::string error;
+  const auto* found = select_one(catalog.exercises, name, error);
+  if (!found) {
+    ctx.out << "grader: error: " << error << "\n";
     return kExitUsage;
   }
-  const auto& ex = *selection.exercises.front();
+  const auto& ex = *found;
   auto dir = ctx.paths.root / "solutions" / ex.slug;
   if (!std::filesystem::exists(dir)) {
     ctx.out << "This copy of the course has no solutions/ folder.\n";

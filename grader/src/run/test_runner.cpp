@@ -10,6 +10,7 @@
 
 #include "collect/verdict.hpp"
 #include "select/test_names.hpp"
+#include "text_file.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;
@@ -55,13 +56,6 @@ std::vector<std::pair<std::string, std::string>> profile_environment(const std::
 
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string fresh_ipc_prefix() {
   static std::atomic<unsigned> counter{0};
   return "kata_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_";
@@ -104,7 +98,7 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index)
   evidence.timeout_s = job.timeout_s;
   evidence.process = runner.run(spec);
   evidence.report_exists = fs::exists(report);
-  if (evidence.report_exists) evidence.report_xml = read_file(report);
+  if (evidence.report_exists) evidence.report_xml = read_text_file(report);
   evidence.leaked_ipc = remove_ipc_leftovers(prefix);
   return judge(evidence);
 }

@@ -1,4 +1,5 @@
 #include "select/catalog.hpp"
+#include "text_file.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -12,13 +13,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Small helpers that name the missing or mistyped key in their error.
 struct Reader {
@@ -148,7 +142,7 @@ Catalog load_catalog(const fs::path& exercises_dir) {
     Exercise ex;
     std::string why;
     auto slug = entry.path().filename().string();
-    if (parse_exercise(read_file(meta), slug, ex, why))
+    if (parse_exercise(read_text_file(meta), slug, ex, why))
       catalog.exercises.push_back(std::move(ex));
     else
       catalog.problems.push_back("exercises/" + slug + "/kata.json: " + why);
@@ -168,7 +162,7 @@ std::vector<Mutant> load_mutants(const fs::path& tests_dir, const std::string& s
     Mutant m{entry.path().filename().string(), "", ""};
     auto where = "tests/" + slug + "/mutants/" + m.name + "/mutant.json";
     json::error_code jec;
-    auto value = json::parse(read_file(entry.path() / "mutant.json"), jec);
+    auto value = json::parse(read_text_file(entry.path() / "mutant.json"), jec);
     if (jec || !value.is_object()) {
       problems.push_back(where + ": missing or not a JSON object");
       continue;

@@ -66,6 +66,15 @@ Selection select_exercises(const std::vector<Exercise>& all, const std::vector<s
   return s;
 }
 
+const Exercise* select_one(const std::vector<Exercise>& all, const std::string& name, std::string& error) {
+  auto s = select_exercises(all, {name});
+  if (!s.errors.empty()) {
+    error = s.errors.front();
+    return nullptr;
+  }
+  return s.exercises.front();
+}
+
 std::vector<const Exercise*> shard(const std::vector<const Exercise*>& exercises, int k, int n) {
   std::vector<const Exercise*> out;
   for (std::size_t i = 0; i < exercises.size(); ++i)

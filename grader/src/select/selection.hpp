@@ -17,6 +17,9 @@ struct Selection {
 /// without the number ("deadlock"). No names selects every exercise.
 Selection select_exercises(const std::vector<Exercise>& all, const std::vector<std::string>& names);
 
+/// Exactly one exercise by name; null with the reason in `error` otherwise.
+const Exercise* select_one(const std::vector<Exercise>& all, const std::string& name, std::string& error);
+
 /// Shard K of N (1-based): exercises split evenly by position.
 std::vector<const Exercise*> shard(const std::vector<const Exercise*>& exercises, int k, int n);
 
