@@ -2,8 +2,8 @@
 #
 #   build/<profile>/bin/<slug>/exercise        tests against exercises/<slug>/ (the learner's)
 #   build/<profile>/bin/<slug>/solution        tests against solutions/<slug>/
-#   build/<profile>/bin/<slug>/mutant.<name>   tests against solutions/<slug>/ overlaid
-#                                              with tests/<slug>/mutants/<name>/
+#   build/<profile>/bin/<slug>/mutant.<name>   tests against solutions/<slug>/ with
+#                                              tests/<slug>/mutants/<name>/mutant.patch applied
 #
 # Target names are <slug>.<implementation>. The metadata (exercises/<slug>/kata.json,
 # docs/exercise-format.md) says which files make an implementation and which
@@ -112,6 +112,50 @@ function(kata_add_implementation slug name dir files libraries tests)
   set_property(GLOBAL APPEND PROPERTY KATA_TARGETS ${target})
 endfunction()
 
+# kata_apply_mutant(SLUG NAME SOLUTION_DIR MUTANT_DIR FILES OUT_DIR OUT_REUSE):
+# builds the mutant's sources in the build tree. OUT_DIR is empty when its
+# patch is missing or does not apply (a warning says why); OUT_REUSE is
+# "TEST_OBJECTS <slug>.solution_tests" when the patch changes only .cpp files.
+function(kata_apply_mutant slug mutant solution_dir mutant_dir files out_dir out_reuse)
+  set(${out_dir} "" PARENT_SCOPE)
+  set(patch "${mutant_dir}/mutant.patch")
+  if(NOT EXISTS "${patch}")
+    message(WARNING "${slug}: mutant ${mutant} has no mutant.patch; skipped")
+    return()
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${patch}")
+  set(staging "${CMAKE_BINARY_DIR}/impl/${slug}/.staging/mutant.${mutant}")
+  foreach(f IN LISTS files)
+    configure_file("${solution_dir}/${f}" "${staging}/${f}" COPYONLY)
+  endforeach()
+  execute_process(COMMAND patch --quiet --forward --fuzz=0 --no-backup-if-mismatch -p1
+                          -d "${staging}" -i "${patch}"
+                  RESULT_VARIABLE failed OUTPUT_VARIABLE said ERROR_VARIABLE said)
+  if(failed)
+    message(WARNING "${slug}: mutant ${mutant}: mutant.patch does not apply to the solution; skipped\n${said}")
+    return()
+  endif()
+  # Which files it changes: the "+++ b/<file>" lines.
+  file(STRINGS "${patch}" targets REGEX "^\\+\\+\\+ ")
+  set(reuse TEST_OBJECTS ${slug}.solution_tests)
+  foreach(target IN LISTS targets)
+    string(REGEX REPLACE "^\\+\\+\\+ b/([^\t]*).*$" "\\1" f "${target}")
+    if(NOT f IN_LIST files)
+      message(WARNING "${slug}: mutant ${mutant} changes ${f}, which is not in kata.json's files; skipped")
+      return()
+    endif()
+    if(NOT f MATCHES "\\.cpp$")
+      set(reuse "")  # a changed header: the tests must see it
+    endif()
+  endforeach()
+  set(overlay "${CMAKE_BINARY_DIR}/impl/${slug}/mutant.${mutant}")
+  foreach(f IN LISTS files)
+    configure_file("${staging}/${f}" "${overlay}/${f}" COPYONLY)
+  endforeach()
+  set(${out_dir} "${overlay}" PARENT_SCOPE)
+  set(${out_reuse} ${reuse} PARENT_SCOPE)
+endfunction()
+
 function(kata_add_exercise slug)
   kata_read_metadata(${slug} META)
   if(META_ERROR)
@@ -145,27 +189,20 @@ function(kata_add_exercise slug)
   kata_add_implementation(${slug} solution "${solution_dir}"
                           "${META_FILES}" "${META_LIBRARIES}" "${tests}" TEST_OBJECTS ${slug}.solution_tests)
 
-  # A mutant folder holds only the files it changes; the rest come from the
-  # solution. The overlay is copied into the build tree (configure_file keeps
-  # it up to date), so a file's own directory never shadows the mutant.
+  # A mutant is the solution with one deliberate bug: mutants/<name>/mutant.patch
+  # is a unified diff against the solution's folder (paths a/<file>, b/<file>).
+  # It is applied at configure time in a staging copy; configure_file then
+  # copies only what changed, so an unchanged mutant is not rebuilt.
   file(GLOB mutants LIST_DIRECTORIES true CONFIGURE_DEPENDS "${KATA_TESTS_DIR}/${slug}/mutants/*")
   foreach(mutant_dir IN LISTS mutants)
     if(NOT IS_DIRECTORY "${mutant_dir}")
       continue()
     endif()
     get_filename_component(mutant "${mutant_dir}" NAME)
-    set(overlay "${CMAKE_BINARY_DIR}/impl/${slug}/mutant.${mutant}")
-    set(reuse TEST_OBJECTS ${slug}.solution_tests)
-    foreach(f IN LISTS META_FILES)
-      if(EXISTS "${mutant_dir}/${f}")
-        configure_file("${mutant_dir}/${f}" "${overlay}/${f}" COPYONLY)
-        if(NOT f MATCHES "\\.cpp$")
-          set(reuse "")  # a changed header: the tests must see it
-        endif()
-      else()
-        configure_file("${solution_dir}/${f}" "${overlay}/${f}" COPYONLY)
-      endif()
-    endforeach()
+    kata_apply_mutant(${slug} ${mutant} "${solution_dir}" "${mutant_dir}" "${META_FILES}" overlay reuse)
+    if(NOT overlay)
+      continue()
+    endif()
     kata_add_implementation(${slug} "mutant.${mutant}" "${overlay}"
                             "${META_FILES}" "${META_LIBRARIES}" "${tests}" ${reuse})
   endforeach()

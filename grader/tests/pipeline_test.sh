@@ -28,7 +28,8 @@ git add -A
 git -c user.name=test -c user.email=test@localhost commit -qm base
 git checkout -q -b pr
 cp solutions/16-deadlock/deadlock.cpp exercises/16-deadlock/deadlock.cpp
-cp tests/20-thread-pool/mutants/exception_swallowed/thread_pool.cpp exercises/20-thread-pool/thread_pool.cpp
+cp solutions/20-thread-pool/thread_pool.cpp exercises/20-thread-pool/thread_pool.cpp
+patch --quiet -p1 -d exercises/20-thread-pool <tests/20-thread-pool/mutants/exception_swallowed/mutant.patch
 cat >tests/20-thread-pool/thread_pool_test.cpp <<'CPP'
 #include <catch2/catch.hpp>
 TEST_CASE("everything passes", "[20-thread-pool]") { REQUIRE(true); }

@@ -173,6 +173,11 @@ std::vector<Mutant> load_mutants(const fs::path& tests_dir, const std::string& s
       problems.push_back(where + ": " + why);
       continue;
     }
+    // The bug itself is a patch against the solution (docs/exercise-format.md).
+    if (!fs::exists(entry.path() / "mutant.patch")) {
+      problems.push_back("tests/" + slug + "/mutants/" + m.name + "/mutant.patch is missing");
+      continue;
+    }
     mutants.push_back(m);
   }
   std::sort(mutants.begin(), mutants.end(), [](const Mutant& a, const Mutant& b) { return a.name < b.name; });
