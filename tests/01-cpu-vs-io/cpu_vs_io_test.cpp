@@ -2,9 +2,10 @@
 // CPU-bound reduction must be split over k threads that run at the same time,
 // results must be exact and in input order, and the executor table right.
 //
-// Concurrency is proved by a Meeting (every call arrives and waits for all the
-// others: only calls in flight together can all meet), by recorded intervals
-// and thread ids, and by one generous sleep-based bound. Never by a speedup.
+// Concurrency is proved by a kata::Meeting (every call arrives and waits for
+// all the others: only calls in flight together can all meet), by recorded
+// intervals and thread ids, and by one generous sleep-based bound beside them.
+// Never by a speedup.
 // Every call under test runs through kata::value_within, with what it touches
 // held in shared_ptrs, so a hang is a failed assertion, not a stuck binary.
 #include <catch2/catch.hpp>
@@ -12,10 +13,10 @@
 #include "cpu_vs_io.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -28,38 +29,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-/// n participants arrive and each waits until all n have arrived: they can all
-/// meet only if all n are running at the same time. A participant that waited
-/// `patience` in vain gives the meeting up, and every later one passes at once,
-/// so a sequential implementation costs one `patience`, not n of them.
-class Meeting {
- public:
-  explicit Meeting(int n) : expected_(n) {}
-
-  void arrive_and_wait(std::chrono::milliseconds patience) {
-    std::unique_lock lock(mutex_);
-    ++arrived_;
-    all_arrived_or_given_up_cv_.notify_all();
-    if (!all_arrived_or_given_up_cv_.wait_for(lock, patience, [&] { return arrived_ >= expected_ || given_up_; })) {
-      given_up_ = true;
-      all_arrived_or_given_up_cv_.notify_all();
-    }
-  }
-
-  /// True if all n were waiting at once at some point and nobody gave up.
-  bool all_met() const {
-    std::lock_guard guard(mutex_);
-    return arrived_ >= expected_ && !given_up_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable all_arrived_or_given_up_cv_;
-  const int expected_;
-  int arrived_ = 0;
-  bool given_up_ = false;
-};
 
 /// 1, 2, ..., n.
 std::vector<std::uint64_t> one_to(std::uint64_t n) {
@@ -123,7 +92,7 @@ TEST_CASE("run_all_at_once returns every result in input order", "[01-cpu-vs-io]
 
 TEST_CASE("run_all_at_once has every blocking call in flight at the same moment", "[01-cpu-vs-io][unit]") {
   constexpr int kCalls = 5;
-  auto meeting = std::make_shared<Meeting>(kCalls);
+  auto meeting = std::make_shared<kata::Meeting>(kCalls);
   auto recorder = std::make_shared<kata::IntervalRecorder>();
   std::vector<BlockingCall> calls;
   for (int i = 0; i < kCalls; ++i) {
@@ -141,9 +110,11 @@ TEST_CASE("run_all_at_once has every blocking call in flight at the same moment"
   REQUIRE(recorder->thread_count() == kCalls);
 }
 
-TEST_CASE("four blocking waits of 300 ms take well under the 1.2 s they take one by one",
+TEST_CASE("four blocking waits of 300 ms are all in flight at once and take less than the 1.2 s they take one by one",
           "[01-cpu-vs-io][unit][timing]") {
-  std::vector<BlockingCall> calls(4, [] {
+  auto recorder = std::make_shared<kata::IntervalRecorder>();
+  std::vector<BlockingCall> calls(4, [recorder] {
+    auto scope = recorder->record("wait");
     std::this_thread::sleep_for(300ms);
     return 1;
   });
@@ -151,11 +122,15 @@ TEST_CASE("four blocking waits of 300 ms take well under the 1.2 s they take one
   auto results = kata::value_within(5s, [calls] { return run_all_at_once(calls); });
   const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(kata::Clock::now() - start);
   REQUIRE(results.has_value());
-  CAPTURE(wall.count());
-  // Together: about 300 ms. One by one: at least 1200 ms. 900 ms leaves a
-  // loaded machine 600 ms to start four threads.
-  REQUIRE(wall < 900ms);
   REQUIRE(*results == std::vector<int>{1, 1, 1, 1});
+  // The evidence: four plain waits (nothing makes them meet) that were all in
+  // flight at one instant. Missing it needs 300 ms to start four threads.
+  INFO("how many of the four waits were in flight at one instant (1 means one by one)");
+  REQUIRE(recorder->max_overlap() == 4);
+  // Beside it, a generous bound: one by one takes at least 1200 ms; together
+  // about 300 ms, so a loaded machine has 900 ms to start four threads.
+  CAPTURE(wall.count());
+  REQUIRE(wall < 1200ms);
 }
 
 TEST_CASE("parallel_sum adds up every element exactly once in k balanced chunks", "[01-cpu-vs-io][unit]") {
@@ -193,7 +168,7 @@ TEST_CASE("parallel_sum adds up every element exactly once in k balanced chunks"
 TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-cpu-vs-io][unit]") {
   constexpr std::size_t kThreads = 4;
   auto data = std::make_shared<std::vector<std::uint64_t>>(one_to(100));
-  auto meeting = std::make_shared<Meeting>(static_cast<int>(kThreads));
+  auto meeting = std::make_shared<kata::Meeting>(static_cast<int>(kThreads));
   auto recorder = std::make_shared<kata::IntervalRecorder>();
   const auto caller = std::this_thread::get_id();
   auto sum = kata::value_within(5s, [data, meeting, recorder] {

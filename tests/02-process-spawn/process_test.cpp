@@ -12,6 +12,7 @@
 
 #include "process.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <signal.h>
@@ -44,26 +45,11 @@ std::optional<ProcessResult> run_within(std::chrono::seconds limit, std::vector<
 
 std::vector<std::string> sh(std::string script) { return {"/bin/sh", "-c", std::move(script)}; }
 
-/// True when `pid` can no longer be waited for: it was reaped already.
-bool already_reaped(pid_t pid) {
-  errno = 0;
-  return ::waitpid(pid, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
-
 /// Waits up to `limit` for the orphan `pid` (our child, as we are a
 /// subreaper) to die, reaping it. If it is still alive then, kills and reaps
 /// it (the test cleans up after itself) and returns false.
 bool orphan_dies_within(pid_t pid, std::chrono::milliseconds limit) {
-  const auto deadline = kata::Clock::now() + limit;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, nullptr, WNOHANG);
-    if (r == pid || (r == -1 && errno == ECHILD)) return true;  // ECHILD: someone reaped it
-    if (kata::Clock::now() >= deadline) break;
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return false;
+  return !kata::reap_within(pid, limit).timed_out;  // a pid someone else reaped counts as dead
 }
 
 /// Cleans up after a failing implementation: when the test ends, every
@@ -161,14 +147,14 @@ TEST_CASE("the child is reaped before run_process returns, timed out or not", "[
   REQUIRE(exited);
   REQUIRE(exited->pid > 0);
   INFO("pid " << exited->pid << " can still be waited for: run_process left a zombie");
-  REQUIRE(already_reaped(exited->pid));
+  REQUIRE(kata::reaped(exited->pid));
 
   auto killed = run_within(10s, {"sleep", "30"}, "", 300ms);
   REQUIRE(killed);
   REQUIRE(killed->timed_out);
   REQUIRE(killed->pid > 0);
   INFO("the timed-out child " << killed->pid << " can still be waited for: a zombie");
-  REQUIRE(already_reaped(killed->pid));
+  REQUIRE(kata::reaped(killed->pid));
 }
 
 TEST_CASE("a child killed by a signal is reported as that signal, not as an exit code", "[02-process-spawn][unit]") {

@@ -11,6 +11,7 @@
 
 #include "isolation.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <signal.h>
@@ -47,17 +48,6 @@ std::optional<std::string> run_one(Job job) {
   return kata::value_within(10s, [job = std::move(job)] { return isolation::run_in_child(job); });
 }
 
-/// True when this process has no child at all: none running, no zombie.
-/// Reaps any zombie it finds, so a failing test leaves none behind either.
-bool no_children_left() {
-  errno = 0;
-  const pid_t r = ::waitpid(-1, nullptr, WNOHANG);
-  if (r == -1 && errno == ECHILD) return true;
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-  return false;
-}
-
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(kata::Clock::now().time_since_epoch()).count();
 }
@@ -80,38 +70,6 @@ class IgnoreSigchld {
   struct sigaction previous_ {};
 };
 
-/// Lowers the soft limit on open files while it lives, so that exactly one
-/// more pipe can be created: the first pipe takes the two lowest free
-/// descriptors; once its write end is closed again, a second pipe would need
-/// the third lowest, which the limit forbids (pipe() fails with EMFILE).
-class RoomForOnePipe {
- public:
-  RoomForOnePipe() {
-    // UBSan (asan profile) checks the dynamic type of the std::error_category
-    // that std::system_error asks for its message, and on its first check of
-    // a type it probes memory through a pipe of its own, which the limit
-    // would make fail (a false report). Checked once here, the answer is cached.
-    (void)std::error_code(EMFILE, std::generic_category()).message();
-    ::getrlimit(RLIMIT_NOFILE, &previous_);
-    const int a = ::dup(0), b = ::dup(0), c = ::dup(0);
-    ::close(a);
-    ::close(b);
-    ::close(c);
-    rlimit lowered = previous_;
-    lowered.rlim_cur = static_cast<rlim_t>(c);  // descriptors a and b only
-    ok_ = a >= 0 && b > a && c > b && ::setrlimit(RLIMIT_NOFILE, &lowered) == 0;
-  }
-  ~RoomForOnePipe() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
-  RoomForOnePipe(const RoomForOnePipe&) = delete;
-  RoomForOnePipe& operator=(const RoomForOnePipe&) = delete;
-
-  bool ok() const { return ok_; }
-
- private:
-  rlimit previous_ {};
-  bool ok_ = false;
-};
-
 }  // namespace
 
 TEST_CASE("a job runs in another process and its answer comes back", "[03-process-isolation][unit]") {
@@ -124,7 +82,7 @@ TEST_CASE("a job runs in another process and its answer comes back", "[03-proces
   INFO("the job reported pid " << *pid_text << "; the parent is " << ::getpid());
   REQUIRE(std::stol(*pid_text) > 0);
   REQUIRE(std::stol(*pid_text) != ::getpid());  // not run in the parent (or one of its threads)
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("what a child writes to memory never reaches the parent", "[03-process-isolation][unit]") {
@@ -145,7 +103,7 @@ TEST_CASE("what a child writes to memory never reaches the parent", "[03-process
   REQUIRE(g_counter == 7);
   REQUIRE(g_text == "parent");
   REQUIRE(local[500] == 1);
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isolation][unit]") {
@@ -157,7 +115,7 @@ TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isol
   REQUIRE(answer);
   REQUIRE(answer->size() == (1u << 20));
   for (std::size_t i = 0; i < answer->size(); i += 4096) REQUIRE((*answer)[i] == static_cast<char>('a' + i / 4096 % 26));
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("jobs in several children run at the same time and answer in input order", "[03-process-isolation][unit]") {
@@ -192,7 +150,7 @@ TEST_CASE("jobs in several children run at the same time and answer in input ord
   REQUIRE(std::unique(pids.begin(), pids.end()) == pids.end());  // one process per job
   INFO("the children ran one after another: start them all before collecting any");
   REQUIRE(recorder.max_overlap() == kJobs);
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("every child is reaped, after success and after failure", "[03-process-isolation][unit]") {
@@ -200,20 +158,20 @@ TEST_CASE("every child is reaped, after success and after failure", "[03-process
   REQUIRE(ok);
   REQUIRE(*ok == std::vector<std::string>{"a", "b", "c"});
   INFO("a child is still there (running or a zombie) after run_in_children returned: waitpid each one");
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 
   REQUIRE_THROWS_AS(run_all({[] { return std::string("a"); }, []() -> std::string { throw std::runtime_error("no"); },
                              [] { return std::string("c"); }}),
                     WorkerFailed);
   INFO("a child is still there after run_in_children threw: reap every child before throwing");
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("a job that throws becomes WorkerFailed with the job's message", "[03-process-isolation][unit]") {
   auto throwing = [] { return run_one([]() -> std::string { throw std::domain_error("boom in the child"); }); };
   REQUIRE_THROWS_AS(throwing(), WorkerFailed);
   REQUIRE_THROWS_WITH(throwing(), Catch::Contains("boom in the child"));
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed", "[03-process-isolation][unit]") {
@@ -223,19 +181,27 @@ TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed"
                     }),
                     WorkerFailed);
   REQUIRE_THROWS_AS(run_one([]() -> std::string { ::_exit(3); }), WorkerFailed);
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("a job that throws something other than std::exception becomes WorkerFailed", "[03-process-isolation][unit]") {
   REQUIRE_THROWS_AS(run_one([]() -> std::string { throw 42; }), WorkerFailed);
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("when a worker cannot be started, the ones already started are reaped and the error is thrown",
           "[03-process-isolation][unit]") {
   std::optional<std::string> outcome;
   {
-    RoomForOnePipe limit;  // the second job's pipe() fails with EMFILE
+    // UBSan (asan profile) checks the dynamic type of the std::error_category
+    // that std::system_error asks for its message, and on its first check of
+    // a type it probes memory through a pipe of its own, which the limit
+    // would make fail (a false report). Checked once here, the answer is cached.
+    (void)std::error_code(EMFILE, std::generic_category()).message();
+    // Room for one pipe: the first job's pipe takes both descriptors; its
+    // write end is closed again, but the second pipe would need the third
+    // lowest, which the limit forbids (pipe() fails with EMFILE).
+    kata::FewDescriptors limit(2);
     REQUIRE(limit.ok());
     outcome = kata::value_within(10s, [] {
       try {
@@ -251,7 +217,7 @@ TEST_CASE("when a worker cannot be started, the ones already started are reaped 
   REQUIRE(outcome);
   REQUIRE(*outcome == "system_error");
   INFO("the first worker was started before the second failed: reap it before throwing");
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("a worker whose status cannot be collected is reported, not waited for forever", "[03-process-isolation][unit]") {
@@ -270,5 +236,5 @@ TEST_CASE("a worker whose status cannot be collected is reported, not waited for
   // Without a status nobody knows whether the answer is whole; either
   // verdict is defensible, but not hanging or crashing.
   REQUIRE((*outcome == "WorkerFailed" || *outcome == "returned answer"));
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }

@@ -13,6 +13,7 @@
 
 #include "channel.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <fcntl.h>
@@ -43,26 +44,14 @@ using ipc::PeerClosed;
 namespace {
 
 /// A forked child that runs fn() and _exits with what it returns (99 if it
-/// threw). Reaped by wait_for or, at the latest, by the destructor.
+/// threw). Reaped by exits_cleanly_within or, at the latest, by the
+/// destructor (SIGKILL first if it is still running).
 class ChildProcess {
  public:
   template <class Fn>
-  explicit ChildProcess(Fn fn) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int code = 99;
-      try {
-        code = fn();
-      } catch (...) {
-      }
-      ::_exit(code);
-    }
-  }
+  explicit ChildProcess(Fn fn) : pid_(kata::fork_child(std::move(fn), 99)) {}
   ~ChildProcess() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    if (!reaped_) (void)kata::reap_within(pid_, 0ms);
   }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -70,28 +59,16 @@ class ChildProcess {
   pid_t pid() const { return pid_; }
   bool started() const { return pid_ > 0; }
 
-  /// The child's wait status once it ended within `limit`, else nullopt.
-  std::optional<int> wait_for(std::chrono::milliseconds limit) {
-    const auto deadline = kata::Clock::now() + limit;
-    while (!status_) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) status_ = status;
-      else if (kata::Clock::now() >= deadline) break;
-      else std::this_thread::sleep_for(2ms);
-    }
-    return status_;
-  }
-
-  /// True once the child exited with code 0 within `limit`.
+  /// True once the child exited with code 0 within `limit`; it is reaped
+  /// either way (killed if it was still running).
   bool exits_cleanly_within(std::chrono::milliseconds limit) {
-    auto s = wait_for(limit);
-    return s && WIFEXITED(*s) && WEXITSTATUS(*s) == 0;
+    reaped_ = true;
+    return kata::reap_within(pid_, limit).exited_with(0);
   }
 
  private:
   pid_t pid_ = -1;
-  std::optional<int> status_;
+  bool reaped_ = false;
 };
 
 struct FdPair {

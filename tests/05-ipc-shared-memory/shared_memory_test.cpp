@@ -4,12 +4,13 @@
 // deadline (reap_within), and a call that might hang runs in a child that is
 // killed when its deadline passes: a fork watchdog turns a hang into a verdict.
 // Children report through their exit codes and a small anonymous shared
-// mapping of the test's own (Scratch), and always end with _exit, so they never
+// mapping of the test's own (kata::SharedScratch), and always end with _exit, so they never
 // run the destructor of an object the parent owns.
 #include <catch2/catch.hpp>
 
 #include "shared_memory.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <boost/interprocess/shared_memory_object.hpp>
@@ -32,30 +33,7 @@
 using namespace std::chrono_literals;
 namespace bip = boost::interprocess;
 
-extern "C" void __gcov_dump(void) __attribute__((weak));  // present in coverage builds only
-
 namespace {
-
-/// Memory the test shares with its children (MAP_SHARED | MAP_ANONYMOUS: not
-/// in /dev/shm, gone when the last process unmaps it). T must be trivially
-/// destructible; std::atomic of a lock-free type works across processes.
-template <class T>
-class Scratch {
- public:
-  Scratch() {
-    void* p = ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
-    value_ = new (p) T();
-  }
-  ~Scratch() { ::munmap(value_, sizeof(T)); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* operator->() const { return value_; }
-  T& operator*() const { return *value_; }
-
- private:
-  T* value_;
-};
 
 /// Exit codes of a child.
 constexpr int kChildOk = 0;
@@ -65,59 +43,7 @@ constexpr int kChildReturnedBad = 102;  // fn returned false
 /// Forks a child that runs fn() and _exits with kChildOk when it returns true.
 /// Only a single-threaded process may fork (this test process is one).
 pid_t spawn(const std::function<bool()>& fn) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int code = kChildOk;
-    try {
-      code = fn() ? kChildOk : kChildReturnedBad;
-    } catch (...) {
-      code = kChildThrew;
-    }
-    if (__gcov_dump) __gcov_dump();
-    ::_exit(code);
-  }
-  return pid;
-}
-
-struct ChildEnd {
-  bool timed_out = false;   // still running at the deadline: killed with SIGKILL
-  bool exited = false;
-  int code = -1;            // exit code when exited
-  int signal = 0;           // the signal that ended it, when not exited
-  bool ok() const { return exited && code == kChildOk; }
-  std::string describe() const {
-    if (timed_out) return "still running at its deadline (hung), killed";
-    if (exited) return "exited with code " + std::to_string(code);
-    return "killed by signal " + std::to_string(signal);
-  }
-};
-
-/// Waits up to `limit` for the child to end; kills it (SIGKILL) when the limit
-/// passes. Always reaps it, so no zombie is left.
-ChildEnd reap_within(pid_t pid, std::chrono::milliseconds limit) {
-  ChildEnd end;
-  int status = 0;
-  const auto deadline = kata::Clock::now() + limit;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0) return end;  // not our child: nothing to reap
-    if (kata::Clock::now() >= deadline) {
-      end.timed_out = true;
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(2ms);
-  }
-  if (WIFEXITED(status)) {
-    end.exited = true;
-    end.code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    end.signal = WTERMSIG(status);
-  }
-  return end;
+  return kata::fork_child([&fn] { return fn() ? kChildOk : kChildReturnedBad; }, kChildThrew);
 }
 
 /// Kills and reaps the children still listed when it goes out of scope, so a
@@ -134,9 +60,9 @@ class Children {
     pids_.push_back(pid);
     return pid;
   }
-  ChildEnd reap(pid_t pid, std::chrono::milliseconds limit) {
+  kata::ChildEnd reap(pid_t pid, std::chrono::milliseconds limit) {
     std::erase(pids_, pid);
-    return reap_within(pid, limit);
+    return kata::reap_within(pid, limit);
   }
 
  private:
@@ -180,9 +106,9 @@ TEST_CASE("a counter created by one process is seen by another that opens it by 
       for (int i = 0; i < 5; ++i) mine.increment();
       return true;
     }));
-    const ChildEnd end = children.reap(child, 5s);
+    const kata::ChildEnd end = children.reap(child, 5s);
     INFO("the child " << end.describe());
-    REQUIRE(end.ok());
+    REQUIRE(end.exited_with(kChildOk));
     REQUIRE(counter.value() == 5);
 
     counter.update([](std::int64_t& v) { v *= 10; });
@@ -199,7 +125,7 @@ TEST_CASE("processes incrementing one counter at the same time lose no update", 
     std::atomic<int> go{0};
     std::atomic<std::int64_t> done[kChildren];
   };
-  Scratch<Board> board;
+  kata::SharedScratch<Board> board;
   const std::string name = kata::ipc_name("counter");
   Children children;
   shm::SharedCounter counter(bip::create_only, name);
@@ -226,9 +152,9 @@ TEST_CASE("processes incrementing one counter at the same time lose no update", 
   board->go = 1;  // all start together
   std::int64_t expected = 0;
   for (int c = 0; c < kChildren; ++c) {
-    const ChildEnd end = children.reap(pids[static_cast<std::size_t>(c)], 10s);
+    const kata::ChildEnd end = children.reap(pids[static_cast<std::size_t>(c)], 10s);
     INFO("child " << c << " " << end.describe());
-    REQUIRE(end.ok());
+    REQUIRE(end.exited_with(kChildOk));
     expected += board->done[c];
   }
   const std::int64_t total = counter.value();
@@ -275,13 +201,13 @@ TEST_CASE("an exception thrown inside update releases the lock", "[05-ipc-shared
                     std::runtime_error);
   // A child tries the lock: if update left it locked, the child hangs and
   // its deadline tells.
-  const ChildEnd end = children.reap(children.add(spawn([&counter] {
+  const kata::ChildEnd end = children.reap(children.add(spawn([&counter] {
                                        counter.increment();
                                        return true;
                                      })),
                                      3s);
   INFO("increment after a throwing update: the child " << end.describe() << " (was the lock left locked?)");
-  REQUIRE(end.ok());
+  REQUIRE(end.exited_with(kChildOk));
   REQUIRE(counter.value() == 8);
 }
 
@@ -289,7 +215,7 @@ TEST_CASE("a process killed while holding the lock does not hang the others", "[
   struct Board {
     std::atomic<int> holding{0};
   };
-  Scratch<Board> board;
+  kata::SharedScratch<Board> board;
   const std::string name = kata::ipc_name("counter");
   Children children;
   {
@@ -307,12 +233,12 @@ TEST_CASE("a process killed while holding the lock does not hang the others", "[
     }));
     REQUIRE(wait_for_flag(board->holding, 5s));
     ::kill(victim, SIGKILL);
-    const ChildEnd victim_end = children.reap(victim, 5s);
+    const kata::ChildEnd victim_end = children.reap(victim, 5s);
     REQUIRE(victim_end.signal == SIGKILL);
 
     // Another process now wants the lock. It must get an error at once (the
     // robust mutex's lock_exception), not wait forever for a dead owner.
-    const ChildEnd next = children.reap(children.add(spawn([&counter] {
+    const kata::ChildEnd next = children.reap(children.add(spawn([&counter] {
                                           try {
                                             counter.increment();
                                           } catch (const std::exception&) {
@@ -323,7 +249,7 @@ TEST_CASE("a process killed while holding the lock does not hang the others", "[
                                         3s);
     INFO("increment after the lock's holder was killed: the child " << next.describe()
                                                                    << " (it should throw, e.g. lock_exception)");
-    REQUIRE(next.ok());
+    REQUIRE(next.exited_with(kChildOk));
     REQUIRE_THROWS(counter.increment());
   }
   INFO("the owner must remove the segment even when a user crashed");
@@ -378,9 +304,9 @@ TEST_CASE("a blocked pop sleeps until another process pushes", "[05-ipc-shared-m
   const auto got = ring.pop(5s);
   const double load = meter.load();
   const auto waited = meter.wall();
-  const ChildEnd end = children.reap(producer, 5s);
+  const kata::ChildEnd end = children.reap(producer, 5s);
   INFO("the producer " << end.describe());
-  REQUIRE(end.ok());
+  REQUIRE(end.exited_with(kChildOk));
   REQUIRE(got.has_value());
   REQUIRE(*got == 42);
   REQUIRE(waited >= 400ms);
@@ -399,7 +325,7 @@ TEST_CASE("producer and consumer processes pass every value exactly once and in 
   struct Board {
     std::atomic<int> go{0};
   };
-  Scratch<Board> board;
+  kata::SharedScratch<Board> board;
   const std::string name = kata::ipc_name("ring");
   Children children;
   shm::SharedRing ring(bip::create_only, name, 8);  // small: producers often find it full
@@ -434,9 +360,9 @@ TEST_CASE("producer and consumer processes pass every value exactly once and in 
     }
   }
   for (int p = 0; p < kProducers; ++p) {
-    const ChildEnd end = children.reap(producers[static_cast<std::size_t>(p)], 10s);
+    const kata::ChildEnd end = children.reap(producers[static_cast<std::size_t>(p)], 10s);
     INFO("producer " << p << " " << end.describe() << " (code 102: a push timed out)");
-    REQUIRE(end.ok());
+    REQUIRE(end.exited_with(kChildOk));
   }
   INFO("received " << received << " of " << kProducers * kPerProducer << ", " << out_of_place
                    << " out of place (lost, duplicated or reordered)");

@@ -9,6 +9,7 @@
 
 #include "dispatch.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <boost/interprocess/ipc/message_queue.hpp>
@@ -34,28 +35,7 @@
 using namespace std::chrono_literals;
 namespace bip = boost::interprocess;
 
-extern "C" void __gcov_dump(void) __attribute__((weak));  // present in coverage builds only
-
 namespace {
-
-/// Memory the test shares with its children (not in /dev/shm).
-template <class T>
-class Scratch {
- public:
-  Scratch() {
-    void* p = ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::runtime_error("mmap failed");
-    value_ = new (p) T();
-  }
-  ~Scratch() { ::munmap(value_, sizeof(T)); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  T* operator->() const { return value_; }
-  T& operator*() const { return *value_; }
-
- private:
-  T* value_;
-};
 
 /// The Report, copied by the supervisor into shared memory.
 struct Outcome {
@@ -102,46 +82,42 @@ struct Run {
 /// (the workers too), so nothing outlives the call.
 Run supervise(const std::vector<std::int64_t>& inputs, const mq::WorkFn& fn, const mq::Options& options,
               Outcome& out, std::chrono::milliseconds limit) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    const auto start = kata::Clock::now();
-    try {
-      const mq::Report report = mq::dispatch(inputs, fn, options);
-      out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kata::Clock::now() - start).count();
-      out.num_results = static_cast<int>(std::min<std::size_t>(report.results.size(), Outcome::kMax));
-      std::copy_n(report.results.begin(), out.num_results, out.results);
-      out.num_missing = static_cast<int>(std::min<std::size_t>(report.missing.size(), Outcome::kMax));
-      std::copy_n(report.missing.begin(), out.num_missing, out.missing);
-      out.workers_failed = report.workers_failed;
-    } catch (const std::exception& e) {
-      std::strncpy(out.error, e.what(), sizeof out.error - 1);
-    } catch (...) {
-      std::strncpy(out.error, "a non-std exception", sizeof out.error - 1);
-    }
-    out.queues_left = int{queue_exists(options.jobs_queue)} + int{queue_exists(options.results_queue)};
-    errno = 0;
-    out.children_left = !(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
-    out.finished = 1;
-    if (__gcov_dump) __gcov_dump();
-    ::_exit(0);
-  }
+  const pid_t pid = kata::fork_child(
+      [&] {
+        ::setpgid(0, 0);
+        const auto start = kata::Clock::now();
+        try {
+          const mq::Report report = mq::dispatch(inputs, fn, options);
+          out.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kata::Clock::now() - start).count();
+          out.num_results = static_cast<int>(std::min<std::size_t>(report.results.size(), Outcome::kMax));
+          std::copy_n(report.results.begin(), out.num_results, out.results);
+          out.num_missing = static_cast<int>(std::min<std::size_t>(report.missing.size(), Outcome::kMax));
+          std::copy_n(report.missing.begin(), out.num_missing, out.missing);
+          out.workers_failed = report.workers_failed;
+        } catch (const std::exception& e) {
+          std::strncpy(out.error, e.what(), sizeof out.error - 1);
+        } catch (...) {
+          std::strncpy(out.error, "a non-std exception", sizeof out.error - 1);
+        }
+        out.queues_left = int{queue_exists(options.jobs_queue)} + int{queue_exists(options.results_queue)};
+        errno = 0;
+        out.children_left = !(::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
+        out.finished = 1;
+        return 0;
+      },
+      1);
   ::setpgid(pid, pid);  // also here, so the group exists before either side goes on
   Run run;
-  int status = 0;
-  const auto deadline = kata::Clock::now() + limit;
-  pid_t r = 0;
-  while ((r = ::waitpid(pid, &status, WNOHANG)) == 0 && kata::Clock::now() < deadline) std::this_thread::sleep_for(2ms);
-  if (r == 0) {
-    run.timed_out = true;
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
+  // On a timeout reap_within kills the supervisor; the kill of its group
+  // below then stops the workers too.
+  const kata::ChildEnd end = kata::reap_within(pid, limit);
+  run.timed_out = end.timed_out;
+  if (end.timed_out) {
     run.end = "still running after " + std::to_string(limit.count()) + " ms (hung), killed";
-  } else if (WIFSIGNALED(status)) {
-    run.end = "killed by signal " + std::to_string(WTERMSIG(status));
+  } else if (!end.exited) {
+    run.end = "killed by signal " + std::to_string(end.signal);
   } else {
-    run.end = "exited with " + std::to_string(WEXITSTATUS(status));
+    run.end = "exited with " + std::to_string(end.code);
   }
   ::kill(-pid, SIGKILL);  // workers the dispatcher left running, if any
   return run;
@@ -167,7 +143,7 @@ std::vector<std::int64_t> range(std::int64_t n, std::int64_t from = 0) {
 TEST_CASE("every job's result comes back exactly once from the worker processes", "[06-ipc-message-queue][unit]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 3, 4, 2000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
-  Scratch<Outcome> out;
+  kata::SharedScratch<Outcome> out;
   const auto inputs = range(300, 1000);  // far more jobs than the jobs queue holds
 
   const Run run = supervise(inputs, square_plus_one, options, *out, 20s);
@@ -210,13 +186,13 @@ TEST_CASE("every job's result comes back exactly once from the worker processes"
 TEST_CASE("slow jobs are waited for, not sent twice", "[06-ipc-message-queue][unit]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 2, 8, 3000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
-  Scratch<Outcome> out;
+  kata::SharedScratch<Outcome> out;
   // How many times each job was computed, counted in the workers: a job sent
   // twice is computed twice, even when the second result is never read.
   struct Calls {
     std::atomic<int> count[8];
   };
-  Scratch<Calls> calls;
+  kata::SharedScratch<Calls> calls;
   const auto inputs = range(8);
   // Every other job takes 250 ms: a result can be late without being lost.
   const mq::WorkFn slow = [tally = &*calls](std::int64_t x) {
@@ -245,7 +221,7 @@ TEST_CASE("slow jobs are waited for, not sent twice", "[06-ipc-message-queue][un
 TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-queue][unit]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 3, 4, 700ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
-  Scratch<Outcome> out;
+  kata::SharedScratch<Outcome> out;
   const auto inputs = range(40);
   constexpr std::int64_t kFatal = 13;  // the worker that takes this job dies with it
   const mq::WorkFn fragile = [](std::int64_t x) {
@@ -280,7 +256,7 @@ TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-
 TEST_CASE("a worker still busy after patience is killed, reaped and counted as failed", "[06-ipc-message-queue][unit]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 300ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
-  Scratch<Outcome> out;
+  kata::SharedScratch<Outcome> out;
   const auto inputs = range(1);
   const mq::WorkFn hangs = [](std::int64_t) -> std::int64_t {
     for (;;) ::pause();  // a job that never ends: only a signal stops this worker
@@ -308,27 +284,11 @@ TEST_CASE("a worker returns at a stop message, or when no job comes within its i
   // Runs run_worker in a child, which exits with the count of jobs done
   // (or 200 if it threw); the test waits for it with a deadline.
   auto worker_exit = [&](std::chrono::milliseconds idle, std::chrono::milliseconds limit) -> int {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-      int code = 200;
-      try {
-        code = mq::run_worker(jobs_name, results_name, square_plus_one, idle);
-      } catch (...) {
-      }
-      if (__gcov_dump) __gcov_dump();
-      ::_exit(code);
-    }
-    int status = 0;
-    const auto deadline = kata::Clock::now() + limit;
-    pid_t r = 0;
-    while ((r = ::waitpid(pid, &status, WNOHANG)) == 0 && kata::Clock::now() < deadline) std::this_thread::sleep_for(2ms);
-    if (r == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1;  // hung
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+    const pid_t pid = kata::fork_child(
+        [&] { return mq::run_worker(jobs_name, results_name, square_plus_one, idle); }, 200);
+    const kata::ChildEnd end = kata::reap_within(pid, limit);
+    if (end.timed_out) return -1;  // hung
+    return end.exited ? end.code : -2;
   };
 
   SECTION("three jobs, then a stop message") {
@@ -371,7 +331,7 @@ TEST_CASE("queues that already exist are refused and left alone", "[06-ipc-messa
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 1000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   bip::message_queue squatter(bip::create_only, options.results_queue.c_str(), 2, 8);
-  Scratch<Outcome> out;
+  kata::SharedScratch<Outcome> out;
   const Run run = supervise(range(3), square_plus_one, options, *out, 10s);
   INFO("the dispatcher " << run.end);
   REQUIRE(out->finished == 1);

@@ -9,6 +9,7 @@
 
 #include "process_pool.hpp"
 
+#include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
 #include <sys/resource.h>
@@ -72,49 +73,6 @@ class DefaultAbortAction {
   void (*previous_)(int);
 };
 
-/// True when this process has no child at all (none running, no zombie).
-/// Reaps any zombie it finds, so a failing test leaves none behind.
-bool no_children_left() {
-  errno = 0;
-  if (::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD) return true;
-  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-  }
-  return false;
-}
-
-/// The lowest descriptor number free in this process: the next one open()
-/// or socketpair() would return.
-int lowest_free_fd() {
-  const int fd = ::dup(0);
-  ::close(fd);
-  return fd;
-}
-
-/// While alive, this process may open only a few more descriptors: new ones
-/// must be numbered below the lowest free one now + `spare` (RLIMIT_NOFILE,
-/// which binds root too). Restores the old limit when it ends.
-class FewDescriptors {
- public:
-  explicit FewDescriptors(int spare) {
-    ::getrlimit(RLIMIT_NOFILE, &previous_);
-    rlimit lowered = previous_;
-    lowered.rlim_cur = static_cast<rlim_t>(lowest_free_fd() + spare);
-    ::setrlimit(RLIMIT_NOFILE, &lowered);
-  }
-  ~FewDescriptors() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
-  FewDescriptors(const FewDescriptors&) = delete;
-  FewDescriptors& operator=(const FewDescriptors&) = delete;
-
- private:
-  rlimit previous_{};
-};
-
-/// True when `pid` is not a child of ours any more (it exited and was reaped).
-bool reaped(pid_t pid) {
-  errno = 0;
-  return ::waitpid(pid, nullptr, WNOHANG) == -1 && errno == ECHILD;
-}
-
 }  // namespace
 
 TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-process-pool][unit]") {
@@ -142,7 +100,7 @@ TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-proc
     }
   }
   INFO("the destructor must leave no worker running or unreaped");
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("map returns the results in input order", "[07-process-pool][unit]") {
@@ -203,7 +161,7 @@ TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced",
     REQUIRE(now.size() == 1);
     REQUIRE(now[0] != first);
     INFO("the dead worker was not reaped (a zombie)");
-    REQUIRE(reaped(first));
+    REQUIRE(kata::reaped(first));
   }
   {
     pp::ProcessPool pool(2, task);
@@ -211,7 +169,7 @@ TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced",
     REQUIRE(pool.map({7, 8, 9, 10}, 5s) == std::vector<std::int64_t>{49, 64, 81, 100});
     REQUIRE(pool.worker_pids().size() == 2);
   }
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the workers", "[07-process-pool][unit]") {
@@ -226,11 +184,11 @@ TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the
     REQUIRE(pool.join(5s));
     REQUIRE(pool.worker_pids().empty());
     INFO("after join every worker has exited and been reaped");
-    REQUIRE(no_children_left());
+    REQUIRE(kata::no_children_left());
     // Outcomes finished during join are still there to take.
     for (std::int64_t i = 0; i < 6; ++i) REQUIRE(pool.get(tickets[static_cast<std::size_t>(i)], 1s) == 1050 + i);
   }
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit]") {
@@ -244,7 +202,7 @@ TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit]"
   const auto took = kata::Clock::now() - start;
   CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
   REQUIRE(took < 3s);
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
   REQUIRE_THROWS_AS(pp::ProcessPool(0, task), std::invalid_argument);
 }
 
@@ -259,7 +217,7 @@ TEST_CASE("a task that throws something other than a std::exception fails with T
   REQUIRE(pool.get(pool.submit(5), 5s) == 25);
   pool.close();
   REQUIRE(pool.join(5s));
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("a task whose worker exits fails with WorkerDied that tells the exit code", "[07-process-pool][unit]") {
@@ -272,10 +230,10 @@ TEST_CASE("a task whose worker exits fails with WorkerDied that tells the exit c
     } catch (const pp::WorkerDied& e) {
       REQUIRE(std::string(e.what()).find("exit code 3") != std::string::npos);
     }
-    REQUIRE(reaped(first));
+    REQUIRE(kata::reaped(first));
     REQUIRE(pool.get(pool.submit(7), 5s) == 49);
   }
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("join that runs out of time kills the workers and returns false", "[07-process-pool][unit]") {
@@ -288,7 +246,7 @@ TEST_CASE("join that runs out of time kills the workers and returns false", "[07
     REQUIRE_FALSE(pool.join(200ms));
     REQUIRE(pool.worker_pids().empty());
     INFO("a join that gave up must still leave no child behind");
-    REQUIRE(no_children_left());
+    REQUIRE(kata::no_children_left());
   }
   const auto took = kata::Clock::now() - start;
   CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
@@ -314,7 +272,7 @@ TEST_CASE("a pool that cannot start all its workers throws and leaves no child b
   bool threw = false;
   {
     // Room for the sockets of a few workers, not of 64.
-    FewDescriptors limit(6);
+    kata::FewDescriptors limit(6);
     try {
       pp::ProcessPool pool(64, task);
     } catch (const std::exception&) {
@@ -323,5 +281,5 @@ TEST_CASE("a pool that cannot start all its workers throws and leaves no child b
   }
   REQUIRE(threw);
   INFO("the workers started before the failure must be stopped and reaped");
-  REQUIRE(no_children_left());
+  REQUIRE(kata::no_children_left());
 }

@@ -14,13 +14,12 @@
 #include "thread_basics.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -52,31 +51,6 @@ int wait_until_interrupted(std::chrono::milliseconds limit) {
   }
   return -1;
 }
-
-/// Two participants meet only if both are running at the same time; one that
-/// waited `patience` in vain gives up, and the other then passes at once.
-class Meeting {
- public:
-  void arrive_and_wait(std::chrono::milliseconds patience) {
-    std::unique_lock lock(mutex_);
-    ++arrived_;
-    both_or_given_up_cv_.notify_all();
-    if (!both_or_given_up_cv_.wait_for(lock, patience, [&] { return arrived_ >= 2 || given_up_; })) {
-      given_up_ = true;
-      both_or_given_up_cv_.notify_all();
-    }
-  }
-  bool both_met() const {
-    std::lock_guard guard(mutex_);
-    return arrived_ >= 2 && !given_up_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable both_or_given_up_cv_;
-  int arrived_ = 0;
-  bool given_up_ = false;
-};
 
 /// What get() threw, as text the main thread can check.
 std::string outcome_of_get(const std::shared_ptr<Task>& task) {
@@ -115,7 +89,8 @@ TEST_CASE("a Task starts its function on a new thread at once and get returns th
 }
 
 TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][unit]") {
-  auto meeting = std::make_shared<Meeting>();
+  // Two participants meet only if both are running at the same time.
+  auto meeting = std::make_shared<kata::Meeting>(2);
   auto first = std::make_shared<Task>([meeting] {
     meeting->arrive_and_wait(2s);
     return 1;
@@ -128,7 +103,7 @@ TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][u
   REQUIRE(results.has_value());
   REQUIRE(results->first == 1);
   REQUIRE(results->second == 2);
-  REQUIRE(meeting->both_met());
+  REQUIRE(meeting->all_met());
 }
 
 TEST_CASE("an exception thrown by the function comes out of get with its type and message",
@@ -188,7 +163,7 @@ TEST_CASE("destroying a Task whose function still waits interrupts it and return
 }
 
 TEST_CASE("run_two runs both functions at the same time and returns both results", "[09-thread-basics][unit]") {
-  auto meeting = std::make_shared<Meeting>();
+  auto meeting = std::make_shared<kata::Meeting>(2);
   auto results = kata::value_within(5s, [meeting] {
     return run_two(
         [meeting] {
@@ -203,7 +178,7 @@ TEST_CASE("run_two runs both functions at the same time and returns both results
   REQUIRE(results.has_value());
   REQUIRE(results->first == 10);
   REQUIRE(results->second == 20);
-  REQUIRE(meeting->both_met());
+  REQUIRE(meeting->all_met());
 }
 
 TEST_CASE("when the first function throws run_two stops the second and rethrows", "[09-thread-basics][unit]") {

@@ -12,6 +12,7 @@
 #include "gil.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <algorithm>
 #include <array>
@@ -72,53 +73,32 @@ Instruction bytecode(std::function<void()> body) { return {Instruction::Kind::by
 Instruction blocking_io(std::function<void()> body) { return {Instruction::Kind::blocking_io, std::move(body)}; }
 Instruction halt() { return {Instruction::Kind::halt, {}}; }
 
-/// Simulated Python threads, each on its own OS thread running interpret().
-/// The destructor stops CPU-bound programs, joins the threads that finished
-/// and abandons (detaches) any that did not, so a hang becomes a failed
-/// assertion, never a stuck test binary.
+/// Simulated Python threads, each on its own OS thread running interpret(), in
+/// a kata::Crew. The destructor first stops CPU-bound programs, then the crew
+/// joins the threads that finish within 2 s and abandons (detaches) any that
+/// do not, so a hang becomes a failed assertion, never a stuck test binary.
 class PyThreads {
  public:
-  explicit PyThreads(std::shared_ptr<Sim> sim) : sim_(std::move(sim)) {}
+  explicit PyThreads(std::shared_ptr<Sim> sim)
+      : sim_(sim), crew_(std::shared_ptr<kata::FailureLog>(sim, &sim->log), 2s) {}
   PyThreads(const PyThreads&) = delete;
   PyThreads& operator=(const PyThreads&) = delete;
-  ~PyThreads() {
-    sim_->stop = true;
-    const auto deadline = kata::Clock::now() + 2s;
-    for (std::size_t i = 0; i < threads_.size(); ++i) {
-      if (done_[i].wait_until(deadline) == std::future_status::ready) {
-        threads_[i].join();
-      } else {
-        threads_[i].detach();
-      }
-    }
-  }
+  ~PyThreads() { sim_->stop = true; }  // before ~Crew, which waits for the threads
 
   /// Starts a thread that runs interpret(sim.gil, fetch). `fetch` must capture
   /// only values and shared_ptrs: it may outlive the test.
   void start(std::function<Instruction()> fetch) {
-    auto finished = std::make_shared<std::promise<void>>();
-    done_.push_back(finished->get_future());
-    threads_.emplace_back([sim = sim_, fetch = std::move(fetch), finished] {
-      sim->log.capture("interpret", [&] { interpret(sim->gil, fetch); });
-      finished->set_value();
-    });
+    crew_.start([sim = sim_, fetch = std::move(fetch)] { interpret(sim->gil, fetch); });
   }
 
   /// Whether every thread's interpret() has returned within `limit`.
-  bool all_done_within(std::chrono::milliseconds limit) {
-    const auto deadline = kata::Clock::now() + limit;
-    for (auto& d : done_) {
-      if (d.wait_until(deadline) != std::future_status::ready) return false;
-    }
-    return true;
-  }
+  bool all_done_within(std::chrono::milliseconds limit) { return crew_.all_done_within(limit); }
 
-  bool done(std::size_t i) { return done_[i].wait_for(0s) == std::future_status::ready; }
+  bool done(std::size_t i) const { return crew_.done(i); }
 
  private:
   std::shared_ptr<Sim> sim_;
-  std::vector<std::thread> threads_;
-  std::vector<std::future<void>> done_;
+  kata::Crew crew_;
 };
 
 /// A program of `n` bytecodes, with a blocking I/O of `io_wait` after every
@@ -322,15 +302,17 @@ TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a fe
 
 TEST_CASE("no CPU-bound thread starves: each gets a turn again and again", "[11-gil][stress][timing]") {
   constexpr int kThreads = 3;
-  constexpr auto kRun = 800ms;
-  // 250 switch intervals of 2 ms. Measured here, on 2 busy cores: at most
-  // about 150 ms. A starved thread waits for the whole run.
-  constexpr auto kMaxGap = 500ms;
+  constexpr auto kRun = 4s;
+  // 1000 switch intervals of 2 ms between two turns of one thread. Measured
+  // here, on 2 busy cores: at most about 150 ms. A thread starved for good
+  // waits for the rest of the run; one that waits half of it is starved too.
+  constexpr auto kMaxGap = 2s;
+  static_assert(kMaxGap <= kRun / 2, "a gap bound near the run's length proves nothing");
   auto sim = std::make_shared<Sim>(2ms);
   std::chrono::milliseconds run_for{};
   {
     PyThreads threads(sim);
-    for (int t = 0; t < kThreads; ++t) threads.start(cpu_bound_program(sim, t, 30us));
+    for (int t = 0; t < kThreads; ++t) threads.start(cpu_bound_program(sim, t, 30us, kRun + 4s));
     const auto started = kata::Clock::now();
     std::this_thread::sleep_for(kRun);  // the threads compute meanwhile
     sim->stop = true;
@@ -373,17 +355,17 @@ TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][uni
   auto sim = std::make_shared<Sim>(5ms);
   auto entered = std::make_shared<std::promise<void>>();
   auto entered_future = entered->get_future();
-  auto leave = std::make_shared<std::promise<void>>();
+  auto leave = std::make_shared<kata::Gate>();
   PyThreads threads(sim);
 
   // Thread 0 runs one long bytecode (a C call that keeps the GIL): no thread
   // can run until it ends, however often they ask.
   auto pc = std::make_shared<int>(0);
-  threads.start([sim, entered, left = leave->get_future().share(), pc]() -> Instruction {
+  threads.start([entered, leave, pc]() -> Instruction {
     if ((*pc)++ > 0) return halt();
-    return bytecode([sim, entered, left] {
+    return bytecode([entered, leave] {
       entered->set_value();
-      (void)left.wait_for(5s);
+      leave->pass();
     });
   });
   REQUIRE(kata::ready_within(entered_future, 5s));
@@ -395,7 +377,7 @@ TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][uni
   kata::CpuMeter meter;
   std::this_thread::sleep_for(300ms);
   const double load = meter.load();
-  leave->set_value();
+  leave->open();
   REQUIRE(threads.all_done_within(5s));
   INFO(sim->log.summary());
   REQUIRE(sim->log.empty());

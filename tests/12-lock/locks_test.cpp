@@ -5,18 +5,18 @@
 // queued threads enter, and what try_lock answers.
 //
 // A broken lock can also hang (a ticket nobody serves). Threads that block
-// run through kata::finishes_within / value_within, or are started by Crew,
-// which abandons threads that do not finish by a deadline; everything they
-// touch lives in shared_ptrs, so an abandoned thread never touches a dead
-// stack frame.
+// run through kata::finishes_within / value_within, or are started by a
+// kata::Crew, which abandons threads that do not finish by a deadline;
+// everything they touch lives in shared_ptrs, so an abandoned thread never
+// touches a dead stack frame.
 #include <catch2/catch.hpp>
 
 #include "locks.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <atomic>
-#include <future>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -29,50 +29,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Threads that a test starts and waits for with a deadline. Finished
-/// threads are joined; stuck ones are detached (they hold their own
-/// shared_ptrs to whatever they use), so a deadlock becomes a failed REQUIRE.
-/// What a thread throws is recorded in `log`, for the main thread to check.
-class Crew {
- public:
-  explicit Crew(std::shared_ptr<kata::FailureLog> log) : log_(std::move(log)) {}
-  Crew(const Crew&) = delete;
-  Crew& operator=(const Crew&) = delete;
-  ~Crew() {
-    for (std::size_t i = 0; i < threads_.size(); ++i) {
-      if (done_[i].wait_for(0s) == std::future_status::ready) {
-        threads_[i].join();
-      } else {
-        threads_[i].detach();
-      }
-    }
-  }
-
-  template <class F>
-  void start(F fn) {
-    auto finished = std::make_shared<std::promise<void>>();
-    done_.push_back(finished->get_future());
-    threads_.emplace_back([fn = std::move(fn), finished, log = log_]() mutable {
-      log->capture("thread", fn);
-      finished->set_value();
-    });
-  }
-
-  /// Whether every thread has finished within `limit` (one deadline for all).
-  bool all_done_within(std::chrono::milliseconds limit) {
-    const auto deadline = kata::Clock::now() + limit;
-    for (auto& d : done_) {
-      if (d.wait_until(deadline) != std::future_status::ready) return false;
-    }
-    return true;
-  }
-
- private:
-  std::shared_ptr<kata::FailureLog> log_;
-  std::vector<std::thread> threads_;
-  std::vector<std::future<void>> done_;
-};
 
 /// What the stress threads share: the lock under test, an occupancy count,
 /// and plain (non-atomic) data that only the lock protects.
@@ -105,7 +61,7 @@ struct Guarded {
 /// deadline passes: false).
 template <class Lock>
 bool hammer(const std::shared_ptr<Guarded<Lock>>& g, int threads, kata::StressLimits limits) {
-  Crew crew(std::shared_ptr<kata::FailureLog>(g, &g->log));
+  kata::Crew crew(std::shared_ptr<kata::FailureLog>(g, &g->log));
   auto start = std::make_shared<std::latch>(threads);
   for (int t = 0; t < threads; ++t) {
     crew.start([g, t, start, limits] {
@@ -218,7 +174,7 @@ TEST_CASE("TicketLock admits queued threads in the order they took their tickets
     auto lock = std::make_shared<TicketLock>();
     auto order = std::make_shared<std::vector<int>>();  // guarded by *lock
     auto log = std::make_shared<kata::FailureLog>();
-    Crew crew(log);
+    kata::Crew crew(log);
 
     lock->lock();
     // Line the threads up one by one: thread i starts only once thread i-1

@@ -11,6 +11,7 @@
 #include "semaphore.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -82,7 +83,6 @@ void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 struct Probe {
   explicit Probe(std::size_t tasks) : runs(tasks) {}
   kata::IntervalRecorder recorder;
-  Arrivals started;
   std::vector<std::atomic<int>> runs;
 };
 
@@ -239,15 +239,16 @@ TEST_CASE("run_bounded never runs more than k tasks at once and does run k at on
   constexpr std::size_t kTasks = 12;
   constexpr int kBound = 3;
   auto probe = std::make_shared<Probe>(kTasks);
+  auto first_k = std::make_shared<kata::Meeting>(kBound);
   std::vector<std::function<void()>> tasks;
   for (std::size_t i = 0; i < kTasks; ++i) {
-    tasks.push_back([probe, i] {
+    tasks.push_back([probe, first_k, i] {
       auto scope = probe->recorder.record("task " + std::to_string(i));
       ++probe->runs[i];
       // The first k tasks wait here for each other (1 s at most), which
-      // only works if k run at once; then each works for a while.
-      probe->started.arrive();
-      (void)probe->started.wait_for(kBound, 1s);
+      // only works if k run at once; later ones pass at once. Then each
+      // works for a while.
+      first_k->arrive_and_wait(1s);
       std::this_thread::sleep_for(20ms);
     });
   }

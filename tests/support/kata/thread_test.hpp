@@ -1,0 +1,122 @@
+// kata/thread_test.hpp: helpers for tests that start threads of their own:
+// a meeting that only threads running at the same time can complete, a crew of
+// threads waited for with one deadline, and a gate that holds threads back
+// until the main thread opens it. Each wait inside them has a deadline, so a
+// broken implementation becomes a failed assertion, never a stuck binary.
+// (For "wait until n things happened" use kata::Countdown from test.hpp.)
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "kata/test.hpp"
+
+namespace kata {
+
+/// n participants arrive and each waits until all n have arrived: they can all
+/// meet only if all n run at the same time. One that waited `patience` in vain
+/// gives the meeting up and every later one passes at once, so a sequential
+/// implementation costs one `patience`, not n of them. Safe from any thread.
+class Meeting {
+ public:
+  explicit Meeting(int participants) : expected_(participants) {}
+
+  /// Arrives, then waits (at most `patience`) for all n to have arrived.
+  void arrive_and_wait(std::chrono::milliseconds patience) {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    all_arrived_or_given_up_cv_.notify_all();
+    if (!all_arrived_or_given_up_cv_.wait_for(lock, patience, [&] { return arrived_ >= expected_ || given_up_; })) {
+      given_up_ = true;
+      all_arrived_or_given_up_cv_.notify_all();
+    }
+  }
+
+  /// True if all n were waiting at once at some point and nobody gave up.
+  bool all_met() const {
+    std::lock_guard guard(mutex_);
+    return arrived_ >= expected_ && !given_up_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable all_arrived_or_given_up_cv_;
+  const int expected_;
+  int arrived_ = 0;
+  bool given_up_ = false;
+};
+
+/// Threads a test starts and waits for with one deadline; what a thread throws
+/// goes into `log`. The destructor joins the threads that finished (waiting at
+/// most `grace` for the others) and detaches the rest, so a deadlock becomes a
+/// failed REQUIRE; a thread must therefore hold what it touches by value or
+/// shared_ptr. Used from the thread that owns it only.
+class Crew {
+ public:
+  explicit Crew(std::shared_ptr<FailureLog> log, std::chrono::milliseconds grace = std::chrono::milliseconds(0))
+      : log_(std::move(log)), grace_(grace) {}
+  Crew(const Crew&) = delete;
+  Crew& operator=(const Crew&) = delete;
+  ~Crew() {
+    const auto deadline = Clock::now() + grace_;
+    for (std::size_t i = 0; i < threads_.size(); ++i) {
+      if (done_[i].wait_until(deadline) == std::future_status::ready) {
+        threads_[i].join();
+      } else {
+        threads_[i].detach();
+      }
+    }
+  }
+
+  /// Starts a thread that runs fn(), recording what it throws in the log.
+  template <class F>
+  void start(F fn) {
+    auto finished = std::make_shared<std::promise<void>>();
+    done_.push_back(finished->get_future());
+    threads_.emplace_back([fn = std::move(fn), finished, log = log_]() mutable {
+      log->capture("thread", fn);
+      finished->set_value();
+    });
+  }
+
+  /// Whether every thread has finished within `limit` (one deadline for all).
+  bool all_done_within(std::chrono::milliseconds limit) {
+    const auto deadline = Clock::now() + limit;
+    for (auto& d : done_) {
+      if (d.wait_until(deadline) != std::future_status::ready) return false;
+    }
+    return true;
+  }
+
+  /// Whether the i-th thread started has finished, now.
+  bool done(std::size_t i) const { return done_[i].wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
+
+ private:
+  std::shared_ptr<FailureLog> log_;
+  std::chrono::milliseconds grace_;
+  std::vector<std::thread> threads_;
+  std::vector<std::future<void>> done_;
+};
+
+/// A one-shot gate: threads wait in pass() until the main thread calls open()
+/// (once). Safe from any thread.
+class Gate {
+ public:
+  void open() { opener_.set_value(); }
+  /// Blocks until open() or `limit`, whichever comes first, so no thread is
+  /// left blocked by a test that failed before opening the gate.
+  void pass(std::chrono::milliseconds limit = std::chrono::seconds(5)) const { (void)opened_.wait_for(limit); }
+
+ private:
+  std::promise<void> opener_;
+  std::shared_future<void> opened_ = opener_.get_future().share();
+};
+
+}  // namespace kata
