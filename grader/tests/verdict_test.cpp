@@ -3,8 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <unistd.h>
 
 #include "collect/verdict.hpp"
+#include "run/containment.hpp"
 #include "run/test_runner.hpp"
 
 using namespace grader;
@@ -22,6 +27,42 @@ TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stack
   auto results = run_jobs(runner, {job}, 1);
   std::filesystem::remove_all(job.work_dir);
   return results.at(0);
+}
+
+// Whether this machine lets the grader bound a test's processes.
+bool prepare_task_limit_available() {
+  auto limit = prepare_task_limit();
+  bool available = !limit.cgroup.empty() || limit.nproc > 0;
+  end_task_limit(0, limit);
+  return available;
+}
+
+// Live processes (not zombies) whose name is `name`.
+int processes_named(const std::string& name) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    auto pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto open = text.find('('), close = text.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close + 2 >= text.size()) continue;
+    if (text.substr(open + 1, close - open - 1) == name && text[close + 2] != 'Z') ++count;
+  }
+  return count;
+}
+
+// Entries of /dev/shm from this process's runs whose name ends with `suffix`.
+int shm_entries_named(const std::string& suffix) {
+  int count = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.find("kata_" + std::to_string(::getpid()) + "_") != std::string::npos && name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      ++count;
+  }
+  return count;
 }
 
 }  // namespace
@@ -83,6 +124,62 @@ TEST_CASE("a flood of output is capped and the test still judged", "[verdict]") 
   auto r = run_fixture("floods the output");
   CHECK(r.status == TestStatus::pass);
   CHECK(r.output.size() < 300 * 1024);
+}
+
+TEST_CASE("a test spinning without progress is a timeout", "[verdict]") {
+  auto r = run_fixture("spins without progress", 1.0);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK(r.message == "timed out after 1 s: likely deadlock or livelock");
+  CHECK(r.seconds < 3.0);
+}
+
+TEST_CASE("a fork bomb fails at the task limit and leaves no process behind", "[verdict]") {
+  if (prepare_task_limit_available() == false) {
+    WARN("no task limit can be set here (root without a pids cgroup): not run");
+    return;
+  }
+  auto r = run_fixture("forks without end", 20.0);
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::Contains("fork failed after"));
+  CHECK_THAT(r.message, Catch::Contains("limit of 2048 processes and threads"));
+  CHECK(r.seconds < 25.0);
+  CHECK(processes_named("grader_fixture") == 0);
+}
+
+TEST_CASE("allocating 8 GiB is refused and the verdict says the memory limit", "[verdict]") {
+  auto r = run_fixture("allocates 8 GiB");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::Contains("std::bad_alloc"));
+  CHECK_THAT(r.message, Catch::Contains("at most 6 GiB of memory"));
+}
+
+TEST_CASE("a child left running after the test is a failure naming it, and it is killed", "[verdict]") {
+  auto r = run_fixture("leaves a child running");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
+  CHECK_THAT(r.message, Catch::Contains("(grader_fixture)"));
+  CHECK(processes_named("grader_fixture") == 0);
+}
+
+TEST_CASE("a destructor that sleeps forever after the test is a timeout", "[verdict]") {
+  auto r = run_fixture("sleeps forever in a destructor", 1.0);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK(r.seconds < 3.0);
+}
+
+TEST_CASE("a shared-memory segment left behind is a failure, and it is removed", "[verdict]") {
+  auto r = run_fixture("leaves a shared-memory segment behind");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::StartsWith("the test left IPC objects behind in /dev/shm (removed now): kata_"));
+  CHECK_THAT(r.message, Catch::EndsWith("_segment"));
+  CHECK(shm_entries_named("_segment") == 0);
+}
+
+TEST_CASE("a message queue left behind is a failure, and it is removed", "[verdict]") {
+  auto r = run_fixture("leaves a message queue behind");
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::Contains("_queue"));
+  CHECK(shm_entries_named("_queue") == 0);
 }
 
 TEST_CASE("names with Catch2's special characters select exactly their test", "[verdict]") {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "collect/catch_xml.hpp"
+#include "run/containment.hpp"
+#include "run/test_runner.hpp"
 
 namespace grader {
 namespace {
@@ -93,7 +95,22 @@ void conceal(TestResult& t) {
   t.message = t.message.substr(0, t.message.find('\n'));
 }
 
-TestResult judge(const CaseEvidence& e) {
+namespace {
+
+// What the test's limits add to its verdict (run/containment.hpp).
+void explain_limits(const CaseEvidence& e, TestResult& r) {
+  // A cgroup counts refused forks; under RLIMIT_NPROC, fork and
+  // pthread_create fail with EAGAIN, whose text the failure shows.
+  if (e.process.task_limit_hit || r.message.find("Resource temporarily unavailable") != std::string::npos)
+    r.message += fmt::format("\nthe test reached its limit of {} processes and threads, so forks failed: "
+                             "a fork bomb, or a thread per task without a bound?", kMaxTestTasks);
+  if (r.message.find("bad_alloc") != std::string::npos || r.message.find("allocation-size-too-big") != std::string::npos ||
+      r.message.find("requested allocation size") != std::string::npos)
+    r.message += fmt::format("\na test process may use at most {} GiB of memory", kTestMemoryLimit >> 30);
+}
+
+// The verdict from how the process ended and what its report says.
+TestResult judge_process(const CaseEvidence& e) {
   TestResult r;
   r.name = e.test_name;
   r.seconds = e.process.seconds;
@@ -159,7 +176,23 @@ TestResult judge(const CaseEvidence& e) {
     r.message = "the test left IPC objects behind in /dev/shm (removed now): " + e.leaked_ipc;
     return r;
   }
+  if (!p.leftovers.empty()) {
+    std::string names;
+    for (const auto& l : p.leftovers) names += (names.empty() ? "" : ", ") + l;
+    r.status = TestStatus::fail;
+    r.message = fmt::format("the test left {} process(es) running after it ended (killed now): {}; "
+                            "wait for every child you start, or stop it", p.leftovers.size(), names);
+    return r;
+  }
   r.status = TestStatus::pass;
+  return r;
+}
+
+}  // namespace
+
+TestResult judge(const CaseEvidence& e) {
+  auto r = judge_process(e);
+  explain_limits(e, r);
   return r;
 }
 

@@ -1,5 +1,7 @@
 #include "run/process.hpp"
 
+#include "run/containment.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -147,9 +149,15 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   // (two seconds of CPU per second of wall time, plus slack).
   const rlim_t cpu_seconds = static_cast<rlim_t>(std::max<long>(10, 2 * (spec.timeout.count() / 1000) + 10));
 
+  become_subreaper();
+  TaskLimit task_limit;
+  if (spec.test_limits) task_limit = prepare_task_limit();
+  const rlim_t memory = spec.memory_limit;
+
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     result.start_error = std::string("pipe: ") + std::strerror(errno);
+    end_task_limit(0, task_limit);
     return result;
   }
   int exec_error[2];  // the child reports a failed exec through this pipe
@@ -157,6 +165,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     result.start_error = std::string("pipe: ") + std::strerror(errno);
+    end_task_limit(0, task_limit);
     return result;
   }
 
@@ -164,6 +173,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   if (pid < 0) {
     result.start_error = std::string("fork: ") + std::strerror(errno);
     for (int fd : {pipe_fds[0], pipe_fds[1], exec_error[0], exec_error[1]}) close(fd);
+    end_task_limit(0, task_limit);
     return result;
   }
   if (pid == 0) {
@@ -182,6 +192,11 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
       setrlimit(RLIMIT_CORE, &no_core);
       setrlimit(RLIMIT_FSIZE, &file_size);
       setrlimit(RLIMIT_CPU, &cpu);
+      if (memory > 0) {
+        rlimit address_space{memory, memory};
+        setrlimit(RLIMIT_AS, &address_space);
+      }
+      enter_task_limit(task_limit);
     }
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       int e = errno;
@@ -201,6 +216,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     close(exec_error[0]);
     close(pipe_fds[0]);
     waitpid(pid, nullptr, 0);
+    end_task_limit(pid, task_limit);
     result.start_error = "cannot run " + program + ": " + std::strerror(child_errno);
     return result;
   }
@@ -251,8 +267,9 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     waitpid(pid, &status, 0);
     exited = true;
   }
-  // Whatever the program started in its group does not outlive it.
-  kill(-pid, SIGKILL);
+  // Whatever the program started does not outlive it; what still ran is named.
+  if (!result.timed_out) result.leftovers = running_leftovers(pid, task_limit);
+  result.task_limit_hit = end_task_limit(pid, task_limit);
   {
     std::lock_guard guard(live_mutex);
     live_groups.erase(pid);

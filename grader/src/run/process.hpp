@@ -19,7 +19,12 @@ struct ProcessSpec {
   std::size_t output_cap = 256 * 1024;                       // bytes kept: the head and the tail
   bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
   bool no_aslr = false;  // ThreadSanitizer needs it where vm.mmap_rnd_bits > 28
-  bool test_limits = false;  // no core files, at most 1 GiB per file, CPU time bounded by the timeout
+  // A test's limits: no core files, at most 1 GiB per file, CPU time bounded by
+  // the timeout, kMaxTestTasks processes and threads (run/containment.hpp), and
+  // memory_limit bytes of address space when set (never for the sanitizers,
+  // which reserve terabytes; their own max_allocation_size_mb stands in).
+  bool test_limits = false;
+  std::size_t memory_limit = 0;
 };
 
 struct ProcessResult {
@@ -31,6 +36,8 @@ struct ProcessResult {
   std::string output;       // stdout and stderr, interleaved as written
   std::size_t output_cut = 0;  // bytes dropped from the middle
   std::string stacks;       // gdb's "thread apply all bt" at the timeout
+  std::vector<std::string> leftovers;  // "pid (name)" still running after it exited (killed since)
+  bool task_limit_hit = false;         // a fork failed at the limit of processes and threads
   double seconds = 0;
 
   bool exited_ok() const { return started && !timed_out && signal == 0 && exit_code == 0; }
@@ -46,7 +53,8 @@ class ProcessRunner {
 /// The real runner. Each program gets its own process group, stdin from
 /// /dev/null, and stdout+stderr on one pipe. On timeout (after collecting
 /// stacks, when asked) the whole group is killed; when the program exits,
-/// whatever it left running in its group is killed too. Safe from any thread.
+/// whatever it left running in its group is named in `leftovers`, then killed
+/// and reaped. Safe from any thread.
 class PosixProcessRunner : public ProcessRunner {
  public:
   ProcessResult run(const ProcessSpec& spec) override;

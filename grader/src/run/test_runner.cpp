@@ -45,10 +45,12 @@ std::vector<std::pair<std::string, std::string>> profile_environment(const std::
   std::vector<std::pair<std::string, std::string>> env{{"KATA_SEED", std::to_string(seed)}};
   auto with = [&](std::string base) { return options.empty() ? base : base + " " + options; };
   if (profile == "tsan") {
-    env.emplace_back("TSAN_OPTIONS", with("halt_on_error=1 second_deadlock_stack=1 history_size=4 suppressions=" +
+    env.emplace_back("TSAN_OPTIONS", with("halt_on_error=1 second_deadlock_stack=1 history_size=4 max_allocation_size_mb=" +
+                                          std::to_string(kTestMemoryLimit >> 20) + " suppressions=" +
                                           (root / "tests/support/tsan.supp").string()));
   } else if (profile == "asan") {
-    env.emplace_back("ASAN_OPTIONS", with("detect_leaks=1 abort_on_error=0 detect_stack_use_after_return=1"));
+    env.emplace_back("ASAN_OPTIONS", with("detect_leaks=1 abort_on_error=0 detect_stack_use_after_return=1 max_allocation_size_mb=" +
+                                          std::to_string(kTestMemoryLimit >> 20)));
     env.emplace_back("UBSAN_OPTIONS", "halt_on_error=1 print_stacktrace=1");
   }
   return env;
@@ -92,6 +94,12 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index)
   spec.collect_stacks_on_timeout = job.collect_stacks;
   spec.no_aslr = job.no_aslr;
   spec.test_limits = true;
+  // Sanitizers reserve terabytes of address space: they get
+  // max_allocation_size_mb (profile_environment) instead.
+  const bool sanitized = std::any_of(job.env.begin(), job.env.end(), [](const auto& kv) {
+    return kv.first == "TSAN_OPTIONS" || kv.first == "ASAN_OPTIONS";
+  });
+  spec.memory_limit = sanitized ? 0 : kTestMemoryLimit;
 
   CaseEvidence evidence;
   evidence.test_name = job.test_name;

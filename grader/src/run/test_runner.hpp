@@ -16,6 +16,10 @@ namespace grader {
 bool list_test_names(ProcessRunner& runner, const std::filesystem::path& binary, const std::string& spec,
                      std::vector<std::string>& names, std::string& why);
 
+/// Memory one test process may use (address space; the sanitizers' largest
+/// allocation). Hundreds of threads with 8 MiB stacks fit; 8 GiB does not.
+inline constexpr std::size_t kTestMemoryLimit = std::size_t{6} << 30;
+
 /// One test case to run.
 struct TestJob {
   std::filesystem::path binary;

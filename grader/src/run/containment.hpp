@@ -1,0 +1,44 @@
+// run: what a test process may use, and what it must not leave behind.
+//
+// Processes and threads: a pids cgroup per test where the grader can make one
+// (root with cgroup v1's pids controller), else RLIMIT_NPROC (which binds only
+// a user that is not root). A fork bomb then fails its forks instead of
+// filling the machine.
+// Leftovers: whatever still runs in the test's process group (or cgroup) once
+// the test's own process has exited. The grader is a child subreaper, so such
+// orphans are re-parented to it; it kills and reaps them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace grader {
+
+inline constexpr int kMaxTestTasks = 2048;  // processes + threads of one test
+
+struct TaskLimit {
+  std::string cgroup;  // a pids cgroup made for this test, or ""
+  long nproc = 0;      // else the RLIMIT_NPROC to set, or 0 (root without cgroups)
+};
+
+/// Before fork: makes the test's cgroup, or picks an RLIMIT_NPROC.
+TaskLimit prepare_task_limit();
+
+/// In the child, between fork and exec (async-signal-safe): joins the limit.
+void enter_task_limit(const TaskLimit& limit);
+
+/// "1234 (sleep)" for every process of `group` (or of the limit's cgroup) that
+/// still runs: zombies do not count.
+std::vector<std::string> running_leftovers(pid_t group, const TaskLimit& limit);
+
+/// Kills every process of the group and the cgroup, reaps the ones re-parented
+/// to the grader, and removes the cgroup (group 0: nothing was started). True
+/// when the test hit its task limit.
+bool end_task_limit(pid_t group, TaskLimit& limit);
+
+/// Makes the grader a child subreaper (once; harmless where unsupported).
+void become_subreaper();
+
+}  // namespace grader
