@@ -1,17 +1,20 @@
 // Hidden tests of 21-blocking-sockets: judged by what a client can observe.
 // Every byte comes back in order (4 MiB, and send_all interrupted by signals),
 // clients are served at the same time, stop() returns promptly with idle
-// clients connected, and a stopped server's port can be bound again at once.
+// clients connected, a stopped server's port can be bound again at once, and
+// a peer that goes away is an error, never a SIGPIPE that kills the process.
 //
-// The tests talk to the server through their own raw sockets, which carry a
-// 5 s SO_RCVTIMEO/SO_SNDTIMEO, so no test call can block forever. The server
-// lives in a TestServer, whose destructor stops it under a deadline; calls
-// that may hang (stop) run through kata::finishes_within with a shared_ptr.
+// The tests talk to the server through their own raw sockets
+// (kata/net_test.hpp), which carry a 5 s SO_RCVTIMEO/SO_SNDTIMEO, so no test
+// call can block forever. The server lives in a TestServer, whose destructor
+// stops it under a deadline; calls that may hang (stop) run through
+// kata::finishes_within with a shared_ptr.
 // Everything binds 127.0.0.1 on port 0: tests run in parallel.
 #include <catch2/catch.hpp>
 
 #include "echo_server.hpp"
 
+#include <kata/net_test.hpp>
 #include <kata/test.hpp>
 
 #include <atomic>
@@ -43,6 +46,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using kata::Fd;
+using kata::first_difference;
+using kata::loopback;
+using kata::raw_connect;
+using kata::raw_recv;
+using kata::raw_send;
+using kata::set_timeouts;
+
 /// The server under test; its destruction (a stop()) is bounded by a deadline.
 class TestServer {
  public:
@@ -71,48 +82,6 @@ class TestServer {
   std::shared_ptr<EchoServer> server_;
 };
 
-/// A raw descriptor of the test's own, closed on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  Fd(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-void set_timeouts(int fd, std::chrono::seconds limit) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(limit.count());
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/// The test's own client: connected to 127.0.0.1:port, 5 s timeouts on every call.
-Fd raw_connect(std::uint16_t port, int buffer_bytes = 0) {
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (s.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
-  set_timeouts(s.fd, 5s);
-  if (buffer_bytes > 0) {
-    ::setsockopt(s.fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-    ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  const sockaddr_in a = loopback(port);
-  if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) < 0) {
-    throw std::system_error(errno, std::generic_category(), "test connect");
-  }
-  return s;
-}
-
 /// Two connected sockets through a listener of the test's own on 127.0.0.1:0
 /// (buffers of `buffer_bytes` when set), each with 5 s timeouts.
 std::pair<Fd, Fd> connected_pair(int buffer_bytes = 0) {
@@ -129,35 +98,11 @@ std::pair<Fd, Fd> connected_pair(int buffer_bytes = 0) {
       ::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
     throw std::system_error(errno, std::generic_category(), "test listener");
   }
-  Fd a = raw_connect(ntohs(address.sin_port), buffer_bytes);
+  Fd a = raw_connect(ntohs(address.sin_port), {buffer_bytes, buffer_bytes});
   Fd b(::accept(listener.fd, nullptr, nullptr));
   if (b.fd < 0) throw std::system_error(errno, std::generic_category(), "test accept");
   set_timeouts(b.fd, 5s);
   return {std::move(a), std::move(b)};
-}
-
-/// Sends everything (test side; the 5 s timeout bounds each call). False on error.
-bool raw_send(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-/// Receives up to `n` bytes, fewer if the peer closes, errs or times out (5 s).
-std::string raw_recv(int fd, std::size_t n) {
-  std::string out;
-  char buffer[64 * 1024];
-  while (out.size() < n) {
-    const ssize_t got = ::recv(fd, buffer, std::min(sizeof buffer, n - out.size()), 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(got));
-  }
-  return out;
 }
 
 /// What one recv() says after the server should have closed: 0 is end of
@@ -193,16 +138,6 @@ std::string pattern(std::size_t n) {
     c = static_cast<char>(x);
   }
   return s;
-}
-
-/// Where two byte strings first differ (or the shorter length): for messages
-/// too large to print.
-std::size_t first_difference(const std::string& a, const std::string& b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return i;
-  }
-  return n;
 }
 
 std::atomic<int> g_signals{0};
@@ -593,7 +528,7 @@ TEST_CASE("a connection's thread ends when its client disconnects, and later cli
 TEST_CASE("a client that resets its connection while the server sends to it does not disturb the others",
           "[21-blocking-sockets][unit]") {
   TestServer server;
-  Fd rude = raw_connect(server->port(), 16 * 1024);
+  Fd rude = raw_connect(server->port(), {16 * 1024, 16 * 1024});
   // Send without ever reading, until nothing moves any more: the echo fills
   // this client's receive buffer, the server blocks in send(), stops
   // reading, and this client's send buffer fills up.

@@ -5,11 +5,13 @@
 //
 // The server runs on one thread of the test's own (RunningServer), and stops
 // under a deadline. The test's clients are raw blocking sockets with 5 s
-// timeouts, so no test call blocks forever. Everything binds 127.0.0.1:0.
+// timeouts (kata/net_test.hpp), so no test call blocks forever. Everything
+// binds 127.0.0.1:0.
 #include <catch2/catch.hpp>
 
 #include "line_echo_server.hpp"
 
+#include <kata/net_test.hpp>
 #include <kata/test.hpp>
 
 #include <algorithm>
@@ -34,6 +36,13 @@
 using namespace std::chrono_literals;
 
 namespace {
+
+using kata::Fd;
+using kata::first_difference;
+using kata::raw_connect;
+using kata::raw_recv;
+using kata::raw_send;
+using kata::set_timeouts;
 
 /// The server under test, run() on a thread of its own; stopped (and that
 /// thread joined) under a deadline.
@@ -83,65 +92,6 @@ class RunningServer {
   std::thread runner_;
 };
 
-/// A raw descriptor of the test's own, closed on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  Fd(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-void set_timeouts(int fd, std::chrono::milliseconds limit) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(limit.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/// The test's own blocking client, 5 s timeouts on every call.
-Fd raw_connect(std::uint16_t port, int receive_buffer = 0) {
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (s.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
-  set_timeouts(s.fd, 5s);
-  if (receive_buffer > 0) ::setsockopt(s.fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) < 0) {
-    throw std::system_error(errno, std::generic_category(), "test connect");
-  }
-  return s;
-}
-
-bool raw_send(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-/// Receives up to `n` bytes: fewer if the peer closes, errs, or the socket's
-/// receive timeout passes with nothing new.
-std::string raw_recv(int fd, std::size_t n) {
-  std::string out;
-  char buffer[64 * 1024];
-  while (out.size() < n) {
-    const ssize_t got = ::recv(fd, buffer, std::min(sizeof buffer, n - out.size()), 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(got));
-  }
-  return out;
-}
-
 /// One line out and its echo back, timed.
 struct EchoResult {
   std::string reply;
@@ -186,12 +136,6 @@ class JoinOnExit {
   std::function<void()> cleanup_;
 };
 
-std::size_t first_difference(const std::string& a, const std::string& b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  const auto [ia, ib] = std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin());
-  return static_cast<std::size_t>(ia - a.begin());
-}
-
 }  // namespace
 
 TEST_CASE("complete lines come back to their sender and a partial line waits for its end", "[22-nonblocking-sockets][unit]") {
@@ -209,10 +153,7 @@ TEST_CASE("complete lines come back to their sender and a partial line waits for
 }
 
 TEST_CASE("one thread serves many connected clients", "[22-nonblocking-sockets][unit]") {
-  // A thread started and joined first: ThreadSanitizer starts a background
-  // thread of its own with the process's first thread; let it exist already.
-  std::thread([] {}).join();
-  const int before = kata::os_thread_count();
+  const int before = kata::baseline_thread_count();
   RunningServer server;  // +1: the thread that calls run()
   std::vector<Fd> clients;
   for (int i = 0; i < 20; ++i) {

@@ -7,17 +7,18 @@
 // cancelled ("aborted"), and when it ran, so a test can prove concurrency by
 // overlap and cancellation by what happened to the timer, never by a speedup.
 // Everything runs on one io_context in the main thread; run() bounds each test
-// with ctx.run_for(5s).
+// with ctx.run_for(5s) (kata/asio_test.hpp).
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <map>
+#include <future>
 #include <string>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "gather_wait.hpp"
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 
 namespace {
@@ -29,7 +30,7 @@ using Indices = std::vector<std::size_t>;
 
 /// The lab: an io_context, the simulated operations' records, and run().
 class Lab {
-  std::map<int, std::string> states_;  // std::map: references stay valid
+  kata::OpStates<int> states_;
 
  public:
   asio::io_context ctx;  // declared after states_, so destroyed before it
@@ -43,18 +44,14 @@ class Lab {
 
   /// "not started", "running", "completed" (its timer ran out) or "aborted"
   /// (its timer was cancelled).
-  std::string state(int id) { return states_[id]; }
+  std::string state(int id) { return states_.state(id); }
 
   /// Runs `body` on the io_context until everything has finished (at most 5 s)
   /// and returns what it returned.
   template <class T>
   T run(asio::awaitable<T> body) {
-    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
-    ctx.restart();  // an earlier run() that ran out of work left the context stopped
-    ctx.run_for(5s);
-    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
     try {
-      return result.get();  // rethrows what the coroutine threw
+      return kata::run_coroutine(ctx, std::move(body));  // rethrows what the coroutine threw
     } catch (const std::future_error&) {
       FAIL("an awaitable never completed: its handler was dropped without a call "
            "(a parallel group of no operations does that)");
@@ -64,11 +61,9 @@ class Lab {
 
  private:
   static Op simulate(Lab& lab, int id, milliseconds delay, int value, std::string what) {
-    std::string& state = lab.states_[id];
-    state = "running";
+    std::string& state = lab.states_.start(id);
     const auto start = kata::Clock::now();
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    const auto ec = co_await kata::timer_outcome(delay);
     lab.intervals.add("op " + std::to_string(id), start, kata::Clock::now());
     if (ec) {
       state = "aborted";

@@ -10,15 +10,16 @@
 // ran out) or "aborted" (its timer ended with operation_aborted AND the
 // clean-up ran). Tests prove cancellation by that state at the moment the
 // caller resumes, never by elapsed time alone. Everything runs on one
-// io_context in the main thread; run() bounds each test with ctx.run_for(5s).
+// io_context in the main thread; run() bounds each test with ctx.run_for(5s)
+// (kata/asio_test.hpp).
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "timeout_cancel.hpp"
 
@@ -30,7 +31,7 @@ using std::chrono::milliseconds;
 
 /// The lab: an io_context, the simulated operations' states, and run().
 class Lab {
-  std::map<int, std::string> states_;  // std::map: references stay valid
+  kata::OpStates<int> states_;
 
  public:
   asio::io_context ctx;  // declared after states_, so destroyed before it
@@ -43,41 +44,28 @@ class Lab {
   Op throws(int id, milliseconds delay, std::string what) { return simulate(*this, id, delay, 0, std::move(what)); }
 
   /// "not started", "running", "cleaning up", "completed" or "aborted".
-  std::string state(int id) {
-    auto it = states_.find(id);
-    return it == states_.end() ? "not started" : it->second;
-  }
+  std::string state(int id) { return states_.state(id); }
 
   /// Milliseconds since the lab was made.
-  long long now_ms() const {
-    return std::chrono::duration_cast<milliseconds>(kata::Clock::now() - start).count();
-  }
+  long long now_ms() const { return kata::ms_since(start); }
 
   /// Runs `body` on the io_context until everything has finished (at most 5 s)
-  /// and returns what it returned.
+  /// and returns what it returned (rethrows what it threw).
   template <class T>
   T run(asio::awaitable<T> body) {
-    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
-    ctx.restart();  // an earlier run() that ran out of work left the context stopped
-    ctx.run_for(5s);
-    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
-    return result.get();  // rethrows what the coroutine threw
+    return kata::run_coroutine(ctx, std::move(body));
   }
 
  private:
   static Op simulate(Lab& lab, int id, milliseconds delay, int value, std::string what) {
-    std::string& state = lab.states_[id];
-    state = "running";
-    auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer timer(ex, delay);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::string& state = lab.states_.start(id);
+    const auto ec = co_await kata::timer_outcome(delay);
     if (ec) {
       // Clean up politely, which takes a round trip. The request that
       // cancelled us must not cancel the clean-up too: reset the state.
       state = "cleaning up";
       co_await asio::this_coro::reset_cancellation_state();
-      asio::steady_timer goodbye(ex, 30ms);
-      co_await goodbye.async_wait(asio::use_awaitable);
+      co_await kata::async_sleep(30ms);  // the goodbye
       state = ec == asio::error::operation_aborted ? "aborted" : "failed: " + ec.message();
       throw boost::system::system_error(ec);
     }
@@ -86,12 +74,6 @@ class Lab {
     co_return value;
   }
 };
-
-/// Sleeps on the io_context (inside a test body).
-asio::awaitable<void> sleep(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 /// What an awaited operation gave: "value N", "error: <what>" or
 /// "system_error: <code name>" ("operation_aborted", "timed_out").
@@ -167,7 +149,7 @@ TEST_CASE("cancelling the caller of with_timeout cancels the operation and repor
   auto body = [&]() -> asio::awaitable<Seen> {
     auto ex = co_await asio::this_coro::executor;
     Task caller(ex, with_timeout(lab.returns(0, 1500ms, 7), 1000ms));
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     caller.cancel();
     Seen seen = co_await outcome_of(lab, caller.result());
     state_when_resumed = lab.state(0);
@@ -190,7 +172,7 @@ TEST_CASE("a cancelled task reports operation_aborted to its awaiter after the o
   auto body = [&]() -> asio::awaitable<Seen> {
     auto ex = co_await asio::this_coro::executor;
     Task task(ex, lab.returns(0, 1500ms, 7));
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     task.cancel();
     done_before = task.done();  // cancel() only asks; the operation has not stopped yet
     Seen seen = co_await outcome_of(lab, task.result());
@@ -274,7 +256,7 @@ TEST_CASE("cancelling a task that awaits a shielded operation reports cancellati
   auto body = [&]() -> asio::awaitable<Seen> {
     auto ex = co_await asio::this_coro::executor;
     Task caller(ex, shield(lab.returns(0, 300ms, 7)));
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     caller.cancel();
     Seen seen = co_await outcome_of(lab, caller.result());
     state_when_resumed = lab.state(0);

@@ -7,7 +7,7 @@
 // lab records each lease as an interval from the body's start to the end of
 // its reset (the connection is busy until then), so the limit is checked by
 // overlap. Everything runs on one io_context in the main thread; run() bounds
-// each test with ctx.run_for(5s).
+// each test with ctx.run_for(5s) (kata/asio_test.hpp).
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "lease_pool.hpp"
 
@@ -39,8 +40,7 @@ class Lab {
   /// The pool's reset: 30 ms, then the connection's lease interval ends.
   Reset reset() {
     return [this](int connection) -> asio::awaitable<void> {
-      asio::steady_timer timer(co_await asio::this_coro::executor, 30ms);
-      co_await timer.async_wait(asio::use_awaitable);
+      co_await kata::async_sleep(30ms);
       if (auto it = busy.find(connection); it != busy.end()) {
         leases.add("connection " + std::to_string(connection), it->second, kata::Clock::now());
         busy.erase(it);
@@ -53,31 +53,21 @@ class Lab {
   Body body(milliseconds d, int value, std::string what = "") {
     return [this, d, value, what](Lease lease) -> asio::awaitable<int> {
       if (!busy.emplace(lease.connection, kata::Clock::now()).second) ++shared_connection;
-      asio::steady_timer timer(co_await asio::this_coro::executor, d);
-      co_await timer.async_wait(asio::use_awaitable);
+      co_await kata::async_sleep(d);
       if (!what.empty()) throw std::runtime_error(what);
       co_return value;
     };
   }
 
-  long long now_ms() const {
-    return std::chrono::duration_cast<milliseconds>(kata::Clock::now() - start).count();
-  }
+  long long now_ms() const { return kata::ms_since(start); }
 
+  /// Runs `body` on the io_context until everything has finished (at most 5 s)
+  /// and returns what it returned (rethrows what it threw).
   template <class T>
   T run(asio::awaitable<T> body) {
-    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
-    ctx.restart();
-    ctx.run_for(5s);
-    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
-    return result.get();
+    return kata::run_coroutine(ctx, std::move(body));
   }
 };
-
-asio::awaitable<void> sleep(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
 
 std::string describe(const std::exception_ptr& error) {
   try {
@@ -154,9 +144,9 @@ TEST_CASE("with_lease releases the connection when its caller is cancelled durin
   Started caller;
   auto body = [&]() -> asio::awaitable<int> {
     caller = start(lab, with_lease(pool, lab.body(1500ms, 7)));
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     caller.signal->emit(asio::cancellation_type::terminal);
-    co_await sleep(300ms);
+    co_await kata::async_sleep(300ms);
     co_return pool.in_use();
   };
   int in_use_later = lab.run(body());
@@ -175,7 +165,7 @@ TEST_CASE("never more than limit leases at once, and the others wait without blo
   std::vector<Started> jobs;  // a cancellation signal must outlive its operation
   auto body = [&]() -> asio::awaitable<int> {
     for (int i = 0; i < 6; ++i) jobs.push_back(start(lab, with_lease(pool, lab.body(100ms, i))));
-    co_await sleep(20ms);  // this coroutine runs while the others wait: nobody blocks the thread
+    co_await kata::async_sleep(20ms);  // this coroutine runs while the others wait: nobody blocks the thread
     most_waiting = pool.waiting();
     co_return 0;
   };
@@ -196,12 +186,12 @@ TEST_CASE("a cancelled acquire leaves the queue and takes no connection", "[29-a
   std::size_t waiting_after_cancel = 99;
   auto body = [&]() -> asio::awaitable<int> {
     holder = start(lab, with_lease(pool, lab.body(200ms, 1)));
-    co_await sleep(20ms);
+    co_await kata::async_sleep(20ms);
     cancelled = start(lab, with_lease(pool, lab.body(50ms, 2)));
     later = start(lab, with_lease(pool, lab.body(50ms, 3)));
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     cancelled.signal->emit(asio::cancellation_type::terminal);
-    co_await sleep(10ms);
+    co_await kata::async_sleep(10ms);
     waiting_after_cancel = pool.waiting();
     co_return 0;
   };

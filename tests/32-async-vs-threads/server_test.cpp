@@ -9,12 +9,13 @@
 // which thread it ran and, where a test needs it, holds its thread until the
 // test lets it go. Holding a thread blocked on a gate occupies it exactly as a
 // long computation would, without burning the shared machine's cores.
-// The clients are raw blocking sockets with 5 s timeouts, so no call blocks
-// forever; everything binds 127.0.0.1 port 0.
+// The clients are raw blocking sockets with 5 s timeouts (kata/net_test.hpp),
+// so no call blocks forever; everything binds 127.0.0.1 port 0.
 #include <catch2/catch.hpp>
 
 #include "server.hpp"
 
+#include <kata/net_test.hpp>
 #include <kata/test.hpp>
 
 #include <algorithm>
@@ -39,6 +40,12 @@ using namespace std::chrono_literals;
 using async_server::Server;
 
 namespace {
+
+using kata::Fd;
+using kata::raw_connect;
+using kata::raw_recv;
+using kata::raw_send;
+using kata::set_timeouts;
 
 /// The test's heavy function and what it saw. Safe from any thread.
 ///   "fail <what>"  throws std::runtime_error(what)
@@ -101,64 +108,6 @@ struct OpenOnExit {
   ~OpenOnExit() { lab.open(); }
 };
 
-/// A raw descriptor of the test's own, closed on scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
-  Fd(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-void set_timeouts(int fd, std::chrono::milliseconds limit) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(limit.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-/// The test's own blocking client, with 5 s timeouts on every call.
-Fd raw_connect(std::uint16_t port) {
-  Fd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (s.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
-  set_timeouts(s.fd, 5s);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(s.fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) < 0) {
-    throw std::system_error(errno, std::generic_category(), "test connect");
-  }
-  return s;
-}
-
-bool raw_send(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-/// Receives up to `n` bytes: fewer if the peer closes, errs, or the receive
-/// timeout passes with nothing new.
-std::string raw_recv(int fd, std::size_t n) {
-  std::string out;
-  char buffer[4096];
-  while (out.size() < n) {
-    const ssize_t got = ::recv(fd, buffer, std::min(sizeof buffer, n - out.size()), 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(got));
-  }
-  return out;
-}
-
 /// Sends `request` and receives as many bytes as `expected` has.
 std::string exchange(int fd, const std::string& request, const std::string& expected) {
   if (!raw_send(fd, request)) return "(send failed)";
@@ -205,10 +154,7 @@ TEST_CASE("a heavy function that throws is answered with an error line and the c
 
 TEST_CASE("three hundred connected clients are served by the loop thread and the pool alone",
           "[32-async-vs-threads][unit]") {
-  // A thread started and joined first: ThreadSanitizer starts a background
-  // thread of its own with the process's first thread; let it exist already.
-  std::thread([] {}).join();
-  const int before = kata::os_thread_count();
+  const int before = kata::baseline_thread_count();
   constexpr int kPoolThreads = 2;
   constexpr int kClients = 300;
   HeavyLab lab;

@@ -8,7 +8,7 @@
 // item. The Stages class counts, as the pipeline runs, how many items have
 // been produced and consumed, so the producer's lead is measured in items,
 // never in time. Everything runs on one io_context in the main thread;
-// run() bounds each test with ctx.run_for(5s).
+// run() bounds each test with ctx.run_for(5s) (kata/asio_test.hpp).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "pipeline.hpp"
 
@@ -36,11 +37,7 @@ class Lab {
   /// returns what it returned, or rethrows what it threw.
   template <class T>
   T run(asio::awaitable<T> body) {
-    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
-    ctx.restart();  // an earlier run() that ran out of work left the context stopped
-    ctx.run_for(5s);
-    if (!kata::ready_within(result, 0s)) FAIL("run_pipeline did not finish within 5 s: a stage waits forever");
-    return result.get();
+    return kata::run_coroutine(ctx, std::move(body), "run_pipeline did not finish within 5 s: a stage waits forever");
   }
 };
 
@@ -60,7 +57,7 @@ struct Stages {
       ++produced;
       max_lead = std::max(max_lead, produced - consumed);
       if (index == fail_at_index) throw std::runtime_error("bad source");
-      if (produce_delay > 0ms && index % 2 == 1) co_await sleep(produce_delay);
+      if (produce_delay > 0ms && index % 2 == 1) co_await kata::async_sleep(produce_delay);
       co_return index * 10;
     };
   }
@@ -68,15 +65,10 @@ struct Stages {
   Consume consumer() {
     return [this](int item) -> asio::awaitable<void> {
       if (item == fail_at_item) throw std::runtime_error("bad sink");
-      if (consume_delay > 0ms) co_await sleep(consume_delay);
+      if (consume_delay > 0ms) co_await kata::async_sleep(consume_delay);
       items.push_back(item);
       ++consumed;
     };
-  }
-
-  static asio::awaitable<void> sleep(milliseconds delay) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    co_await timer.async_wait(asio::use_awaitable);
   }
 };
 

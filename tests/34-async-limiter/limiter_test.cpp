@@ -6,7 +6,8 @@
 // Everything runs on one io_context in the main thread. Holders "work" by
 // sleeping on a steady_timer and record when they held a permit, so the tests
 // judge the limit by overlap of recorded intervals and the rate by grant times
-// with generous bounds (a timer never fires early; it may fire late).
+// with generous bounds (a timer never fires early; it may fire late). run()
+// bounds each test with ctx.run_for(5s) (kata/asio_test.hpp).
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "limiter.hpp"
 
@@ -41,8 +43,7 @@ class Lab {
   void run(std::vector<asio::awaitable<void>> bodies) {
     std::vector<std::future<void>> done;
     for (auto& body : bodies) done.push_back(asio::co_spawn(ctx, std::move(body), asio::use_future));
-    ctx.restart();  // an earlier run() that ran out of work left the context stopped
-    ctx.run_for(5s);
+    kata::run_io(ctx);
     for (std::size_t i = 0; i < done.size(); ++i) {
       CAPTURE(i);
       if (!kata::ready_within(done[i], 0s)) FAIL("coroutine " << i << " did not finish within 5 s: it waits forever");
@@ -50,15 +51,6 @@ class Lab {
     }
   }
 };
-
-asio::awaitable<void> sleep(milliseconds d) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, d);
-  co_await timer.async_wait(asio::use_awaitable);
-}
-
-double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
 
 }  // namespace
 
@@ -71,7 +63,7 @@ TEST_CASE("the semaphore never lets more than k holders in at once and does let 
     co_await sem.acquire();
     {
       auto held = lab.intervals.record("holder");
-      co_await sleep(100ms);
+      co_await kata::async_sleep(100ms);
     }
     sem.release();
   };
@@ -94,7 +86,7 @@ TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps runni
   std::size_t waiting_seen = 0;
   auto holder = [&]() -> asio::awaitable<void> {
     co_await sem.acquire();
-    co_await sleep(200ms);
+    co_await kata::async_sleep(200ms);
     waiting_seen = sem.waiting();
     released = kata::Clock::now();
     sem.release();
@@ -109,7 +101,7 @@ TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps runni
   };
   auto heartbeat = [&]() -> asio::awaitable<void> {
     while (!waiter_done && ticks < 200) {
-      co_await sleep(20ms);
+      co_await kata::async_sleep(20ms);
       ++ticks;
     }
   };
@@ -134,14 +126,14 @@ TEST_CASE("waiters get permits in the order they called acquire", "[34-async-lim
   std::size_t queued = 0;
   auto holder = [&]() -> asio::awaitable<void> {
     co_await sem.acquire();
-    co_await sleep(100ms);
+    co_await kata::async_sleep(100ms);
     queued = sem.waiting();
     sem.release();
   };
   auto waiter = [&](int id) -> asio::awaitable<void> {
     co_await sem.acquire();
     order.push_back(id);
-    co_await sleep(10ms);
+    co_await kata::async_sleep(10ms);
     sem.release();
   };
   std::vector<asio::awaitable<void>> bodies;
@@ -159,7 +151,7 @@ TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34
   std::vector<std::string> order;
   auto holder = [&]() -> asio::awaitable<void> {
     co_await sem.acquire();
-    co_await sleep(50ms);
+    co_await kata::async_sleep(50ms);
     sem.release();
     co_await sem.acquire();  // at once again: the waiter queued first
     order.push_back("holder again");
@@ -188,16 +180,16 @@ TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-a
   bool holder_released = false, b_granted_after_release = false;
   auto holder = [&]() -> asio::awaitable<void> {
     co_await sem.acquire();
-    co_await sleep(150ms);
+    co_await kata::async_sleep(150ms);
     holder_released = true;
     sem.release();
   };
   auto impatient = [&]() -> asio::awaitable<void> {
-    auto result = co_await (sem.acquire() || sleep(50ms));  // gives up after 50 ms
+    auto result = co_await (sem.acquire() || kata::async_sleep(50ms));  // gives up after 50 ms
     which_won = result.index();
   };
   auto probe = [&]() -> asio::awaitable<void> {
-    co_await sleep(100ms);
+    co_await kata::async_sleep(100ms);
     waiting_after_cancel = sem.waiting();
   };
   auto patient = [&]() -> asio::awaitable<void> {
@@ -231,16 +223,16 @@ TEST_CASE("try_acquire takes a free permit but never waits and never overtakes t
   auto holder = [&]() -> asio::awaitable<void> {
     tries.push_back(sem.try_acquire());  // free: true
     tries.push_back(sem.try_acquire());  // none free: false, at once
-    co_await sleep(20ms);                // the waiter queues up meanwhile
+    co_await kata::async_sleep(20ms);    // the waiter queues up meanwhile
     sem.release();                       // handed to the waiter
     tries.push_back(sem.try_acquire());  // the waiter holds it: false
-    co_await sleep(100ms);
+    co_await kata::async_sleep(100ms);
     tries.push_back(sem.try_acquire());  // the waiter gave it back: true
     sem.release();
   };
   auto waiter = [&]() -> asio::awaitable<void> {
     co_await sem.acquire();
-    co_await sleep(20ms);
+    co_await kata::async_sleep(20ms);
     sem.release();
   };
   lab.run([&] {
@@ -262,7 +254,7 @@ TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments ar
     got = true;
   };
   auto giver = [&]() -> asio::awaitable<void> {
-    co_await sleep(20ms);
+    co_await kata::async_sleep(20ms);
     got_before_release = got;
     sem.release();
   };
@@ -300,19 +292,19 @@ TEST_CASE("the rate limiter lets a burst through at once, then at most rate per 
   REQUIRE(at.size() == kCallers);
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8});
   INFO("the first " << kBurst << " come from the full bucket, at once (ms after the first): "
-                    << ms_between(at[0], at[kBurst - 1]));
-  CHECK(ms_between(at[0], at[kBurst - 1]) < 40);
+                    << kata::ms_between(at[0], at[kBurst - 1]));
+  CHECK(kata::ms_between(at[0], at[kBurst - 1]) < 40);
   // Over every window [at[i], at[j]], no more than burst + rate * window
   // acquisitions (plus one, generously).
   for (int i = 0; i < kCallers; ++i) {
     for (int j = i + 1; j < kCallers; ++j) {
-      const double window_s = ms_between(at[i], at[j]) / 1000;
+      const double window_s = kata::ms_between(at[i], at[j]) / 1000;
       CAPTURE(i, j, window_s);
       CHECK(j - i + 1 <= kBurst + kRate * window_s + 1);
     }
   }
   INFO("6 tokens after the burst take 300 ms to earn; the limiter must not be much slower either");
-  CHECK(ms_between(at[0], at[kCallers - 1]) < 1300);
+  CHECK(kata::ms_between(at[0], at[kCallers - 1]) < 1300);
 }
 
 TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-limiter][unit]") {
@@ -322,11 +314,11 @@ TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-lim
   RateLimiter limiter(lab.ex(), kRate, kBurst);
   std::vector<double> after_ms;
   auto body = [&]() -> asio::awaitable<void> {
-    co_await sleep(400ms);  // idle: 8 tokens' worth of time, but the bucket holds 2
+    co_await kata::async_sleep(400ms);  // idle: 8 tokens' worth of time, but the bucket holds 2
     const auto start = kata::Clock::now();
     for (int i = 0; i < 6; ++i) {
       co_await limiter.acquire();
-      after_ms.push_back(ms_between(start, kata::Clock::now()));
+      after_ms.push_back(kata::ms_between(start, kata::Clock::now()));
     }
   };
   lab.run([&] {
@@ -348,7 +340,7 @@ TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never wa
   std::vector<bool> tries;
   auto body = [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 3; ++i) tries.push_back(limiter.try_acquire());  // the burst of 2, then none
-    co_await sleep(70ms);  // one more token earned
+    co_await kata::async_sleep(70ms);  // one more token earned
     for (int i = 0; i < 2; ++i) tries.push_back(limiter.try_acquire());
   };
   lab.run([&] {

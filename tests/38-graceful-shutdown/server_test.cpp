@@ -14,13 +14,13 @@
 #include <chrono>
 #include <csignal>
 #include <future>
-#include <map>
 #include <string>
 #include <vector>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "server.hpp"
 
@@ -32,7 +32,7 @@ using asio::ip::tcp;
 using std::chrono::milliseconds;
 
 class Lab {
-  std::map<std::string, std::string> states_;
+  kata::OpStates<std::string> states_;
 
  public:
   asio::io_context ctx;
@@ -46,13 +46,11 @@ class Lab {
   /// Records each request's state: "running", "completed" or "aborted".
   Handler handler() {
     return [this](std::string request) -> asio::awaitable<std::string> {
-      std::string& state = states_[request];
-      state = "running";
+      std::string& state = states_.start(request);
       ++started;
       started_event.cancel();
       const auto d = request == "hang" ? milliseconds(3600s) : milliseconds(std::stoi(request.substr(5)));
-      asio::steady_timer timer(co_await asio::this_coro::executor, d);
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      const auto ec = co_await kata::timer_outcome(d);
       if (ec) {
         state = "aborted";  // the handler's clean-up ran
         throw boost::system::system_error(ec);
@@ -62,7 +60,7 @@ class Lab {
     };
   }
 
-  std::string state(const std::string& request) { return states_[request]; }
+  std::string state(const std::string& request) { return states_.state(request); }
 
   /// Until `n` requests have reached the handler.
   asio::awaitable<void> until_started(int n) {
@@ -72,8 +70,7 @@ class Lab {
   /// Runs the coroutines on the io_context for at most 5 s; false if one has not finished.
   template <class... T>
   bool run(std::future<T>&... done) {
-    ctx.restart();
-    ctx.run_for(5s);
+    kata::run_io(ctx);
     return (kata::ready_within(done, 0s) && ...);
   }
 };
@@ -97,10 +94,6 @@ asio::awaitable<std::string> request(unsigned short port, std::string line, bool
   co_return response;
 }
 
-double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
 }  // namespace
 
 TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and new connections are refused",
@@ -119,8 +112,7 @@ TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and
     co_await lab.until_started(3);
     signalled = kata::Clock::now();
     ::raise(SIGTERM);
-    asio::steady_timer timer(co_await asio::this_coro::executor, 30ms);
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await kata::async_sleep(30ms);
     late = co_await request(port, "work 10");
   };
   auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
@@ -141,7 +133,7 @@ TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and
   INFO("a connection attempt after the signal must be refused, not served");
   CHECK(late == "(refused)");
   INFO("run() must return once the requests are done (~300 ms), not wait out the 2 s deadline");
-  CHECK(ms_between(signalled, returned) < 1500);
+  CHECK(kata::ms_between(signalled, returned) < 1500);
 }
 
 TEST_CASE("a request that never finishes is cut off at the drain deadline and the server still returns",
@@ -174,8 +166,8 @@ TEST_CASE("a request that never finishes is cut off at the drain deadline and th
   const ShutdownReport r = report.get();
   CHECK(r.completed == 1);
   CHECK(r.cut_off == 1);
-  CHECK(ms_between(signalled, returned) >= 290);
-  CHECK(ms_between(signalled, returned) < 1500);
+  CHECK(kata::ms_between(signalled, returned) >= 290);
+  CHECK(kata::ms_between(signalled, returned) < 1500);
 }
 
 TEST_CASE("on SIGINT an idle server closes idle connections and returns at once", "[38-graceful-shutdown][unit]") {
@@ -206,5 +198,5 @@ TEST_CASE("on SIGINT an idle server closes idle connections and returns at once"
   CHECK(r.completed == 1);
   CHECK(r.cut_off == 0);
   INFO("nothing was in flight: run() must not wait out the 3 s deadline for an idle connection");
-  CHECK(ms_between(signalled, returned) < 1000);
+  CHECK(kata::ms_between(signalled, returned) < 1000);
 }

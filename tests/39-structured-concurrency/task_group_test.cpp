@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kata/asio_test.hpp"
 #include "kata/test.hpp"
 #include "task_group.hpp"
 
@@ -26,7 +27,7 @@ using namespace std::chrono_literals;
 using std::chrono::milliseconds;
 
 class Lab {
-  std::map<std::string, std::string> states_;
+  kata::OpStates<std::string> states_;
 
  public:
   asio::io_context ctx;  // declared after states_, so destroyed before it
@@ -36,10 +37,8 @@ class Lab {
   /// fails), else rethrows operation_aborted.
   asio::awaitable<void> child(std::string name, milliseconds delay, std::string error = "",
                               std::string cleanup_error = "") {
-    std::string& state = states_[name];
-    state = "running";
-    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::string& state = states_.start(name);
+    const auto ec = co_await kata::timer_outcome(delay);
     if (ec) {
       state = "aborted";
       if (!cleanup_error.empty()) throw std::runtime_error(cleanup_error);
@@ -49,16 +48,13 @@ class Lab {
     if (!error.empty()) throw std::runtime_error(error);
   }
 
-  std::string state(const std::string& name) { return states_[name]; }
+  /// "not started", "running", "completed" or "aborted".
+  std::string state(const std::string& name) { return states_.state(name); }
 
   /// Runs `body` on the io_context (at most 5 s) and returns what it returned.
   template <class T>
   T run(asio::awaitable<T> body) {
-    auto result = asio::co_spawn(ctx, std::move(body), asio::use_future);
-    ctx.restart();
-    ctx.run_for(5s);
-    if (!kata::ready_within(result, 0s)) FAIL("the test's coroutine did not finish within 5 s: something hangs");
-    return result.get();
+    return kata::run_coroutine(ctx, std::move(body));
   }
 };
 
@@ -72,10 +68,6 @@ std::vector<std::string> messages(const ExceptionGroup& group) {
     }
   }
   return all;
-}
-
-double ms_between(kata::Clock::time_point a, kata::Clock::time_point b) {
-  return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
 }  // namespace
@@ -94,7 +86,7 @@ TEST_CASE("join waits for every child: none is still running after the group ret
     group.spawn(lab.child("c", 100ms));
     running_before = group.running();
     co_await group.join();
-    joined_after_ms = ms_between(start, kata::Clock::now());
+    joined_after_ms = kata::ms_between(start, kata::Clock::now());
     running_after = group.running();
     for (const char* name : {"a", "b", "c"}) when_joined[name] = lab.state(name);
   };
@@ -140,7 +132,7 @@ TEST_CASE("the first failure cancels the siblings at once and join throws an Exc
     try {
       co_await group.join();
     } catch (const ExceptionGroup& e) {
-      thrown_after_ms = ms_between(start, kata::Clock::now());
+      thrown_after_ms = kata::ms_between(start, kata::Clock::now());
       errors = messages(e);
       what = e.what();
       for (const char* name : {"slow", "failing", "slower"}) when_thrown[name] = lab.state(name);
@@ -204,8 +196,7 @@ TEST_CASE("a group that is shutting down after a failure takes no more children"
     TaskGroup group(co_await asio::this_coro::executor);
     group.spawn(lab.child("failing", 10ms, "boom"));
     group.spawn(lab.child("sibling", 400ms));
-    asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await kata::async_sleep(100ms);
     try {
       group.spawn(lab.child("too late", 10ms));
     } catch (const std::logic_error&) {
