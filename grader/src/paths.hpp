@@ -16,14 +16,18 @@ struct Paths {
 
   static Paths from_root(const std::filesystem::path& root);
 
-  std::filesystem::path profile_tree(const std::string& profile) const { return build_root / profile; }
+  /// The noise profile runs the plain build's binaries with a preloaded shim
+  /// (tests/support/noise/); every other profile has a build tree of its own.
+  static std::string build_profile(const std::string& profile) { return profile == "noise" ? "plain" : profile; }
+
+  std::filesystem::path profile_tree(const std::string& profile) const { return build_root / build_profile(profile); }
   std::filesystem::path binary(const std::string& profile, const std::string& slug,
                                const std::string& implementation) const {
     return profile_tree(profile) / "bin" / slug / implementation;
   }
   std::filesystem::path run_dir(const std::string& profile, const std::string& slug,
                                 const std::string& implementation) const {
-    return profile_tree(profile) / "runs" / slug / implementation;
+    return profile_tree(profile) / (profile == "noise" ? "runs-noise" : "runs") / slug / implementation;
   }
 };
 

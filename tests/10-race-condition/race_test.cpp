@@ -10,15 +10,13 @@
 // races themselves, including a read that races with a write.
 // Only the main thread asserts; workers count into their own slots.
 //
-// Scheduling noise (plain builds only): this file defines pthread_mutex_lock,
-// which every std::mutex::lock in the binary calls. While a stress test runs,
-// about one lock in eight first yields the CPU (seeded: KATA_SEED repeats the
-// same choices), so a thread is often switched out just before it locks, for
-// instance between a check and the locked action that depends on it. A
-// correct lock is not affected; a gap between two locked steps is widened
-// from a few nanoseconds to a scheduler time slice. No sleep is involved.
-// Under ThreadSanitizer and AddressSanitizer the runtime's own
-// pthread_mutex_lock must stay in place, so there is no noise there.
+// Scheduling noise: the noise profile (tests/support/noise/) preloads a shim
+// that makes about one lock in eight yield the CPU first (seeded: KATA_SEED
+// repeats the same choices), so a thread is often switched out just before it
+// locks, for instance between a check and the locked action that depends on
+// it. A correct lock is not affected; a gap between two locked steps is
+// widened from a few nanoseconds to a scheduler time slice. No sleep is
+// involved. The check-then-act mutant is judged under that profile.
 #include <catch2/catch.hpp>
 
 #include "race.hpp"
@@ -36,63 +34,7 @@
 
 using namespace std::chrono_literals;
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)  // g++
-#define RACE_TEST_NO_NOISE 1
-#elif defined(__has_feature)  // clang
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define RACE_TEST_NO_NOISE 1
-#endif
-#endif
-
-#ifndef RACE_TEST_NO_NOISE
-#include <dlfcn.h>
-#include <pthread.h>
-#include <sched.h>
-
 namespace {
-std::atomic<std::uint64_t> noise_seed{0};  // 0: no noise
-
-using MutexLockFn = int (*)(pthread_mutex_t*);
-std::atomic<MutexLockFn> real_mutex_lock{nullptr};
-}  // namespace
-
-extern "C" int pthread_mutex_lock(pthread_mutex_t* mutex) noexcept {
-  MutexLockFn real = real_mutex_lock.load(std::memory_order_relaxed);
-  if (real == nullptr) {
-    real = reinterpret_cast<MutexLockFn>(dlsym(RTLD_NEXT, "pthread_mutex_lock"));
-    real_mutex_lock.store(real, std::memory_order_relaxed);
-  }
-  if (const std::uint64_t seed = noise_seed.load(std::memory_order_relaxed); seed != 0) {
-    // A per-thread xorshift: no locks, no allocation, no static guards here.
-    thread_local std::uint64_t state = 0;
-    if (state == 0) state = seed ^ reinterpret_cast<std::uintptr_t>(&state) ^ 0x9E3779B97F4A7C15ull;
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    if ((state & 7) == 0) sched_yield();
-  }
-  return real(mutex);
-}
-#endif
-
-namespace {
-
-/// While alive, std::mutex::lock sometimes yields first (plain builds only).
-class SchedulingNoise {
- public:
-  SchedulingNoise() {
-#ifndef RACE_TEST_NO_NOISE
-    noise_seed.store(kata::seed() | 1);
-#endif
-  }
-  ~SchedulingNoise() {
-#ifndef RACE_TEST_NO_NOISE
-    noise_seed.store(0);
-#endif
-  }
-  SchedulingNoise(const SchedulingNoise&) = delete;
-  SchedulingNoise& operator=(const SchedulingNoise&) = delete;
-};
 
 constexpr int kThreads = 8;
 constexpr int kBatch = 256;  // operations between two reads of the clock
@@ -172,7 +114,6 @@ TEST_CASE("money only one thread can hold is never granted to two at once", "[10
   auto double_grants = std::make_shared<std::atomic<long>>(0);
   auto negative_seen = std::make_shared<std::atomic<long>>(0);
   auto grants = std::make_shared<std::atomic<long>>(0);
-  SchedulingNoise noise;
   REQUIRE(run_together(8s, [=](int) {
     kata::stress({1'000'000, 800ms}, [&](int) {
       for (int i = 0; i < kBatch; ++i) {
@@ -202,7 +143,6 @@ TEST_CASE("deposits and withdrawals from many threads keep the books exact", "[1
   auto account = std::make_shared<Account>(kOpening);
   auto net = std::make_shared<std::vector<long>>(kThreads, 0);
   auto lowest_seen = std::make_shared<long>(kOpening);  // written by thread 0 only
-  SchedulingNoise noise;
   REQUIRE(run_together(8s, [account, net, lowest_seen](int t) {
     auto gen = kata::rng(static_cast<std::uint64_t>(t));
     long booked = 0;

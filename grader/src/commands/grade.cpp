@@ -62,7 +62,8 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
         continue;
       }
     }
-    targets_by_profile[s.profile].insert(r.slug + "." + s.implementation);
+    targets_by_profile[Paths::build_profile(s.profile)].insert(r.slug + "." + s.implementation);
+    if (s.profile == "noise") targets_by_profile["plain"].insert("kata_noise");
     ready[i] = true;
   }
 
@@ -81,7 +82,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     if (!ready[i]) continue;
     const auto& s = subjects[i];
     auto& r = results[i];
-    const auto& build = builds[s.profile];
+    const auto& build = builds[Paths::build_profile(s.profile)];
     auto target = r.slug + "." + s.implementation;
     if (!build.configured) {
       r.verdict = Verdict::error;
@@ -120,6 +121,15 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     }
     auto options = s.exercise->profiles.count(s.profile) ? s.exercise->profiles.at(s.profile) : "";
     auto env = profile_environment(s.profile, options, ctx.paths.root, s.seed);
+    if (s.profile == "noise") {
+      if (auto f = build.failed.find("kata_noise"); f != build.failed.end()) {
+        r.verdict = Verdict::error;
+        r.message = "building the noise shim failed:\n" + compile_digest(f->second);
+        ready[i] = false;
+        continue;
+      }
+      env.emplace_back("LD_PRELOAD", (ctx.paths.profile_tree("noise") / "lib" / "libkata_noise.so").string());
+    }
     auto work_dir = ctx.paths.run_dir(s.profile, r.slug, s.implementation) / std::to_string(s.seed);
     for (const auto& name : names) {
       TestJob job;

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan"};
+const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan", "noise"};
 constexpr double kMinimumCoverage = 95.0;  // percent of the solution's lines
 
 struct Check {
@@ -80,7 +80,7 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
   }
   for (const auto& m : mutants)
     if (!kBuildableProfiles.count(m.profile))
-      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan)");
+      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan, noise)");
   return problems;
 }
 
