@@ -143,7 +143,7 @@ TEST_CASE("a fork bomb fails at the task limit and leaves no process behind", "[
   CHECK_THAT(r.message, Catch::Contains("fork failed after"));
   CHECK_THAT(r.message, Catch::Contains("limit of 2048 processes and threads"));
   CHECK(r.seconds < 25.0);
-  CHECK(processes_named("grader_fixture") == 0);
+  CHECK(processes_named("fixture-bomb") == 0);
 }
 
 TEST_CASE("allocating 8 GiB is refused and the verdict says the memory limit", "[verdict]") {
@@ -157,8 +157,8 @@ TEST_CASE("a child left running after the test is a failure naming it, and it is
   auto r = run_fixture("leaves a child running");
   CHECK(r.status == TestStatus::fail);
   CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
-  CHECK_THAT(r.message, Catch::Contains("(grader_fixture)"));
-  CHECK(processes_named("grader_fixture") == 0);
+  CHECK_THAT(r.message, Catch::Contains("(fixture-orphan)"));
+  CHECK(processes_named("fixture-orphan") == 0);
 }
 
 TEST_CASE("a destructor that sleeps forever after the test is a timeout", "[verdict]") {
