@@ -253,22 +253,7 @@ TEST_CASE("join that runs out of time kills the workers and returns false", "[07
   REQUIRE(took < 3s);
 }
 
-// UBSan's vptr check opens a pipe to test that a vtable is readable; with no
-// descriptor left it reports a false "invalid vptr" on the very system_error
-// this test provokes. So the test runs in the builds without sanitizers.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
-#define PP_TEST_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define PP_TEST_SANITIZED 1
-#endif
-
 TEST_CASE("a pool that cannot start all its workers throws and leaves no child behind", "[07-process-pool][unit]") {
-#ifdef PP_TEST_SANITIZED
-  return;  // see above: the sanitizer itself needs the descriptors this test withholds
-#endif
   bool threw = false;
   {
     // Room for the sockets of a few workers, not of 64.
