@@ -61,6 +61,10 @@ endfunction()
 # Libraries an exercise may name in "libraries", as link targets.
 function(kata_link_libraries target)
   target_link_libraries(${target} PRIVATE kata_test_main Threads::Threads)
+  # The test main first of all objects (tests/support/CMakeLists.txt).
+  target_link_options(${target} PRIVATE $<TARGET_OBJECTS:kata_harness>)
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS $<TARGET_OBJECTS:kata_harness>)
+  add_dependencies(${target} kata_harness)
   set(pch kata_pch)
   foreach(lib IN LISTS ARGN)
     if(lib STREQUAL "boost_thread")

@@ -2,6 +2,9 @@
 #include <iostream>
 #include <random>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "cli/cli.hpp"
 #include "commands/commands.hpp"
 #include "interrupt.hpp"
@@ -31,6 +34,18 @@ int main(int argc, char** argv) {
   ctx.collect_stacks = !cl.no_stacks;
   ctx.style = grader::Style::for_stdout();
   ctx.reveal_hidden = cl.reveal_hidden;
+  if (!cl.run_as.empty()) {
+    const passwd* user = getpwnam(cl.run_as.c_str());
+    if (!user) {
+      std::cerr << "grader: error: --run-as: no user named '" << cl.run_as << "'\n";
+      return grader::kExitUsage;
+    }
+    if (geteuid() != 0) {
+      std::cerr << "grader: error: --run-as needs root (the grader keeps root's rights for its reports only)\n";
+      return grader::kExitUsage;
+    }
+    ctx.run_as = grader::RunAs{user->pw_uid, user->pw_gid};
+  }
 
   if (cl.command == "list") return grader::run_list(ctx, cl.markdown);
   if (cl.command == "hint") return grader::run_hint(ctx, cl.name, cl.hint_level, cl.hint_all);
@@ -39,7 +54,8 @@ int main(int argc, char** argv) {
   if (cl.command == "reset") return grader::run_reset(ctx, cl.name, cl.yes);
   if (cl.command == "solution") return grader::run_solution(ctx, cl.name, cl.force);
   if (cl.command == "export") return grader::run_export(ctx, cl.export_dir);
-  if (cl.command == "changed") return grader::run_changed(ctx, cl.base, cl.head);
+  if (cl.command == "changed") return grader::run_changed(ctx, cl.base, cl.head, cl.nul);
+  if (cl.command == "take") return grader::run_take(ctx, cl.base, cl.head, cl.exercises_out, cl.ignored_out);
   if (cl.command == "check") return grader::run_check(ctx, cl.check);
   if (cl.command == "selfcheck") return grader::run_selfcheck(ctx, cl.selfcheck);
   std::cerr << "grader: error: unknown command '" << cl.command << "'\n";

@@ -16,9 +16,11 @@ using namespace grader;
 
 namespace {
 
-TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false) {
+TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false,
+                       std::vector<std::pair<std::string, std::string>> env = {}) {
   PosixProcessRunner runner;
   TestJob job;
+  job.env = std::move(env);
   job.binary = GRADER_FIXTURE;
   job.test_name = name;
   job.work_dir = std::filesystem::temp_directory_path() / ("grader-verdict-test-" + std::to_string(::getpid()));
@@ -273,4 +275,50 @@ TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict
                      "timed out after 5 s: likely deadlock or livelock\nwhere each thread was:\n  at tests/x_test.cpp:9", "", 5};
   conceal(timeout);
   CHECK(timeout.message == "timed out after 5 s: likely deadlock or livelock");
+}
+
+TEST_CASE("a report forged by a static initializer is an error, not a pass", "[verdict][integrity]") {
+  auto r = run_fixture("passes", 5, false, {{"FIXTURE_ATTACK", "forge before main"}});
+  CHECK(r.status == TestStatus::error);
+  CHECK(r.message ==
+        "something in the test process wrote to the grader's result channel without the grader's secret "
+        "(a forged report?)");
+}
+
+TEST_CASE("a report forged from inside a test is an error, not a pass", "[verdict][integrity]") {
+  auto r = run_fixture("forges a report from inside the test");
+  CHECK(r.status == TestStatus::error);
+  CHECK(r.message ==
+        "something in the test process wrote to the grader's result channel without the grader's secret "
+        "(a forged report?)");
+}
+
+TEST_CASE("the secret is gone before the test's own code runs", "[verdict][integrity]") {
+  auto r = run_fixture("cannot read the grader's secret");
+  CHECK(r.status == TestStatus::pass);
+}
+
+TEST_CASE("what a static initializer prints never becomes a test name", "[verdict][integrity]") {
+  PosixProcessRunner runner;
+  std::vector<std::string> names;
+  std::string why;
+  // The listing runs with the grader's environment; the attack reads it there.
+  ::setenv("FIXTURE_ATTACK", "print test names", 1);
+  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
+  ::unsetenv("FIXTURE_ATTACK");
+  REQUIRE(listed);
+  CHECK(names == std::vector<std::string>{"a test that is listed", "another listed test"});
+}
+
+TEST_CASE("a listing forged before main is refused", "[verdict][integrity]") {
+  PosixProcessRunner runner;
+  std::vector<std::string> names;
+  std::string why;
+  ::setenv("FIXTURE_ATTACK", "forge before main", 1);
+  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
+  ::unsetenv("FIXTURE_ATTACK");
+  CHECK_FALSE(listed);
+  CHECK(why ==
+        "something in the test process wrote to the grader's result channel without the grader's secret "
+        "(a forged report?)");
 }

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 namespace grader {
 namespace fs = std::filesystem;
 
@@ -74,11 +76,16 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   BuildOutcome outcome;
   auto tree = paths.profile_tree(request.profile);
   fs::create_directories(tree);
+  if (request.run_as && ::chown(tree.c_str(), request.run_as->first, request.run_as->second) != 0) {
+    outcome.configure_log = "cannot hand " + tree.string() + " to the user the build runs as";
+    return outcome;
+  }
   outcome.log_path = (tree / "last-build.log").string();
 
   ProcessSpec configure;
   configure.cwd = paths.root;
   configure.timeout = std::chrono::minutes(5);
+  configure.run_as = request.run_as;
   configure.argv = {"cmake", "--preset", request.profile, "-B", tree.string(), "-DKATA_TESTS_DIR=" + paths.tests.string(),
                     "-DKATA_EXERCISES_DIR=" + paths.exercises.string(), "-DKATA_ONLY="};
   ProcessResult r;
@@ -129,6 +136,9 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   build.cwd = paths.root;
   build.timeout = std::chrono::minutes(60);
   build.output_cap = 8 * 1024 * 1024;
+  build.run_as = request.run_as;
+  build.cpu_limit_s = kCompileCpuSeconds;  // each compiler's own, inherited through ninja
+  build.memory_limit = kCompileMemory;
   build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
   build.argv.push_back("-k0");
   for (const auto& t : targets) build.argv.push_back(t);

@@ -14,7 +14,13 @@ struct BuildRequest {
   std::string profile;               // plain, tsan, asan, coverage
   std::vector<std::string> targets;  // "<slug>.<implementation>"
   int jobs = 0;                      // 0: the number of cores
+  std::optional<RunAs> run_as;       // CMake and the compilers run as this user (the tree becomes theirs)
 };
+
+/// Bounds of every compiler and linker process: a template bomb or an
+/// `#include "/dev/zero"` ends as a build error instead of filling the machine.
+inline constexpr int kCompileCpuSeconds = 300;
+inline constexpr std::size_t kCompileMemory = std::size_t{4} << 30;
 
 struct BuildOutcome {
   bool configured = false;

@@ -31,6 +31,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("-j,--jobs", cl.jobs, "Build jobs and parallel tests (default: number of cores)");
   app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed)");
   app.add_flag("--no-stacks", cl.no_stacks, "Do not collect thread stacks with gdb on a timeout");
+  app.add_option("--run-as", cl.run_as,
+                 "As root: run builds and tests as this user, and keep the reports root's (the trusted grading)");
 
   auto* list = app.add_subcommand("list", "List every exercise with its question and your progress");
   list->add_flag("--markdown", cl.markdown, "Print the README's exercise table instead");
@@ -71,6 +73,14 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* changed = app.add_subcommand("changed", "Sort the files changed between two revisions into learner files and others");
   changed->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
   changed->add_option("head", cl.head, "The pull request's head revision")->required();
+  changed->add_flag("-z", cl.nul, "End each record with NUL instead of a newline (for scripts)");
+
+  auto* take = app.add_subcommand("take", "Write into this tree exactly the learner files a pull request changed");
+  take->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
+  take->add_option("head", cl.head, "The pull request's head revision")->required();
+  take->add_option("--exercises-out", cl.exercises_out, "Where to write the changed exercises' slugs, NUL-terminated")
+      ->required();
+  take->add_option("--ignored-out", cl.ignored_out, "Where to write the Markdown list of ignored files")->required();
 
   std::string selfcheck_shard;
   auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");
@@ -87,7 +97,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
-  for (auto* sub : {list, check, hint, next, watch, reset, solution, exporter, changed, selfcheck})
+  for (auto* sub : {list, check, hint, next, watch, reset, solution, exporter, changed, take, selfcheck})
     if (sub->parsed()) cl.command = sub->get_name();
   if (!shard.empty() && !parse_shard(shard, cl.check.shard_k, cl.check.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";

@@ -27,7 +27,10 @@ struct CommandLine {
   bool poll = false;         // watch by polling instead of inotify
   std::string export_dir;
   bool markdown = false;     // list as the README's table
-  std::string base, head;    // changed
+  std::string base, head;    // changed, take
+  bool nul = false;          // changed: NUL-terminated records
+  std::string exercises_out, ignored_out;  // take
+  std::string run_as;        // a user name: builds and tests run as this user
 };
 
 /// Parses argv. Returns -1 to go on, or the exit code to return now (help,

@@ -131,6 +131,16 @@ TestResult judge_process(const CaseEvidence& e) {
     }
     return r;
   }
+  if (!e.channel_problem.empty()) {
+    r.status = TestStatus::error;
+    r.message = e.channel_problem;
+    return r;
+  }
+  if (e.report_cut) {
+    r.status = TestStatus::error;
+    r.message = "the test's report passed 16 MiB and was cut: does a failing check print a huge value?";
+    return r;
+  }
   if (auto report = find_sanitizer_report(p.output); !report.empty()) {
     r.status = TestStatus::sanitizer;
     r.message = report;
@@ -150,7 +160,7 @@ TestResult judge_process(const CaseEvidence& e) {
   if (!report.parsed) {
     r.status = TestStatus::error;
     r.message = fmt::format("the test process exited with code {} before the test finished{}", p.exit_code,
-                            e.report_exists ? "" : " (no report was written)");
+                            e.report_exists ? "" : " (it sent no report)");
     if (!p.output.empty()) r.message += "\nlast output:\n" + output_tail(p.output, 800);
     return r;
   }

@@ -13,7 +13,9 @@ struct CaseEvidence {
   double timeout_s = 0;
   ProcessResult process;
   bool report_exists = false;
+  bool report_cut = false;       // the report passed its size limit and was cut
   std::string report_xml;
+  std::string channel_problem;   // something other than the harness wrote to the result channel
   std::string leaked_ipc;  // names left in /dev/shm with the run's prefix
 };
 

@@ -2,6 +2,9 @@
 // from it. Only the files the base branch's metadata lets the learner edit
 // are taken; everything else (tests, metadata, grader, workflows) is ignored
 // and reported, so the judge always comes from the base branch.
+#include "commands/changes.hpp"
+
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -9,28 +12,12 @@
 
 namespace grader {
 
-int run_changed(Context& ctx, const std::string& base, const std::string& head) {
-  ProcessSpec spec;
-  spec.argv = {"git", "diff", "--name-only", "--no-renames", "-z", base, head, "--"};
-  spec.cwd = ctx.paths.root;
-  spec.timeout = std::chrono::minutes(2);
-  spec.output_cap = 64 * 1024 * 1024;
-  auto r = ctx.runner.run(spec);
-  if (!r.exited_ok()) {
-    ctx.out << "grader: error: git diff " << base << " " << head << " failed:\n" << r.output << r.start_error;
-    return kExitUsage;
-  }
-  auto catalog = load_catalog(ctx.paths.exercises);
+ChangeSet sort_changes(const Catalog& catalog, const std::vector<std::string>& paths) {
   std::map<std::string, std::set<std::string>> editable;  // slug -> files
   for (const auto& ex : catalog.exercises) editable[ex.slug] = {ex.files.begin(), ex.files.end()};
-
   std::set<std::string> exercises;
-  std::vector<std::string> take, ignore;
-  for (std::size_t start = 0; start < r.output.size();) {
-    auto end = r.output.find('\0', start);
-    if (end == std::string::npos) end = r.output.size();
-    std::string path = r.output.substr(start, end - start);
-    start = end + 1;
+  ChangeSet out;
+  for (const auto& path : paths) {
     if (path.empty()) continue;
     // exercises/<slug>/<file>, where <file> is one the metadata names
     bool learner = false;
@@ -44,11 +31,65 @@ int run_changed(Context& ctx, const std::string& base, const std::string& head) 
         if (learner) exercises.insert(slug);
       }
     }
-    (learner ? take : ignore).push_back(path);
+    (learner ? out.take : out.ignore).push_back(path);
   }
-  for (const auto& slug : exercises) ctx.out << "exercise " << slug << "\n";
-  for (const auto& p : take) ctx.out << "take " << p << "\n";
-  for (const auto& p : ignore) ctx.out << "ignore " << p << "\n";
+  out.exercises.assign(exercises.begin(), exercises.end());
+  return out;
+}
+
+std::vector<std::string> split_nul(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool changes_between(Context& ctx, const std::string& base, const std::string& head, ChangeSet& out,
+                     std::string& merge_base, std::string& why) {
+  // Against the merge base: what the pull request changed, not what the base
+  // branch gained since the learner branched off.
+  auto mb = run_git(ctx, {"merge-base", base, head});
+  if (!mb.exited_ok()) {
+    why = "git merge-base " + base + " " + head + " failed:\n" + mb.output + mb.start_error;
+    return false;
+  }
+  merge_base = mb.output.substr(0, mb.output.find_first_of("\r\n"));
+  auto diff = run_git(ctx, {"diff", "--name-only", "--no-renames", "-z", merge_base, head, "--"});
+  if (!diff.exited_ok()) {
+    why = "git diff " + merge_base + " " + head + " failed:\n" + diff.output + diff.start_error;
+    return false;
+  }
+  out = sort_changes(load_catalog(ctx.paths.exercises), split_nul(diff.output));
+  return true;
+}
+
+ProcessResult run_git(Context& ctx, const std::vector<std::string>& args) {
+  ProcessSpec spec;
+  spec.argv = {"git"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.cwd = ctx.paths.root;
+  spec.timeout = std::chrono::minutes(2);
+  spec.output_cap = 256 * 1024 * 1024;
+  return ctx.runner.run(spec);
+}
+
+int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul) {
+  ChangeSet changes;
+  std::string merge_base, why;
+  if (!changes_between(ctx, base, head, changes, merge_base, why)) {
+    std::cerr << "grader: error: " << why << "\n";
+    return kExitUsage;
+  }
+  // One record per line for people; NUL-terminated for scripts, since a path
+  // may hold a newline.
+  const char end = nul ? '\0' : '\n';
+  for (const auto& slug : changes.exercises) ctx.out << "exercise " << slug << end;
+  for (const auto& p : changes.take) ctx.out << "take " << p << end;
+  for (const auto& p : changes.ignore) ctx.out << "ignore " << p << end;
   return kExitPass;
 }
 

@@ -30,10 +30,21 @@ int run_solution(Context& ctx, const std::string& name, bool force);
 /// Writes a learner's copy of the course to `dir`: no solutions, no mutants.
 int run_export(Context& ctx, const std::string& dir);
 
-/// Files changed between two revisions: "exercise <slug>" for each exercise
-/// whose learner files changed, "take <path>" for those files, "ignore
-/// <path>" for every other file (the judge comes from the base).
-int run_changed(Context& ctx, const std::string& base, const std::string& head);
+/// Files changed from the merge base of two revisions to the second:
+/// "exercise <slug>" for each exercise whose learner files changed, "take
+/// <path>" for those files, "ignore <path>" for every other file (the judge
+/// comes from the base); one per line, or NUL-terminated with `nul`.
+int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul);
+
+/// Writes into the work tree, from `head`, exactly the learner files of each
+/// exercise that changed (regular files only; any other mode becomes a
+/// build error that says so). Writes the exercises' slugs NUL-terminated to
+/// `exercises_out`, and the Markdown list of ignored files to `ignored_out`.
+int run_take(Context& ctx, const std::string& base, const std::string& head,
+             const std::filesystem::path& exercises_out, const std::filesystem::path& ignored_out);
+
+/// The source written in place of a learner file that is not a regular file.
+std::string refused_file_source(const std::string& path, const std::string& mode);
 
 /// The interactive loop: grade the current exercise on every save.
 int run_watch(Context& ctx, const std::string& name, bool poll);

@@ -1,6 +1,7 @@
 // What every command works with.
 #pragma once
 
+#include <optional>
 #include <ostream>
 
 #include "paths.hpp"
@@ -21,6 +22,7 @@ struct Context {
   unsigned long long seed = 0;
   bool collect_stacks = true;
   bool reveal_hidden = false;  // an instructor's flag: show hidden tests' details
+  std::optional<RunAs> run_as;  // builds and tests run as this user (the grader stays root for its reports)
   Style style = Style::plain();
 
   std::filesystem::path progress_file() const { return paths.root / ".kata" / "progress.json"; }

@@ -73,7 +73,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     ctx.out << fmt::format("building {} test binar{} ({})...\n", targets.size(), targets.size() == 1 ? "y" : "ies",
                            profile)
             << std::flush;
-    builds[profile] = build_targets(ctx.runner, ctx.paths, {profile, {targets.begin(), targets.end()}, ctx.jobs});
+    builds[profile] = build_targets(ctx.runner, ctx.paths, {profile, {targets.begin(), targets.end()}, ctx.jobs, ctx.run_as});
   }
 
   // run: list each binary's tests, then run them all in one pool
@@ -105,9 +105,9 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       reset_coverage_counters(coverage_object_dirs(ctx.paths.profile_tree("coverage"), r.slug, s.implementation));
     std::vector<std::string> names, timing, hidden;
     std::string why;
-    if (!list_test_names(ctx.runner, binary, "", names, why) ||
-        !list_test_names(ctx.runner, binary, "[timing]", timing, why) ||
-        !list_test_names(ctx.runner, binary, "[hidden]", hidden, why)) {
+    if (!list_test_names(ctx.runner, binary, "", names, why, ctx.run_as) ||
+        !list_test_names(ctx.runner, binary, "[timing]", timing, why, ctx.run_as) ||
+        !list_test_names(ctx.runner, binary, "[hidden]", hidden, why, ctx.run_as)) {
       r.verdict = Verdict::error;
       r.message = "could not list the tests: " + why;
       ready[i] = false;
@@ -136,6 +136,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       job.binary = binary;
       job.test_name = name;
       job.work_dir = work_dir;
+      job.run_as = ctx.run_as;
       job.env = env;
       job.timeout_s = s.exercise->timeout_s;
       job.alone = std::find(timing.begin(), timing.end(), name) != timing.end();

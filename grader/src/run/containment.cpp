@@ -80,7 +80,7 @@ void become_subreaper() {
   std::call_once(once, [] { prctl(PR_SET_CHILD_SUBREAPER, 1); });
 }
 
-TaskLimit prepare_task_limit() {
+TaskLimit prepare_task_limit(bool child_unprivileged) {
   static std::atomic<unsigned> serial{0};
   TaskLimit limit;
   if (geteuid() == 0) {
@@ -93,7 +93,7 @@ TaskLimit prepare_task_limit() {
       }
       fs::remove(dir, ec);
     }
-    return limit;  // root is not bound by RLIMIT_NPROC
+    if (!child_unprivileged) return limit;  // root is not bound by RLIMIT_NPROC
   }
   limit.nproc = system_threads() + kMaxTestTasks;
   return limit;

@@ -23,8 +23,9 @@ struct TaskLimit {
   long nproc = 0;      // else the RLIMIT_NPROC to set, or 0 (root without cgroups)
 };
 
-/// Before fork: makes the test's cgroup, or picks an RLIMIT_NPROC.
-TaskLimit prepare_task_limit();
+/// Before fork: makes the test's cgroup, or picks an RLIMIT_NPROC (which
+/// binds the child only when it is not root, or is made to run as another user).
+TaskLimit prepare_task_limit(bool child_unprivileged = false);
 
 /// In the child, between fork and exec (async-signal-safe): joins the limit.
 void enter_task_limit(const TaskLimit& limit);

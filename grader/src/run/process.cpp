@@ -9,6 +9,7 @@
 #include <set>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/personality.h>
@@ -79,13 +80,16 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return out;
 }
 
-std::string gdb_stacks(pid_t pid) {
+// gdb runs as the test's own user: it reads a binary the learner built, and
+// nothing in it (auto-loaded scripts) may run with the grader's rights.
+std::string gdb_stacks(pid_t pid, const std::optional<RunAs>& run_as) {
   static const std::string gdb = find_program("gdb");
   if (gdb.empty()) return "(no stacks: gdb is not installed)";
   PosixProcessRunner runner;
   ProcessSpec spec;
-  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx", "-ex", "set print frame-arguments none",
-               "-ex", "thread apply all bt"};
+  spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx", "-iex", "set auto-load off",
+               "-ex", "set print frame-arguments none", "-ex", "thread apply all bt"};
+  spec.run_as = run_as;
   spec.timeout = std::chrono::seconds(4);
   spec.output_cap = 128 * 1024;
   auto r = runner.run(spec);
@@ -151,12 +155,41 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
 
   become_subreaper();
   TaskLimit task_limit;
-  if (spec.test_limits) task_limit = prepare_task_limit();
+  if (spec.test_limits) task_limit = prepare_task_limit(spec.run_as.has_value());
+  const bool drop = spec.run_as.has_value();
+  const uid_t uid = drop ? spec.run_as->first : 0;
+  const gid_t gid = drop ? spec.run_as->second : 0;
+
+  // The result channel: the secret waits in a pipe whose writing end is
+  // closed before the program starts; the program answers on another pipe.
+  int secret_fds[2] = {-1, -1}, channel_fds[2] = {-1, -1};
+  const bool with_channel = !spec.secret.empty();
+  if (with_channel) {
+    if (pipe2(secret_fds, O_CLOEXEC) != 0 || pipe2(channel_fds, O_CLOEXEC) != 0 ||
+        write(secret_fds[1], spec.secret.data(), spec.secret.size()) != static_cast<ssize_t>(spec.secret.size())) {
+      result.start_error = std::string("result channel: ") + std::strerror(errno);
+      for (int fd : {secret_fds[0], secret_fds[1], channel_fds[0], channel_fds[1]})
+        if (fd >= 0) close(fd);
+      end_task_limit(0, task_limit);
+      return result;
+    }
+    close(secret_fds[1]);
+    secret_fds[1] = -1;
+  }
+  auto close_channel = [&] {
+    for (int* fd : {&secret_fds[0], &channel_fds[0], &channel_fds[1]})
+      if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+      }
+  };
   const rlim_t memory = spec.memory_limit;
+  const rlim_t own_cpu_limit = static_cast<rlim_t>(spec.cpu_limit_s);
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     result.start_error = std::string("pipe: ") + std::strerror(errno);
+    close_channel();
     end_task_limit(0, task_limit);
     return result;
   }
@@ -165,6 +198,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     result.start_error = std::string("pipe: ") + std::strerror(errno);
+    close_channel();
     end_task_limit(0, task_limit);
     return result;
   }
@@ -173,6 +207,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   if (pid < 0) {
     result.start_error = std::string("fork: ") + std::strerror(errno);
     for (int fd : {pipe_fds[0], pipe_fds[1], exec_error[0], exec_error[1]}) close(fd);
+    close_channel();
     end_task_limit(0, task_limit);
     return result;
   }
@@ -185,6 +220,13 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     if (devnull >= 0) dup2(devnull, 0);
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
+    if (with_channel) {
+      // Out of the way first (either may already be 3 or 4), then into place;
+      // dup2 clears close-on-exec on 3 and 4 only.
+      int secret = fcntl(secret_fds[0], F_DUPFD_CLOEXEC, 10);
+      int channel = fcntl(channel_fds[1], F_DUPFD_CLOEXEC, 10);
+      if (secret < 0 || channel < 0 || dup2(secret, 3) != 3 || dup2(channel, 4) != 4) _exit(126);
+    }
     signal(SIGPIPE, SIG_DFL);
     if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
     if (spec.test_limits) {
@@ -192,11 +234,19 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
       setrlimit(RLIMIT_CORE, &no_core);
       setrlimit(RLIMIT_FSIZE, &file_size);
       setrlimit(RLIMIT_CPU, &cpu);
-      if (memory > 0) {
-        rlimit address_space{memory, memory};
-        setrlimit(RLIMIT_AS, &address_space);
-      }
       enter_task_limit(task_limit);
+    } else if (own_cpu_limit > 0) {
+      rlimit cpu{own_cpu_limit, own_cpu_limit + 5};
+      setrlimit(RLIMIT_CPU, &cpu);
+    }
+    if (memory > 0) {
+      rlimit address_space{memory, memory};
+      setrlimit(RLIMIT_AS, &address_space);
+    }
+    if (drop && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) {
+      int e = errno;
+      (void)!write(exec_error[1], &e, sizeof e);
+      _exit(127);
     }
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
       int e = errno;
@@ -211,10 +261,16 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   setpgid(pid, pid);  // also here: whichever runs first wins the race
   close(pipe_fds[1]);
   close(exec_error[1]);
+  if (with_channel) {
+    close(secret_fds[0]);
+    close(channel_fds[1]);
+    secret_fds[0] = channel_fds[1] = -1;
+  }
   int child_errno = 0;
   if (read(exec_error[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
     close(exec_error[0]);
     close(pipe_fds[0]);
+    close_channel();
     waitpid(pid, nullptr, 0);
     end_task_limit(pid, task_limit);
     result.start_error = "cannot run " + program + ": " + std::strerror(child_errno);
@@ -228,6 +284,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   }
 
   fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  if (with_channel) fcntl(channel_fds[0], F_SETFL, O_NONBLOCK);
   CappedOutput output(spec.output_cap);
   char buffer[65536];
   auto drain = [&] {
@@ -240,12 +297,25 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
       return n == 0;  // true at end of file
     }
   };
+  bool channel_eof = !with_channel;
+  auto drain_channel = [&] {
+    while (!channel_eof) {
+      auto n = read(channel_fds[0], buffer, sizeof buffer);
+      if (n <= 0) {
+        channel_eof = n == 0;
+        return;
+      }
+      auto keep = std::min<std::size_t>(static_cast<std::size_t>(n), spec.channel_cap - result.channel.size());
+      result.channel.append(buffer, keep);
+      if (keep < static_cast<std::size_t>(n)) result.channel_cut = true;
+    }
+  };
 
   const auto deadline = start + spec.timeout;
   int status = 0;
   bool exited = false, eof = false;
   while (!exited) {
-    pollfd pfd{pipe_fds[0], POLLIN, 0};
+    pollfd pfds[2] = {{pipe_fds[0], POLLIN, 0}, {channel_eof ? -1 : channel_fds[0], POLLIN, 0}};
     int wait_ms = 50;  // wake up to notice an exit even while a grandchild holds the pipe
     if (spec.timeout.count() > 0) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -255,14 +325,19 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
       }
       wait_ms = static_cast<int>(std::min<long>(wait_ms, left));
     }
-    if (!eof && poll(&pfd, 1, wait_ms) > 0) eof = drain();
-    else if (eof) usleep(static_cast<useconds_t>(wait_ms) * 1000);
+    if (eof) pfds[0].fd = -1;
+    if ((!eof || !channel_eof) && poll(pfds, 2, wait_ms) > 0) {
+      if (!eof) eof = drain();
+      drain_channel();
+    } else if (eof && channel_eof) {
+      usleep(static_cast<useconds_t>(wait_ms) * 1000);
+    }
     pid_t w = waitpid(pid, &status, WNOHANG);
     exited = (w == pid);
   }
 
   if (result.timed_out) {
-    if (spec.collect_stacks_on_timeout) result.stacks = gdb_stacks(pid);
+    if (spec.collect_stacks_on_timeout) result.stacks = gdb_stacks(pid, spec.run_as);
     kill(-pid, SIGKILL);
     waitpid(pid, &status, 0);
     exited = true;
@@ -276,6 +351,10 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   }
   drain();
   close(pipe_fds[0]);
+  if (with_channel) {
+    drain_channel();
+    close_channel();
+  }
 
   if (!result.timed_out) {
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);

@@ -5,11 +5,16 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <sys/types.h>
+
 namespace grader {
+
+using RunAs = std::pair<uid_t, gid_t>;
 
 struct ProcessSpec {
   std::vector<std::string> argv;                             // argv[0] is a path or a name on PATH
@@ -24,7 +29,16 @@ struct ProcessSpec {
   // memory_limit bytes of address space when set (never for the sanitizers,
   // which reserve terabytes; their own max_allocation_size_mb stands in).
   bool test_limits = false;
-  std::size_t memory_limit = 0;
+  std::size_t memory_limit = 0;  // RLIMIT_AS, for the program and each process it starts
+  long cpu_limit_s = 0;          // RLIMIT_CPU likewise, when test_limits does not set it
+  // The result channel (run/result_channel.hpp): when set, the program starts
+  // with this secret readable once on fd 3 (then at end of file) and a pipe
+  // to the grader on fd 4, whose bytes come back in `channel`.
+  std::string secret;
+  std::size_t channel_cap = 32 * 1024 * 1024;
+  // Runs the program as this user and group, without supplementary groups
+  // (the grader is root and must not lend that to the learner's code).
+  std::optional<RunAs> run_as;
 };
 
 struct ProcessResult {
@@ -35,6 +49,8 @@ struct ProcessResult {
   bool timed_out = false;
   std::string output;       // stdout and stderr, interleaved as written
   std::size_t output_cut = 0;  // bytes dropped from the middle
+  std::string channel;      // what the program wrote on fd 4 (ProcessSpec::secret)
+  bool channel_cut = false; // more than channel_cap bytes: the rest was dropped
   std::string stacks;       // gdb's "thread apply all bt" at the timeout
   std::vector<std::string> leftovers;  // "pid (name)" still running after it exited (killed since)
   bool task_limit_hit = false;         // a fork failed at the limit of processes and threads

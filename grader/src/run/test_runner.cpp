@@ -9,18 +9,24 @@
 #include <unistd.h>
 
 #include "collect/verdict.hpp"
+#include "run/result_channel.hpp"
 #include "select/test_names.hpp"
-#include "text_file.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;
 
 bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::string& spec,
-                     std::vector<std::string>& names, std::string& why) {
+                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as) {
+  // The listing runs the learner's static initializers: it comes over the
+  // result channel, so nothing they print can pass for a test name.
   ProcessSpec ps;
   ps.argv = {binary.string(), "--list-test-names-only"};
   if (!spec.empty()) ps.argv.push_back(spec);
   ps.timeout = std::chrono::seconds(30);
+  ps.secret = new_secret();
+  ps.env.emplace_back("KATA_CHANNEL", "1");
+  ps.run_as = run_as;
+  ps.test_limits = true;
   auto r = runner.run(ps);
   // Catch2 2.13 exits with the number of tests listed, not 0.
   if (!r.started || r.timed_out || r.signal != 0) {
@@ -29,7 +35,14 @@ bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::s
                                    : "listing the tests crashed with " + describe_signal(r.signal);
     return false;
   }
-  std::istringstream in(r.output);
+  auto messages = read_channel(r.channel, ps.secret);
+  if (!messages.problem.empty() || !messages.frames.count("list")) {
+    why = !messages.problem.empty() ? messages.problem
+                                    : "the test binary did not send its list of tests (it exited with code " +
+                                          std::to_string(r.exit_code) + " before main ended)";
+    return false;
+  }
+  std::istringstream in(messages.frames.at("list"));
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -78,17 +91,25 @@ std::string remove_ipc_leftovers(const std::string& prefix) {
   return leaked;
 }
 
-TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index) {
+TestResult run_one(ProcessRunner& runner, const TestJob& job) {
   fs::create_directories(job.work_dir);
-  auto report = job.work_dir / ("case-" + std::to_string(index) + ".xml");
-  fs::remove(report);
+  // A test may write files where it runs, as the user it runs as.
+  if (job.run_as && ::chown(job.work_dir.c_str(), job.run_as->first, job.run_as->second) != 0) {
+    TestResult r;
+    r.name = job.test_name;
+    r.status = TestStatus::error;
+    r.message = "could not hand the test's folder to the user it runs as";
+    return r;
+  }
   auto prefix = fresh_ipc_prefix();
 
   ProcessSpec spec;
-  spec.argv = {job.binary.string(), escape_test_spec(job.test_name), "-r", "xml", "-o", report.string(),
-               "-w", "NoTests"};
+  spec.argv = {job.binary.string(), escape_test_spec(job.test_name), "-r", "kata", "-w", "NoTests"};
   spec.env = job.env;
   spec.env.emplace_back("KATA_IPC_PREFIX", prefix);
+  spec.env.emplace_back("KATA_CHANNEL", "1");
+  spec.secret = new_secret();
+  spec.run_as = job.run_as;
   spec.cwd = job.work_dir;
   spec.timeout = std::chrono::milliseconds(static_cast<long>(job.timeout_s * 1000));
   spec.collect_stacks_on_timeout = job.collect_stacks;
@@ -105,8 +126,17 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job, std::size_t index)
   evidence.test_name = job.test_name;
   evidence.timeout_s = job.timeout_s;
   evidence.process = runner.run(spec);
-  evidence.report_exists = fs::exists(report);
-  if (evidence.report_exists) evidence.report_xml = read_text_file(report);
+  auto messages = read_channel(evidence.process.channel, spec.secret);
+  evidence.channel_problem = messages.problem;
+  if (evidence.process.channel_cut) evidence.channel_problem = "the test process wrote more to the result channel than a report can be";
+  if (auto cut = messages.frames.find("report-cut"); cut != messages.frames.end()) {
+    evidence.report_cut = true;
+    evidence.report_xml = cut->second;
+  }
+  if (auto report = messages.frames.find("report"); report != messages.frames.end()) {
+    evidence.report_exists = true;
+    evidence.report_xml = report->second;
+  }
   evidence.leaked_ipc = remove_ipc_leftovers(prefix);
   return judge(evidence);
 }
@@ -127,7 +157,7 @@ std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJo
       results[i].status = TestStatus::skipped;
       results[i].message = "not run: this run already failed a test";
     } else {
-      results[i] = run_one(runner, job, i);
+      results[i] = run_one(runner, job);
       if (results[i].status != TestStatus::pass) group_failed[job.group] = true;
     }
     if (on_done) {

@@ -14,7 +14,7 @@ namespace grader {
 /// The test cases a binary runs by default (hidden "[.]" tests excluded).
 /// On failure returns false and says why.
 bool list_test_names(ProcessRunner& runner, const std::filesystem::path& binary, const std::string& spec,
-                     std::vector<std::string>& names, std::string& why);
+                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as = {});
 
 /// Memory one test process may use (address space; the sanitizers' largest
 /// allocation). Hundreds of threads with 8 MiB stacks fit; 8 GiB does not.
@@ -24,7 +24,8 @@ inline constexpr std::size_t kTestMemoryLimit = std::size_t{6} << 30;
 struct TestJob {
   std::filesystem::path binary;
   std::string test_name;
-  std::filesystem::path work_dir;  // the report goes here
+  std::filesystem::path work_dir;  // the test's working directory
+  std::optional<RunAs> run_as;     // the user the test runs as (the grader's own when unset)
   std::vector<std::pair<std::string, std::string>> env;
   double timeout_s = 10;
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
