@@ -6,7 +6,7 @@
 
 namespace grader {
 
-std::string compile_digest(const std::string& output, const std::string& prefer, int max_errors) {
+std::string compile_digest(const std::string& output, const std::string& prefer, int max_errors, bool hide_others) {
   static const std::regex error_re(R"(^(.+?):(\d+):(\d+): (fatal error|error): (.*)$)");
   static const std::regex link_re(R"((undefined reference to|undefined symbol:|multiple definition of|ld(\.lld)?: error:).*)");
   std::vector<std::string> lines;
@@ -21,13 +21,17 @@ std::string compile_digest(const std::string& output, const std::string& prefer,
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::smatch m;
     if (!std::regex_match(lines[i], m, error_re)) continue;
+    bool preferred = !prefer.empty() && m[1].str().find(prefer) != std::string::npos;
+    if (hide_others && !preferred) {
+      errors.push_back({"in a hidden test file (its lines are not shown): " + m[4].str() + ": " + m[5].str(), false});
+      continue;
+    }
     std::string text = lines[i];
     // clang and g++ print the source line and a caret under it.
     for (std::size_t j = i + 1; j < lines.size() && j <= i + 2; ++j) {
       if (std::regex_match(lines[j], error_re) || lines[j].find(": note: ") != std::string::npos) break;
       text += "\n" + lines[j];
     }
-    bool preferred = !prefer.empty() && m[1].str().find(prefer) != std::string::npos;
     errors.push_back({text, preferred});
   }
 
@@ -52,6 +56,7 @@ std::string compile_digest(const std::string& output, const std::string& prefer,
     }
   }
   if (!digest.empty()) return digest;
+  if (hide_others) return "the build failed in a way that quotes no file of yours (its log is not shown)";
   // Unknown shape: the last lines say the most.
   std::string tail;
   for (std::size_t i = lines.size() > 10 ? lines.size() - 10 : 0; i < lines.size(); ++i) tail += lines[i] + "\n";

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <thread>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build/build.hpp"
@@ -76,6 +78,19 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     builds[profile] = build_targets(ctx.runner, ctx.paths, {profile, {targets.begin(), targets.end()}, ctx.jobs, ctx.run_as});
   }
 
+  // The learner's code runs from here on. As another user it must not read
+  // the hidden tests (or a private course's): only the compilers needed them.
+  if (ctx.run_as) {
+    std::set<std::string> slugs;
+    for (const auto& s : subjects) slugs.insert(s.exercise->slug);
+    for (const auto& slug : slugs) {
+      auto dir = ctx.paths.tests / slug;
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) == 0 && (st.st_uid == ctx.run_as->first || ::chmod(dir.c_str(), 0700) != 0))
+        std::cerr << "grader: warning: cannot hide " << dir.string() << " from the tests' user\n";
+    }
+  }
+
   // run: list each binary's tests, then run them all in one pool
   std::vector<TestJob> jobs;
   for (std::size_t i = 0; i < subjects.size(); ++i) {
@@ -93,7 +108,8 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     if (auto f = build.failed.find(target); f != build.failed.end()) {
       r.verdict = Verdict::build_error;
       auto prefer = s.implementation == "exercise" ? "exercises/" + r.slug + "/" : r.slug;
-      r.message = compile_digest(f->second, prefer) + "\n(full log: " + build.log_path + ")";
+      r.message = ctx.run_as ? compile_digest(f->second, prefer, 3, /*hide_others=*/true)
+                             : compile_digest(f->second, prefer) + "\n(full log: " + build.log_path + ")";
       ready[i] = false;
       continue;
     }
