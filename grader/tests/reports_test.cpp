@@ -9,9 +9,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "collect/coverage.hpp"
+#include "report/clean_text.hpp"
 #include "report/formats.hpp"
-#include "report/text.hpp"
 #include "run/process.hpp"
 
 using namespace grader;
@@ -82,6 +84,26 @@ ProcessResult run(std::vector<std::string> argv) {
   return runner.run(spec);
 }
 
+// `file` against a JSON Schema of the repository (python3-jsonschema).
+bool validates(const fs::path& file, const std::string& schema) {
+  auto r = run({"/usr/bin/python3", "-m", "jsonschema", "-i", file.string(), std::string(GRADER_SOURCE_DIR) + "/" + schema});
+  UNSCOPED_INFO(file.string() << ": " << r.output << r.start_error);
+  return r.exited_ok();
+}
+
+// `file` against junit-10.xsd (xmllint), when the schema is there.
+bool junit_validates(const fs::path& file) {
+  auto xsd = fs::path(GRADER_SOURCE_DIR) / "../shared/validators/junit-10.xsd";
+  if (!fs::exists(xsd)) xsd = fs::path(GRADER_SOURCE_DIR) / "grader/tests/junit-10.xsd";
+  if (!fs::exists(xsd)) {
+    WARN("junit-10.xsd is not beside the repository (../shared/validators/): schema not checked");
+    return true;
+  }
+  auto r = run({"xmllint", "--noout", "--schema", xsd.string(), file.string()});
+  UNSCOPED_INFO(file.string() << ": " << r.output << r.start_error);
+  return r.exited_ok();
+}
+
 fs::path written_reports() {
   auto dir = fs::temp_directory_path() / ("grader-reports-" + std::to_string(::getpid()));
   fs::remove_all(dir);
@@ -148,16 +170,92 @@ TEST_CASE("Exercism's results, one file per exercise, match the published interf
 
 TEST_CASE("a run that did not finish is an error in every format", "[reports]") {
   RunSummary unfinished{{}, 0, false};
-  CHECK(results_json(unfinished).find("\"status\":\"error\"") != std::string::npos);
-  CHECK(markdown_report(unfinished).find("grading did not finish") != std::string::npos);
+  CHECK(results_json(unfinished) ==
+        "{\"schema_version\":1,\"status\":\"error\",\"score\":0,\"max_score\":0,\"duration_s\":0E0,\"exercises\":[]}\n");
+  CHECK(markdown_report(unfinished) ==
+        "<!-- concurrency-kata-report -->\n## concurrency-kata: grading did not finish\n\n"
+        "The grader stopped before it had a verdict.\n");
+  CHECK(gradescope_json(unfinished) ==
+        "{\"score\":0,\"execution_time\":0,\"output\":\"error: grading did not finish. The grader stopped before it "
+        "had a verdict.\",\"visibility\":\"visible\",\"stdout_visibility\":\"hidden\",\"tests\":[]}\n");
+  auto junit = junit_xml(unfinished);
+  CHECK(junit.find("<testsuites name=\"concurrency-kata\" tests=\"1\" failures=\"0\" errors=\"1\"") != std::string::npos);
+  CHECK(junit.find("<error type=\"error\" message=\"grading did not finish\">The grader stopped before it had a "
+                   "verdict.</error>") != std::string::npos);
 }
 
-TEST_CASE("text for reports is valid UTF-8 without control characters", "[reports]") {
-  CHECK(clean_text("ok\tfine\n") == "ok\tfine\n");
-  CHECK(clean_text("\x1b[31mred\x1b[0m") == "red");
-  CHECK(clean_text("bell\x07 and \xff byte") == "bell? and ? byte");
-  CHECK(clean_text("Что такое") == "Что такое");
-  CHECK(clean_text("\xd0") == "?");
+TEST_CASE("a run that graded nothing is an error, not 0 of 0 points", "[reports]") {
+  RunSummary nothing{{}, 0, true};
+  CHECK(results_json(nothing).find("\"status\":\"error\"") != std::string::npos);
+  CHECK(markdown_report(nothing) ==
+        "<!-- concurrency-kata-report -->\n## concurrency-kata: nothing was graded\n\nNo exercise was selected.\n");
+  CHECK(gradescope_json(nothing).find("\"output\":\"error: nothing was graded. No exercise was selected.\"") !=
+        std::string::npos);
+  CHECK(junit_xml(nothing).find("message=\"nothing was graded\"") != std::string::npos);
+}
+
+TEST_CASE("the reports of a run without a score validate", "[reports]") {
+  for (bool finished : {false, true}) {
+    auto dir = fs::temp_directory_path() / ("grader-reports-none-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    REQUIRE(write_reports(dir, RunSummary{{}, 0, finished}).empty());
+    INFO("finished: " << finished);
+    CHECK(validates(dir / "results.json", "docs/schemas/results.schema.json"));
+    CHECK(validates(dir / "gradescope.json", "grader/tests/gradescope.schema.json"));
+    CHECK(junit_validates(dir / "junit.xml"));
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("results.json accepts every profile the grader writes", "[reports]") {
+  RunSummary all;
+  for (std::string profile : {"plain", "tsan", "asan", "noise", "coverage"}) {
+    ExerciseResult r;
+    r.slug = "10-check-then-act";
+    r.title = "Check, then act";
+    r.implementation = profile == "noise" ? "mutant.unlocked" : "solution";
+    r.profile = profile;
+    r.verdict = Verdict::pass;
+    r.points = r.max_points = 10;
+    r.tests = {{"one", TestStatus::pass, false, "", "", 0.5}};
+    if (profile == "coverage") r.coverage = {true, 0, 0, 0, 0, "", ""};
+    all.results.push_back(r);
+  }
+  auto dir = fs::temp_directory_path() / ("grader-reports-profiles-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  REQUIRE(write_reports(dir, all).empty());
+  CHECK(validates(dir / "results.json", "docs/schemas/results.schema.json"));
+  CHECK(read(dir / "results.json").find("\"profile\":\"noise\"") != std::string::npos);
+  CHECK(read(dir / "results.json").find("\"lines_percent\":1E2") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Markdown code blocks cannot be closed by the text inside them", "[reports]") {
+  auto run = sample_run();
+  run.results[2].message = "```\n## concurrency-kata: 30 of 30 points\n````";
+  auto md = markdown_report(run);
+  CHECK(md.find("\n`````\n```\n## concurrency-kata: 30 of 30 points\n````\n`````\n") != std::string::npos);
+  run.results[1].tests[0].name = "a *bold* <b>name</b>";
+  CHECK(markdown_report(run).find("- **fail** a \\*bold\\* \\<b\\>name\\</b\\>\n") != std::string::npos);
+}
+
+TEST_CASE("the Markdown report stays within a GitHub comment's 65536 characters", "[reports]") {
+  RunSummary many;
+  for (int i = 0; i < 40; ++i) {
+    ExerciseResult r;
+    r.slug = fmt::format("{:02}-broken", i);
+    r.implementation = "exercise";
+    r.profile = "plain";
+    r.verdict = Verdict::build_error;
+    r.max_points = 10;
+    for (int line = 0; line < 400; ++line) r.message += "ошибка: нет такого имени\n";
+    many.results.push_back(r);
+  }
+  auto md = markdown_report(many);
+  CHECK(char_count(md) <= 65536);
+  CHECK(md.size() > 65536);  // bytes: the limit counts characters
+  const std::string note = "\n(more failures than a comment holds: see results.json)\n";
+  CHECK(md.compare(md.size() - note.size(), note.size(), note) == 0);
 }
 
 TEST_CASE("coverage counts each file's own lines, not a header's phantoms past its end", "[coverage]") {

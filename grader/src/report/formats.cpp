@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
-#include "report/text.hpp"
+#include "report/clean_text.hpp"
 
 namespace grader {
 namespace json = boost::json;
@@ -17,10 +18,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Characters of one test's output or message in results.json, junit.xml and
+// gradescope.json; Exercism allows 500 of output (its interface, version 3).
 constexpr std::size_t kOutputCap = 16 * 1024;
+constexpr std::size_t kExercismOutputCap = 500;
+// GitHub refuses a comment longer than this.
+constexpr std::size_t kMarkdownCap = 65536;
+constexpr std::string_view kMarkdownCut = "\n(more failures than a comment holds: see results.json)\n";
+
+// A run without a score (interrupted, or nothing selected) says so as an error.
+struct NoScore {
+  const char* headline;
+  const char* why;
+};
+
+std::optional<NoScore> no_score(const RunSummary& run) {
+  if (!run.finished) return NoScore{"grading did not finish", "The grader stopped before it had a verdict."};
+  if (run.results.empty()) return NoScore{"nothing was graded", "No exercise was selected."};
+  return std::nullopt;
+}
 
 const char* run_status(const RunSummary& run) {
-  if (!run.finished || run.results.empty()) return "error";
+  if (no_score(run)) return "error";
   for (const auto& r : run.results)
     if (r.verdict != Verdict::pass) return "fail";
   return "pass";
@@ -38,6 +57,33 @@ std::string indented(const std::string& text, const std::string& pad) {
   for (char c : text) {
     out += c;
     if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+// A Markdown code fence longer than any run of backticks in `text`, so the
+// text cannot close it and write Markdown of its own.
+std::string fence_for(const std::string& text) {
+  std::size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<std::size_t>(3, longest + 1), '`');
+}
+
+std::string fenced(const std::string& text, const std::string& pad) {
+  auto fence = fence_for(text);
+  return pad + fence + "\n" + indented(text, pad) + "\n" + pad + fence + "\n";
+}
+
+// One line of Markdown text that renders as written (no emphasis, links or HTML).
+std::string markdown_inline(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') c = ' ';
+    if (std::string_view("\\`*_[]<>#|~&!").find(c) != std::string_view::npos) out += '\\';
+    out += c;
   }
   return out;
 }
@@ -79,8 +125,8 @@ std::string results_json(const RunSummary& run) {
     for (const auto& t : r.tests)
       tests.push_back(json::object{{"name", clean_text(t.name)},
                                    {"status", to_string(t.status)},
-                                   {"message", clean_text(t.message)},
-                                   {"output", clean_text(shorten(t.output, kOutputCap))},
+                                   {"message", clean_text(t.message, kOutputCap)},
+                                   {"output", clean_text(t.output, kOutputCap)},
                                    {"duration_s", std::round(t.seconds * 1000) / 1000},
                                    {"visibility", t.hidden ? "hidden" : "visible"}});
     exercises.push_back(json::object{{"slug", r.slug},
@@ -88,7 +134,7 @@ std::string results_json(const RunSummary& run) {
                                      {"implementation", r.implementation},
                                      {"profile", r.profile},
                                      {"status", to_string(r.verdict)},
-                                     {"message", clean_text(r.message)},
+                                     {"message", clean_text(r.message, kOutputCap)},
                                      {"score", r.points},
                                      {"max_score", r.max_points},
                                      {"duration_s", std::round(r.seconds * 1000) / 1000},
@@ -112,6 +158,25 @@ std::string junit_xml(const RunSummary& run) {
   auto suites = doc.append_child("testsuites");
   suites.append_attribute("name") = "concurrency-kata";
   int all_tests = 0, all_failures = 0, all_errors = 0;
+  if (auto none = no_score(run)) {
+    // One errored test case, so a CI system marks the run failed.
+    auto suite = suites.append_child("testsuite");
+    suite.append_attribute("name") = "concurrency-kata";
+    suite.append_attribute("tests") = 1;
+    suite.append_attribute("failures") = 0;
+    suite.append_attribute("errors") = 1;
+    suite.append_attribute("skipped") = 0;
+    suite.append_attribute("time") = seconds3(run.seconds).c_str();
+    auto tc = suite.append_child("testcase");
+    tc.append_attribute("name") = "grading";
+    tc.append_attribute("classname") = "concurrency-kata";
+    tc.append_attribute("time") = seconds3(run.seconds).c_str();
+    auto e = tc.append_child("error");
+    e.append_attribute("type") = "error";
+    e.append_attribute("message") = none->headline;
+    e.text().set(none->why);
+    all_tests = all_errors = 1;
+  }
   for (const auto& r : run.results) {
     auto suite = suites.append_child("testsuite");
     int tests = 0, failures = 0, errors = 0, skipped = 0;
@@ -139,7 +204,7 @@ std::string junit_xml(const RunSummary& run) {
       tc.append_attribute("time") = "0.000";
       auto e = tc.append_child("error");
       e.append_attribute("type") = to_string(r.verdict);
-      auto message = clean_text(r.message);
+      auto message = clean_text(r.message, kOutputCap);
       e.append_attribute("message") = message.substr(0, message.find('\n')).c_str();
       e.text().set(message.c_str());
       ++tests;
@@ -151,7 +216,7 @@ std::string junit_xml(const RunSummary& run) {
       tc.append_attribute("classname") = r.slug.c_str();
       tc.append_attribute("time") = seconds3(t.seconds).c_str();
       ++tests;
-      auto message = clean_text(t.message);
+      auto message = clean_text(t.message, kOutputCap);
       auto first_line = message.substr(0, message.find('\n'));
       if (t.status == TestStatus::fail || t.status == TestStatus::sanitizer) {
         auto f = tc.append_child("failure");
@@ -169,7 +234,7 @@ std::string junit_xml(const RunSummary& run) {
         e.text().set(message.c_str());
         ++errors;
       }
-      if (!t.output.empty()) tc.append_child("system-out").text().set(clean_text(shorten(t.output, kOutputCap)).c_str());
+      if (!t.output.empty()) tc.append_child("system-out").text().set(clean_text(t.output, kOutputCap).c_str());
     }
     suite.append_attribute("tests") = tests;
     suite.append_attribute("failures") = failures;
@@ -191,12 +256,9 @@ std::string junit_xml(const RunSummary& run) {
 
 std::string markdown_report(const RunSummary& run) {
   std::string md = std::string(kMarkdownMarker) + "\n";
+  if (auto none = no_score(run)) return md + fmt::format("## concurrency-kata: {}\n\n{}\n", none->headline, none->why);
   int passing = 0;
   for (const auto& r : run.results) passing += r.verdict == Verdict::pass;
-  if (!run.finished) {
-    md += "## concurrency-kata: grading did not finish\n\nThe grader stopped before it had a verdict.\n";
-    return md;
-  }
   md += fmt::format("## concurrency-kata: {} of {} points ({} of {} exercise{} pass)\n\n", total_points(run, false),
                     total_points(run, true), passing, run.results.size(), run.results.size() == 1 ? "" : "s");
   md += "| exercise | verdict | tests | coverage | time |\n|---|---|---|---|---|\n";
@@ -211,16 +273,21 @@ std::string markdown_report(const RunSummary& run) {
     int failing = static_cast<int>(std::count_if(r.tests.begin(), r.tests.end(), [](const TestResult& t) {
       return t.status != TestStatus::pass && t.status != TestStatus::skipped;
     }));
-    md += fmt::format("\n<details><summary>{}: {}</summary>\n\n", r.slug,
-                      r.tests.empty() ? std::string(to_string(r.verdict))
-                                      : fmt::format("{} failing test{}", failing, failing == 1 ? "" : "s"));
-    if (!r.message.empty()) md += "```\n" + clean_text(shorten(r.message, 4000)) + "\n```\n\n";
+    auto details = fmt::format("\n<details><summary>{}: {}</summary>\n\n", r.slug,
+                               r.tests.empty() ? std::string(to_string(r.verdict))
+                                               : fmt::format("{} failing test{}", failing, failing == 1 ? "" : "s"));
+    if (!r.message.empty()) details += fenced(clean_text(r.message, 4000), "") + "\n";
     for (const auto& t : r.tests) {
       if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
-      md += fmt::format("- **{}** {}\n", to_string(t.status), clean_text(t.name));
-      if (!t.message.empty()) md += "  ```\n" + indented(clean_text(shorten(t.message, 2000)), "  ") + "\n  ```\n";
+      details += fmt::format("- **{}** {}\n", to_string(t.status), markdown_inline(clean_text(t.name)));
+      if (!t.message.empty()) details += fenced(clean_text(t.message, 2000), "  ");
     }
-    md += "\n</details>\n";
+    details += "\n</details>\n";
+    if (char_count(md) + char_count(details) + kMarkdownCut.size() > kMarkdownCap) {
+      md += kMarkdownCut;
+      break;
+    }
+    md += details;
   }
   return md;
 }
@@ -229,21 +296,25 @@ std::string gradescope_json(const RunSummary& run) {
   // One Gradescope test per exercise: points are all or nothing.
   json::array tests;
   for (const auto& r : run.results) {
-    std::string output = fmt::format("{}: {}", to_string(r.verdict), clean_text(r.message));
+    std::string output = to_string(r.verdict);
+    if (!r.message.empty()) output += ": " + r.message;
     for (const auto& t : r.tests)
       if (t.status != TestStatus::pass && t.status != TestStatus::skipped)
-        output += fmt::format("\n{}: {}\n{}", to_string(t.status), clean_text(t.name), clean_text(shorten(t.message, 2000)));
+        output += fmt::format("\n{}: {}\n{}", to_string(t.status), t.name, t.message);
     tests.push_back(json::object{{"name", r.slug + ": " + clean_text(r.title)},
                                  {"score", r.points},
                                  {"max_score", r.max_points},
                                  {"status", r.verdict == Verdict::pass ? "passed" : "failed"},
-                                 {"output", shorten(output, kOutputCap)},
+                                 {"output", clean_text(output, kOutputCap)},
                                  {"visibility", "visible"}});
   }
-  json::object root{{"score", total_points(run, false)},
-                    {"max_score", total_points(run, true)},
+  auto none = no_score(run);
+  auto output = none ? fmt::format("error: {}. {}", none->headline, none->why)
+                     : fmt::format("{} of {} points", total_points(run, false), total_points(run, true));
+  // Gradescope's format has no status: the output says error and the score is 0.
+  json::object root{{"score", none ? 0 : total_points(run, false)},
                     {"execution_time", static_cast<std::int64_t>(run.seconds + 0.5)},
-                    {"output", fmt::format("{} of {} points", total_points(run, false), total_points(run, true))},
+                    {"output", output},
                     {"visibility", "visible"},
                     {"stdout_visibility", "hidden"},
                     {"tests", std::move(tests)}};
@@ -255,15 +326,15 @@ std::string exercism_json(const ExerciseResult& r) {
   // could not run (a build error), with the reason in the top-level message.
   bool ran = !r.tests.empty();
   json::object root{{"version", 3}, {"status", r.verdict == Verdict::pass ? "pass" : ran ? "fail" : "error"}};
-  if (!ran) root["message"] = clean_text(r.message.empty() ? to_string(r.verdict) : r.message);
+  if (!ran) root["message"] = clean_text(r.message.empty() ? to_string(r.verdict) : r.message, kOutputCap);
   json::array tests;
   for (const auto& t : r.tests) {
     json::object test{{"name", clean_text(t.name)},
                       {"status", t.status == TestStatus::pass ? "pass"
                                  : t.status == TestStatus::fail || t.status == TestStatus::sanitizer ? "fail"
                                                                                                      : "error"}};
-    if (t.status != TestStatus::pass) test["message"] = clean_text(t.message);
-    if (!t.output.empty()) test["output"] = clean_text(shorten(t.output, 500));  // Exercism caps output at 500
+    if (t.status != TestStatus::pass) test["message"] = clean_text(t.message, kOutputCap);
+    if (!t.output.empty()) test["output"] = clean_text(t.output, kExercismOutputCap);
     tests.push_back(std::move(test));
   }
   root["tests"] = std::move(tests);

@@ -1,5 +1,5 @@
 // report: the run's results in the formats other tools read.
-//   results.json      this grader's own (docs/results-json.md, schema_version 1)
+//   results.json      this grader's own (docs/schemas/results.schema.json, schema_version 1)
 //   junit.xml         JUnit, one testsuite per exercise (validates against junit-10.xsd)
 //   report.md         Markdown for a pull request comment and a job summary
 //   gradescope.json   Gradescope's autograder results

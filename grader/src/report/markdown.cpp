@@ -29,11 +29,4 @@ std::string markdown_code_span(const std::string& text) {
   return fence + " " + shown + " " + fence;
 }
 
-std::string markdown_code_block(const std::string& text) {
-  std::string fence(std::max<std::size_t>(3, longest_run(text, '`') + 1), '`');
-  std::string body = text;
-  if (!body.empty() && body.back() != '\n') body += '\n';
-  return fence + "text\n" + body + fence + "\n";
-}
-
 }  // namespace grader

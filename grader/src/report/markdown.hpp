@@ -10,8 +10,4 @@ namespace grader {
 /// than any run inside it (CommonMark), so the text cannot end the span.
 std::string markdown_code_span(const std::string& text);
 
-/// A fenced code block for `text` (already valid UTF-8): its fence is longer
-/// than any run of backticks in the text, so the text cannot close it.
-std::string markdown_code_block(const std::string& text);
-
 }  // namespace grader

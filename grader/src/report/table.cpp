@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "report/clean_text.hpp"
+
 namespace grader {
 namespace {
 
@@ -15,10 +17,8 @@ std::string indent(const std::string& text, const std::string& pad) {
   return out;
 }
 
-std::string output_slice(const std::string& output, std::size_t max = 1200) {
-  if (output.size() <= max) return output;
-  return output.substr(0, max / 2) + "\n[...]\n" + output.substr(output.size() - max / 2);
-}
+// Characters of a failing test's output the terminal shows.
+constexpr std::size_t kOutputSlice = 1200;
 
 }  // namespace
 
@@ -43,7 +43,8 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
     out << "\n" << style.bold(r.slug) << " (" << r.implementation << ", " << r.profile << "): " << style.red(to_string(r.verdict));
     if (!r.tests.empty()) out << fmt::format(", {} of {} tests passed", r.passed(), r.tests.size());
     out << "\n";
-    if (!r.message.empty()) out << indent(r.message, "  ") << "\n";
+    // A learner's program wrote these: cleaned, so no escape sequence reaches the terminal.
+    if (!r.message.empty()) out << indent(clean_text(r.message), "  ") << "\n";
     int shown = 0;
     for (const auto& t : r.tests) {
       if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
@@ -51,10 +52,10 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
         out << "  ... and more failing tests\n";
         break;
       }
-      out << "  " << style.red(fmt::format("{:<9}", to_string(t.status))) << " " << t.name << "\n";
-      if (!t.message.empty()) out << indent(t.message, "            ") << "\n";
+      out << "  " << style.red(fmt::format("{:<9}", to_string(t.status))) << " " << clean_text(t.name) << "\n";
+      if (!t.message.empty()) out << indent(clean_text(t.message), "            ") << "\n";
       if (t.status == TestStatus::fail && !t.output.empty())
-        out << "            output:\n" << indent(output_slice(t.output), "              ") << "\n";
+        out << "            output:\n" << indent(clean_text(t.output, kOutputSlice), "              ") << "\n";
     }
   }
 }
