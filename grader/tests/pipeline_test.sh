@@ -64,8 +64,10 @@ echo "// tampered" >>grader/src/main.cpp
 echo "# tampered" >>.github/workflows/selfcheck.yml
 # File names are data: neither a newline nor ".." may make them commands.
 injected=$'exercises/20-thread-pool/notes\ntake tests/20-thread-pool/thread_pool_test.cpp'
+mkdir -p "$(dirname "$injected")"
 printf 'x\n' >"$injected"
 outside=$'exercises/20-thread-pool/x\ntake ../'"$(basename "$canary")"
+mkdir -p "$(dirname "$outside")"
 printf 'x\n' >"$outside"
 printf 'x\n' >'exercises/20-thread-pool/`tick` @octocat.md'
 
