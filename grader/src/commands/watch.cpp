@@ -1,12 +1,15 @@
 // watch: the learner's loop. Grades the current exercise, then again on every
 // save of one of its files; single keys move around.
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "build/source_snapshot.hpp"
 #include "commands/commands.hpp"
 #include "commands/learner.hpp"
 #include "interrupt.hpp"
@@ -60,6 +63,13 @@ const Exercise* first_unfinished(const std::vector<Exercise>& all, const Progres
   return nullptr;
 }
 
+// The terminal's rows (0 when not a terminal), so a listing fits the screen.
+int terminal_rows() {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_row;
+}
+
 }  // namespace
 
 int run_watch(Context& ctx, const std::string& name, bool force_polling) {
@@ -96,10 +106,31 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
             << "\n"
             << std::flush;
   };
+  // What the learner's files held when the verdict on screen was graded: a
+  // verdict is shown only for text still on disk, and a save that changes
+  // nothing (or one already graded) does not grade again.
+  SourceSnapshot graded;
+  auto learner_files = [&](const Exercise& ex) { return snapshot_sources(ctx.paths.exercises / ex.slug); };
   auto grade_current = [&] {
     if (terminal) ctx.out << "\033[2J\033[H";  // a clean screen per verdict
     ctx.out << ctx.style.bold(current->slug + ": " + current->title) << "\n";
-    auto results = grade_for_learner(ctx, {current}, "exercise", "plain", results_path, 1);
+    ctx.out << "  " << current->question_ru << "\n  " << ctx.style.dim(current->question_en) << "\n";
+    ctx.out << "  read: exercises/" << current->slug << "/README.md\n\n";
+    std::vector<ExerciseResult> results;
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+      auto before = learner_files(*current);
+      results = grade_exercises(ctx, {current}, "exercise", "plain", results_path);
+      auto changed = changed_sources(before, learner_files(*current));
+      if (changed.empty()) {
+        graded = before;
+        break;
+      }
+      ctx.out << fmt::format("exercises/{}/{} changed while it was being graded: grading it again.\n", current->slug,
+                             changed.front());
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    show_results(ctx, results, "exercise", results_path, 1, seconds);
     if (!results.empty() && results.front().verdict == Verdict::pass)
       ctx.out << ctx.style.green("Passed! Press n for the next exercise.") << "\n";
     else
@@ -119,6 +150,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
                              [&](const Exercise& ex) { return ex.slug == slug; });
       if (it == catalog.exercises.end()) continue;
       if (std::find(it->files.begin(), it->files.end(), path.filename().string()) == it->files.end()) continue;
+      if (&*it == current && learner_files(*it) == graded) continue;  // this text's verdict is on screen
       current = &*it;
       grade_current();
       break;
@@ -141,11 +173,11 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
         break;
       }
       case 'h':
-        run_hint(ctx, current->slug, 0, false);
+        run_hint(ctx, current->slug, 0, false, true);
         legend();
         break;
       case 'l':
-        run_list(ctx, false);
+        run_list_fitted(ctx, current->slug, terminal_rows() - 3);  // the legend stays on screen
         legend();
         break;
       case 'r':
