@@ -9,13 +9,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "build/source_snapshot.hpp"
 #include "commands/commands.hpp"
 #include "commands/learner.hpp"
 #include "interrupt.hpp"
 #include "select/selection.hpp"
 #include "state/progress.hpp"
 #include "watch/file_watcher.hpp"
+#include "watch/fresh_verdict.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;
@@ -116,19 +116,10 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
     ctx.out << ctx.style.bold(current->slug + ": " + current->title) << "\n";
     ctx.out << "  " << current->question_ru << "\n  " << ctx.style.dim(current->question_en) << "\n";
     ctx.out << "  read: exercises/" << current->slug << "/README.md\n\n";
-    std::vector<ExerciseResult> results;
     const auto start = std::chrono::steady_clock::now();
-    for (;;) {
-      auto before = learner_files(*current);
-      results = grade_exercises(ctx, {current}, "exercise", "plain", results_path);
-      auto changed = changed_sources(before, learner_files(*current));
-      if (changed.empty()) {
-        graded = before;
-        break;
-      }
-      ctx.out << fmt::format("exercises/{}/{} changed while it was being graded: grading it again.\n", current->slug,
-                             changed.front());
-    }
+    auto results = grade_until_unchanged(
+        ctx.paths.exercises / current->slug, "exercises/" + current->slug,
+        [&] { return grade_exercises(ctx, {current}, "exercise", "plain", results_path); }, ctx.out, graded);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     show_results(ctx, results, "exercise", results_path, 1, seconds);
     if (!results.empty() && results.front().verdict == Verdict::pass)
