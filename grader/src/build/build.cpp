@@ -1,12 +1,12 @@
 #include "build/build.hpp"
 
-#include "build/source_snapshot.hpp"
-
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include "build/source_snapshot.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;

@@ -99,7 +99,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() != 0 && app.get_subcommands().empty()) {
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && app.get_subcommands().empty()) {
       explain_missing_command(app);
       return kExitUsage;
     }
