@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   if (cl.command == "watch") return grader::run_watch(ctx, cl.name, cl.poll);
   if (cl.command == "reset") return grader::run_reset(ctx, cl.name, cl.yes);
   if (cl.command == "solution") return grader::run_solution(ctx, cl.name, cl.force);
-  if (cl.command == "export") return grader::run_export(ctx, cl.export_dir);
+  if (cl.command == "export") return grader::run_export(ctx, cl.export_dir, cl.allow_dirty);
   if (cl.command == "changed") return grader::run_changed(ctx, cl.base, cl.head, cl.nul);
   if (cl.command == "take") return grader::run_take(ctx, cl.base, cl.head, cl.exercises_out, cl.ignored_out);
   if (cl.command == "check") return grader::run_check(ctx, cl.check);

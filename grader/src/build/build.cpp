@@ -8,6 +8,8 @@
 
 #include <unistd.h>
 
+#include "build/source_snapshot.hpp"
+
 namespace grader {
 namespace fs = std::filesystem;
 
@@ -70,6 +72,57 @@ std::string warnings_about(const std::string& output, const std::string& slug) {
   return out.empty() ? "(see the configure log)" : out;
 }
 
+// The learner's folder of a target, whose saves can race its build; empty for
+// the solutions and mutants, which nobody edits while grading.
+fs::path learner_dir(const Paths& paths, const std::string& target) {
+  auto dot = target.find('.');
+  if (dot == std::string::npos || target.substr(dot + 1) != "exercise") return {};
+  return paths.exercises / target.substr(0, dot);
+}
+
+fs::path record_of(const fs::path& tree, const std::string& target) { return tree / "sources" / (target + ".txt"); }
+
+bool is_compiled(const std::string& name) {
+  auto ext = fs::path(name).extension().string();
+  return ext == ".cpp" || ext == ".cc" || ext == ".cxx" || ext == ".c";
+}
+
+// Makes ninja recompile what was compiled from text no longer on disk, whatever
+// the file times say: a changed .cpp's object, or for a changed header every
+// object of the target.
+void forget_objects(const fs::path& tree, const std::string& target, const std::vector<std::string>& changed) {
+  bool header = false;
+  std::set<std::string> objects;
+  for (const auto& name : changed) {
+    if (is_compiled(name)) objects.insert(name + ".o");
+    else header = true;
+  }
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(tree / "CMakeFiles" / (target + ".dir"), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (it->path().extension() == ".o" && (header || objects.count(name))) fs::remove(it->path(), ec);
+  }
+}
+
+// Compares each learner folder with what its target was last built from (all
+// of it is suspect when nothing was recorded, e.g. after an interrupted build).
+std::map<std::string, SourceSnapshot> prepare_learner_sources(const Paths& paths, const fs::path& tree,
+                                                               const std::vector<std::string>& targets) {
+  std::map<std::string, SourceSnapshot> at_start;
+  for (const auto& target : targets) {
+    auto dir = learner_dir(paths, target);
+    if (dir.empty()) continue;
+    auto now = snapshot_sources(dir);
+    SourceSnapshot built;
+    if (load_snapshot(record_of(tree, target), built)) forget_objects(tree, target, changed_sources(built, now));
+    else forget_objects(tree, target, {"(no record)"});
+    fs::remove(record_of(tree, target));
+    at_start[target] = std::move(now);
+  }
+  return at_start;
+}
+
 }  // namespace
 
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
@@ -126,11 +179,6 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   }
   if (targets.empty()) return outcome;
 
-  for (const auto& target : targets) {
-    auto dot = target.find('.');
-    fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
-  }
-
   int jobs = request.jobs > 0 ? request.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ProcessSpec build;
   build.cwd = paths.root;
@@ -142,7 +190,31 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
   build.argv.push_back("-k0");
   for (const auto& t : targets) build.argv.push_back(t);
-  r = runner.run(build);
+
+  // A save can land while the compiler runs: it read the old text, yet its
+  // object ends up newer than the source, and ninja would never rebuild it.
+  // So the learner's files are compared by content before and after, and a
+  // build whose text changed meanwhile is built again before anyone grades it.
+  constexpr int kMaxRounds = 3;
+  for (int round = 1;; ++round) {
+    auto at_start = prepare_learner_sources(paths, tree, targets);
+    for (const auto& target : targets) {
+      auto dot = target.find('.');
+      fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
+    }
+    r = runner.run(build);
+    std::vector<std::string> changed;
+    for (const auto& [target, snapshot] : at_start) {
+      save_snapshot(record_of(tree, target), snapshot);
+      for (const auto& name : changed_sources(snapshot, snapshot_sources(learner_dir(paths, target))))
+        changed.push_back((learner_dir(paths, target) / name).string());
+    }
+    if (changed.empty() || round == kMaxRounds) {
+      outcome.saved_during_build = changed;
+      break;
+    }
+    outcome.rebuilt_after_save.insert(outcome.rebuilt_after_save.end(), changed.begin(), changed.end());
+  }
   std::ofstream(outcome.log_path) << (r.started ? r.output : r.start_error);
 
   if (!r.exited_ok()) {

@@ -27,11 +27,15 @@ struct BuildOutcome {
   std::string configure_log;                 // when configuring failed
   std::map<std::string, std::string> failed; // target -> its compiler/linker output
   std::string log_path;                      // the whole build log
+  std::vector<std::string> rebuilt_after_save;  // learner's files saved during a build, built again
+  std::vector<std::string> saved_during_build;  // still changing after the last round: the build may hold old text
 };
 
 /// Configures build/<profile> when needed, removes the targets' old binaries
 /// (so a failed build never leaves a stale one to be graded), then builds
-/// them all in one ninja run that keeps going past failures.
+/// them all in one ninja run that keeps going past failures. The learner's
+/// files are judged by content: objects compiled from text that is no longer
+/// on disk are rebuilt, and a save during the build means building again.
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request);
 
 /// Splits ninja's output into the failed targets' own output

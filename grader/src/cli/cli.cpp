@@ -18,6 +18,20 @@ bool parse_shard(const std::string& text, int& k, int& n) {
   return n >= 1 && k >= 1 && k <= n;
 }
 
+// CLI11 says only "A subcommand is required" when no command is recognised:
+// name the one given, if any, and every command there is.
+void explain_missing_command(CLI::App& app) {
+  auto given = app.remaining();
+  if (given.empty()) std::cerr << "grader: error: a command is required. The commands are:\n";
+  else std::cerr << "grader: error: unknown command '" << given.front() << "'. The commands are:\n";
+  for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    auto name = sub->get_name();
+    std::cerr << "  " << name << std::string(name.size() < 11 ? 11 - name.size() : 1, ' ') << sub->get_description()
+              << "\n";
+  }
+  std::cerr << "Each command's options: ./kata COMMAND --help\n";
+}
+
 }  // namespace
 
 int parse_command_line(int argc, char** argv, CommandLine& cl) {
@@ -69,6 +83,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
 
   auto* exporter = app.add_subcommand("export", "Write a learner's copy of the course (no solutions, no mutants)");
   exporter->add_option("directory", cl.export_dir, "A new or empty directory")->required();
+  exporter->add_flag("--allow-dirty", cl.allow_dirty, "Export the last commit even when exercises/ has uncommitted changes");
 
   auto* changed = app.add_subcommand("changed", "Sort the files changed between two revisions into learner files and others");
   changed->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
@@ -94,6 +109,10 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::RequiredError*>(&e) && app.get_subcommands().empty()) {
+      explain_missing_command(app);
+      return kExitUsage;
+    }
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }

@@ -26,6 +26,7 @@ struct CommandLine {
   bool force = false;        // solution before passing
   bool poll = false;         // watch by polling instead of inotify
   std::string export_dir;
+  bool allow_dirty = false;  // export despite uncommitted changes in exercises/
   bool markdown = false;     // list as the README's table
   std::string base, head;    // changed, take
   bool nul = false;          // changed: NUL-terminated records

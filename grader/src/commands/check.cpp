@@ -12,25 +12,25 @@
 
 namespace grader {
 
-std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
-                                              const std::string& implementation, const std::string& profile,
-                                              const std::filesystem::path& report_dir, int max_failing_tests) {
-  const auto start = std::chrono::steady_clock::now();
+std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<const Exercise*>& exercises,
+                                            const std::string& implementation, const std::string& profile,
+                                            const std::filesystem::path& report_dir) {
   // Until grading finishes, results.json says "error": a crash of the grader
   // itself must not leave an old verdict behind.
   write_reports(report_dir, RunSummary{{}, 0, false});
-
   std::vector<Subject> subjects;
   for (const auto* ex : exercises) subjects.push_back({ex, implementation, profile, ctx.seed});
-  auto results = grade(ctx, subjects);
+  return grade(ctx, subjects);
+}
 
+void show_results(Context& ctx, const std::vector<ExerciseResult>& results, const std::string& implementation,
+                  const std::filesystem::path& report_dir, int max_failing_tests, double seconds) {
   ctx.out << "\n";
   print_table(ctx.out, results, ctx.style);
   print_failures(ctx.out, results, max_failing_tests, ctx.style);
   print_coverage(ctx.out, results);
   print_score(ctx.out, results);
 
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& f : write_reports(report_dir, RunSummary{results, seconds, true}))
     ctx.out << "grader: warning: cannot write " << f << "\n";
 
@@ -43,6 +43,15 @@ std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<co
     }
     progress.save();
   }
+}
+
+std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
+                                              const std::string& implementation, const std::string& profile,
+                                              const std::filesystem::path& report_dir, int max_failing_tests) {
+  const auto start = std::chrono::steady_clock::now();
+  auto results = grade_exercises(ctx, exercises, implementation, profile, report_dir);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  show_results(ctx, results, implementation, report_dir, max_failing_tests, seconds);
   return results;
 }
 

@@ -12,14 +12,19 @@ namespace grader {
 /// `markdown`: the README's exercise table instead.
 int run_list(Context& ctx, bool markdown);
 
+/// The list for watch: one line per exercise, at most `max_lines` lines (a
+/// window around `current` when they do not all fit; 0 or less: no limit).
+int run_list_fitted(Context& ctx, const std::string& current, int max_lines);
+
 /// The README's exercise table, made from the metadata (one row per exercise).
 std::string exercise_table_markdown(const std::vector<Exercise>& exercises);
 
 /// The first exercise not done yet: its question, README and files.
 int run_next(Context& ctx);
 
-/// Hints of an exercise: one more each time (`level` > 0: that many; `all`: every one).
-int run_hint(Context& ctx, const std::string& name, int level, bool all);
+/// Hints of an exercise: one more each time (`level` > 0: that many; `all`:
+/// every one). `in_watch`: the next one is a key press away, not a command.
+int run_hint(Context& ctx, const std::string& name, int level, bool all, bool in_watch = false);
 
 /// Restores an exercise's stub from git, keeping a backup of the learner's files.
 int run_reset(Context& ctx, const std::string& name, bool yes);
@@ -27,8 +32,9 @@ int run_reset(Context& ctx, const std::string& name, bool yes);
 /// Shows the reference solution of an exercise that passes (or with `force`).
 int run_solution(Context& ctx, const std::string& name, bool force);
 
-/// Writes a learner's copy of the course to `dir`: no solutions, no mutants.
-int run_export(Context& ctx, const std::string& dir);
+/// Writes a learner's copy of the last commit to `dir`: no solutions, no
+/// mutants. Refuses while exercises/ has uncommitted changes, unless `allow_dirty`.
+int run_export(Context& ctx, const std::string& dir, bool allow_dirty);
 
 /// Files changed from the merge base of two revisions to the second:
 /// "exercise <slug>" for each exercise whose learner files changed, "take

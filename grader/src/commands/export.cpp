@@ -1,6 +1,8 @@
 // export: a learner's copy of the course for an instructor to hand out: every
-// tracked file but solutions/ and tests/*/mutants/, as a new git repository.
-// The copy builds, grades, and self-checks its stubs.
+// file of the last commit but solutions/ and tests/*/mutants/, as a new git
+// repository. The copy builds, grades, and self-checks its stubs. It is taken
+// from git, not the working tree, so an instructor's uncommitted work (a
+// solved stub) never reaches learners.
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
@@ -15,55 +17,83 @@ bool left_out(const std::string& path) {
   return path.rfind("tests/", 0) == 0 && path.find("/mutants/") != std::string::npos;
 }
 
-bool git(Context& ctx, const fs::path& cwd, std::vector<std::string> args, std::string* output = nullptr) {
+bool run(Context& ctx, const fs::path& cwd, std::vector<std::string> argv, std::string* output = nullptr) {
   ProcessSpec spec;
-  spec.argv = {"git"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.argv = std::move(argv);
   spec.cwd = cwd;
   spec.timeout = std::chrono::minutes(2);
   spec.output_cap = 64 * 1024 * 1024;
   auto r = ctx.runner.run(spec);
   if (output) *output = r.output;
-  if (!r.exited_ok()) ctx.out << "grader: error: git " << args.front() << " failed:\n" << r.output << r.start_error << "\n";
+  if (!r.exited_ok())
+    ctx.out << "grader: error: " << spec.argv[0] << " " << spec.argv[1] << " failed:\n" << r.output << r.start_error << "\n";
   return r.exited_ok();
+}
+
+std::vector<std::string> split_nul(const std::string& text) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\0', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+// Removes a left-out file and the folders it leaves empty.
+void remove_with_empty_parents(const fs::path& top, const fs::path& file) {
+  std::error_code ec;
+  fs::remove(file, ec);
+  for (auto dir = file.parent_path(); dir != top && fs::is_empty(dir, ec); dir = dir.parent_path()) fs::remove(dir, ec);
 }
 
 }  // namespace
 
-int run_export(Context& ctx, const std::string& dir_arg) {
+int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
   auto dir = fs::absolute(dir_arg);
   if (fs::exists(dir) && !fs::is_empty(dir)) {
     ctx.out << "grader: error: " << dir.string() << " exists and is not empty\n";
     return kExitUsage;
   }
+  std::string status;
+  if (!run(ctx, ctx.paths.root, {"git", "status", "--porcelain", "--untracked-files=all", "--", "exercises"}, &status))
+    return kExitFailures;
+  if (!status.empty() && !allow_dirty) {
+    ctx.out << "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit "
+               "and would not have them:\n"
+            << status
+            << "Commit or stash them, or pass --allow-dirty to export the last commit without them.\n";
+    return kExitUsage;
+  }
+
   std::string listing;
-  if (!git(ctx, ctx.paths.root, {"ls-files", "-z"}, &listing)) return kExitFailures;
+  if (!run(ctx, ctx.paths.root, {"git", "ls-tree", "-r", "-z", "--name-only", "HEAD"}, &listing)) return kExitFailures;
+  fs::create_directories(ctx.paths.build_root);
+  auto archive = ctx.paths.build_root / "export.tar";
+  fs::create_directories(dir);
+  bool extracted = run(ctx, ctx.paths.root, {"git", "archive", "--format=tar", "-o", archive.string(), "HEAD"}) &&
+                   run(ctx, dir, {"tar", "-xf", archive.string()});
+  fs::remove(archive);
+  if (!extracted) return kExitFailures;
+
   int copied = 0, skipped = 0;
-  for (std::size_t start = 0; start < listing.size();) {
-    auto end = listing.find('\0', start);
-    if (end == std::string::npos) end = listing.size();
-    std::string path = listing.substr(start, end - start);
-    start = end + 1;
-    if (path.empty()) continue;
-    if (left_out(path)) {
-      ++skipped;
+  for (const auto& path : split_nul(listing)) {
+    if (!left_out(path)) {
+      ++copied;
       continue;
     }
-    fs::create_directories((dir / path).parent_path());
-    std::error_code ec;
-    fs::copy_file(ctx.paths.root / path, dir / path, fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-      ctx.out << "grader: error: cannot copy " << path << ": " << ec.message() << "\n";
-      return kExitFailures;
-    }
-    ++copied;
+    remove_with_empty_parents(dir, dir / path);
+    ++skipped;
   }
-  if (!git(ctx, dir, {"init", "-q", "-b", "main"}) || !git(ctx, dir, {"add", "-A"}) ||
-      !git(ctx, dir, {"-c", "user.name=concurrency-kata", "-c", "user.email=kata@localhost", "commit", "-q", "-m",
+  if (!run(ctx, dir, {"git", "init", "-q", "-b", "main"}) || !run(ctx, dir, {"git", "add", "-A"}) ||
+      !run(ctx, dir, {"git", "-c", "user.name=concurrency-kata", "-c", "user.email=kata@localhost", "commit", "-q", "-m",
                       "concurrency-kata: learner's copy"}))
     return kExitFailures;
-  ctx.out << fmt::format("Wrote a learner's copy to {}: {} files, without solutions and mutants ({} files left out).\n",
+  ctx.out << fmt::format("Wrote a learner's copy of the last commit to {}: {} files, without solutions and mutants "
+                         "({} files left out).\n",
                          dir.string(), copied, skipped);
+  if (!status.empty()) ctx.out << "Uncommitted changes in exercises/ were left out (--allow-dirty).\n";
   ctx.out << "It is a git repository with one commit; push it where your learners clone from.\n";
   return kExitPass;
 }

@@ -6,7 +6,7 @@
 
 namespace grader {
 
-int run_hint(Context& ctx, const std::string& name, int level, bool all) {
+int run_hint(Context& ctx, const std::string& name, int level, bool all, bool in_watch) {
   auto catalog = load_catalog(ctx.paths.exercises);
   std::string error;
   const auto* found = select_one(catalog.exercises, name, error);
@@ -26,7 +26,8 @@ int run_hint(Context& ctx, const std::string& name, int level, bool all) {
   ctx.out << ctx.style.bold(ex.slug + ": " + ex.title) << "\n";
   for (int i = 0; i < shown; ++i)
     ctx.out << fmt::format("\nhint {} of {}: {}\n", i + 1, total, ex.hints[static_cast<std::size_t>(i)]);
-  if (shown < total) ctx.out << fmt::format("\nAnother hint: ./kata hint {}   (all at once: --all)\n", ex.slug);
+  if (shown < total && in_watch) ctx.out << "\nAnother hint: press h\n";
+  else if (shown < total) ctx.out << fmt::format("\nAnother hint: ./kata hint {}   (all at once: --all)\n", ex.slug);
   return kExitPass;
 }
 

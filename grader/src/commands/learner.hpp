@@ -10,8 +10,18 @@
 
 namespace grader {
 
-/// Grades, prints the table, failures and score, writes the reports and,
-/// for the learner's implementation, records progress.
+/// Grades without showing a verdict (only the progress lines); until
+/// show_results, results.json says "error".
+std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<const Exercise*>& exercises,
+                                            const std::string& implementation, const std::string& profile,
+                                            const std::filesystem::path& report_dir);
+
+/// Prints the table, failures and score, writes the reports and, for the
+/// learner's implementation, records progress.
+void show_results(Context& ctx, const std::vector<ExerciseResult>& results, const std::string& implementation,
+                  const std::filesystem::path& report_dir, int max_failing_tests, double seconds);
+
+/// grade_exercises, then show_results.
 std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
                                               const std::string& implementation, const std::string& profile,
                                               const std::filesystem::path& report_dir, int max_failing_tests);

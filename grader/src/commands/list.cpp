@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
@@ -41,6 +43,38 @@ int run_list(Context& ctx, bool markdown) {
   int filled = total == 0 ? 0 : done * width / total;
   ctx.out << fmt::format("\n[{}{}] {} of {} done\n", s.green(std::string(static_cast<std::size_t>(filled), '#')),
                          std::string(static_cast<std::size_t>(width - filled), '-'), done, total);
+  return kExitPass;
+}
+
+int run_list_fitted(Context& ctx, const std::string& current, int max_lines) {
+  auto catalog = load_catalog(ctx.paths.exercises);
+  auto progress = Progress::load(ctx.progress_file());
+  const auto& s = ctx.style;
+  const int total = static_cast<int>(catalog.exercises.size());
+  int done = 0, at = 0;
+  for (int i = 0; i < total; ++i) {
+    const auto& ex = catalog.exercises[static_cast<std::size_t>(i)];
+    done += progress.get(ex.slug).done;
+    if (ex.slug == current) at = i;
+  }
+  // One line for the count; when the rest cannot hold every exercise, a
+  // window around the current one and a line each for what is cut off.
+  int room = max_lines > 0 ? max_lines - 1 : total;
+  int first = 0, last = total;
+  if (room < total) {
+    room = std::max(1, room - 2);
+    first = std::clamp(at - room / 2, 0, total - room);
+    last = first + room;
+  }
+  if (first > 0) ctx.out << s.dim(fmt::format("  ... {} more above", first)) << "\n";
+  for (int i = first; i < last; ++i) {
+    const auto& ex = catalog.exercises[static_cast<std::size_t>(i)];
+    auto p = progress.get(ex.slug);
+    auto status = p.done ? s.green("done   ") : p.attempted ? s.yellow("failing") : s.dim("-      ");
+    ctx.out << fmt::format("{} {} {:<26} {}\n", ex.slug == current ? ">" : " ", status, ex.slug, ex.title);
+  }
+  if (last < total) ctx.out << s.dim(fmt::format("  ... {} more below", total - last)) << "\n";
+  ctx.out << fmt::format("{} of {} done\n", done, total);
   return kExitPass;
 }
 

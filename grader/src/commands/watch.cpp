@@ -1,9 +1,11 @@
 // watch: the learner's loop. Grades the current exercise, then again on every
 // save of one of its files; single keys move around.
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "select/selection.hpp"
 #include "state/progress.hpp"
 #include "watch/file_watcher.hpp"
+#include "watch/fresh_verdict.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;
@@ -60,6 +63,13 @@ const Exercise* first_unfinished(const std::vector<Exercise>& all, const Progres
   return nullptr;
 }
 
+// The terminal's rows (0 when not a terminal), so a listing fits the screen.
+int terminal_rows() {
+  winsize size{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_row;
+}
+
 }  // namespace
 
 int run_watch(Context& ctx, const std::string& name, bool force_polling) {
@@ -96,10 +106,22 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
             << "\n"
             << std::flush;
   };
+  // What the learner's files held when the verdict on screen was graded: a
+  // verdict is shown only for text still on disk, and a save that changes
+  // nothing (or one already graded) does not grade again.
+  SourceSnapshot graded;
+  auto learner_files = [&](const Exercise& ex) { return snapshot_sources(ctx.paths.exercises / ex.slug); };
   auto grade_current = [&] {
     if (terminal) ctx.out << "\033[2J\033[H";  // a clean screen per verdict
     ctx.out << ctx.style.bold(current->slug + ": " + current->title) << "\n";
-    auto results = grade_for_learner(ctx, {current}, "exercise", "plain", results_path, 1);
+    ctx.out << "  " << current->question_ru << "\n  " << ctx.style.dim(current->question_en) << "\n";
+    ctx.out << "  read: exercises/" << current->slug << "/README.md\n\n";
+    const auto start = std::chrono::steady_clock::now();
+    auto results = grade_until_unchanged(
+        ctx.paths.exercises / current->slug, "exercises/" + current->slug,
+        [&] { return grade_exercises(ctx, {current}, "exercise", "plain", results_path); }, ctx.out, graded);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    show_results(ctx, results, "exercise", results_path, 1, seconds);
     if (!results.empty() && results.front().verdict == Verdict::pass)
       ctx.out << ctx.style.green("Passed! Press n for the next exercise.") << "\n";
     else
@@ -119,6 +141,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
                              [&](const Exercise& ex) { return ex.slug == slug; });
       if (it == catalog.exercises.end()) continue;
       if (std::find(it->files.begin(), it->files.end(), path.filename().string()) == it->files.end()) continue;
+      if (&*it == current && learner_files(*it) == graded) continue;  // this text's verdict is on screen
       current = &*it;
       grade_current();
       break;
@@ -141,11 +164,11 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
         break;
       }
       case 'h':
-        run_hint(ctx, current->slug, 0, false);
+        run_hint(ctx, current->slug, 0, false, true);
         legend();
         break;
       case 'l':
-        run_list(ctx, false);
+        run_list_fitted(ctx, current->slug, terminal_rows() - 3);  // the legend stays on screen
         legend();
         break;
       case 'r':

@@ -1,0 +1,51 @@
+// The command line: a wrong command names the right ones.
+#include <catch2/catch.hpp>
+
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli.hpp"
+
+using namespace grader;
+
+namespace {
+
+// Parses like main() and returns what went to stderr.
+std::string parse_errors(std::vector<std::string> args, int& code) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream err;
+  auto* saved = std::cerr.rdbuf(err.rdbuf());
+  CommandLine cl;
+  code = parse_command_line(static_cast<int>(argv.size()), argv.data(), cl);
+  std::cerr.rdbuf(saved);
+  return err.str();
+}
+
+}  // namespace
+
+TEST_CASE("an unknown command is named, with every command there is", "[cli]") {
+  int code = 0;
+  auto text = parse_errors({"grader", "frobnicate"}, code);
+  CHECK(code == kExitUsage);
+  CHECK(text ==
+        "grader: error: unknown command 'frobnicate'. The commands are:\n"
+        "  list       List every exercise with its question and your progress\n"
+        "  check      Build and run the tests of exercises (default: all)\n"
+        "  hint       Show an exercise's hints: one more each time\n"
+        "  next       The first exercise not done yet: its question and files\n"
+        "  watch      Grade the current exercise on every save (the learner's loop)\n"
+        "  reset      Restore an exercise's stub from git (your files are backed up)\n"
+        "  solution   Show the reference solution of an exercise you solved\n"
+        "  export     Write a learner's copy of the course (no solutions, no mutants)\n"
+        "  changed    Sort the files changed between two revisions into learner files and others\n"
+        "  selfcheck  Prove the tests: solutions pass, stubs fail, mutants are caught\n"
+        "Each command's options: ./kata COMMAND --help\n");
+}
+
+TEST_CASE("no command at all is an error that lists the commands", "[cli]") {
+  int code = 0;
+  auto text = parse_errors({"grader"}, code);
+  CHECK(code == kExitUsage);
+  CHECK(text.rfind("grader: error: a command is required. The commands are:\n  list ", 0) == 0);
+}
