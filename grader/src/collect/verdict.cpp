@@ -174,6 +174,12 @@ TestResult judge_process(const CaseEvidence& e) {
   if (!report.success) {
     r.status = TestStatus::fail;
     r.message = report.failure.empty() ? "the test failed" : report.failure;
+    // The test gave up waiting (a hang it detected) and asked for the stacks.
+    if (!p.stacks.empty()) {
+      auto summary = summarize_stacks(p.stacks);
+      r.message += summary.empty() ? "\n" + output_tail(p.stacks, 1500)
+                                   : "\nwhere each thread was when the test gave up waiting:\n" + summary;
+    }
     return r;
   }
   if (p.exit_code != 0) {

@@ -312,6 +312,8 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   };
 
   const auto deadline = start + spec.timeout;
+  const std::string stacks_request = "kata-channel " + spec.secret + " stacks 0\n";
+  bool stacks_taken = false;
   int status = 0;
   bool exited = false, eof = false;
   while (!exited) {
@@ -329,6 +331,11 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     if ((!eof || !channel_eof) && poll(pfds, 2, wait_ms) > 0) {
       if (!eof) eof = drain();
       drain_channel();
+      // A hang the test itself detected: its stacks now, while it waits.
+      if (!stacks_taken && spec.collect_stacks_on_timeout && result.channel.find(stacks_request) != std::string::npos) {
+        result.stacks = gdb_stacks(pid, spec.run_as);
+        stacks_taken = true;
+      }
     } else if (eof && channel_eof) {
       usleep(static_cast<useconds_t>(wait_ms) * 1000);
     }

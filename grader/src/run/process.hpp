@@ -33,7 +33,8 @@ struct ProcessSpec {
   long cpu_limit_s = 0;          // RLIMIT_CPU likewise, when test_limits does not set it
   // The result channel (run/result_channel.hpp): when set, the program starts
   // with this secret readable once on fd 3 (then at end of file) and a pipe
-  // to the grader on fd 4, whose bytes come back in `channel`.
+  // to the grader on fd 4, whose bytes come back in `channel`. A "stacks"
+  // frame there takes the stacks at once (collect_stacks_on_timeout).
   std::string secret;
   std::size_t channel_cap = 32 * 1024 * 1024;
   // Runs the program as this user and group, without supplementary groups
@@ -51,7 +52,7 @@ struct ProcessResult {
   std::size_t output_cut = 0;  // bytes dropped from the middle
   std::string channel;      // what the program wrote on fd 4 (ProcessSpec::secret)
   bool channel_cut = false; // more than channel_cap bytes: the rest was dropped
-  std::string stacks;       // gdb's "thread apply all bt" at the timeout
+  std::string stacks;       // gdb's "thread apply all bt" at the timeout, or when the test asked (a hang it detected)
   std::vector<std::string> leftovers;  // "pid (name)" still running after it exited (killed since)
   bool task_limit_hit = false;         // a fork failed at the limit of processes and threads
   double seconds = 0;

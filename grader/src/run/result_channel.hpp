@@ -8,8 +8,10 @@
 //
 //   kata-channel <secret> <kind> <length>\n<length bytes>
 //
-// A frame without the secret, bytes between frames, or two frames of one kind
-// mean that something else wrote to the channel: the verdict says so.
+// Kinds: "report" (Catch2's XML), "report-cut", "list" (the test names) and
+// "stacks" (a hang the test detected: take the stacks now; may repeat).
+// A frame without the secret, bytes between frames, or two reports mean that
+// something else wrote to the channel: the verdict says so.
 #pragma once
 
 #include <map>

@@ -90,7 +90,10 @@ class Crew {
   bool all_done_within(std::chrono::milliseconds limit) {
     const auto deadline = Clock::now() + limit;
     for (auto& d : done_) {
-      if (d.wait_until(deadline) != std::future_status::ready) return false;
+      if (d.wait_until(deadline) != std::future_status::ready) {
+        request_stacks();
+        return false;
+      }
     }
     return true;
   }
