@@ -130,11 +130,11 @@ namespace kata {
 // is stopped, so the wait below ends soon after the stacks are taken.
 void request_stacks() {
   static std::atomic<bool> asked{false};
-  if (secret_size < 0 || asked.exchange(true)) return;
+  if (secret_size < 0 || !std::getenv("KATA_STACKS") || asked.exchange(true)) return;
   send("stacks", "");
   using namespace std::chrono;
   const auto start = steady_clock::now();
-  while (!traced() && steady_clock::now() - start < seconds(3)) std::this_thread::sleep_for(milliseconds(20));
+  while (!traced() && steady_clock::now() - start < seconds(10)) std::this_thread::sleep_for(milliseconds(20));
   while (traced() && steady_clock::now() - start < seconds(15)) std::this_thread::sleep_for(milliseconds(20));
 }
 

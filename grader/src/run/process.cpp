@@ -90,7 +90,7 @@ std::string gdb_stacks(pid_t pid, const std::optional<RunAs>& run_as) {
   spec.argv = {gdb, "-p", std::to_string(pid), "-batch", "-nx", "-iex", "set auto-load off",
                "-ex", "set print frame-arguments none", "-ex", "thread apply all bt"};
   spec.run_as = run_as;
-  spec.timeout = std::chrono::seconds(4);
+  spec.timeout = std::chrono::seconds(12);  // attaching to a big binary on a busy machine takes seconds
   spec.output_cap = 128 * 1024;
   auto r = runner.run(spec);
   return r.timed_out ? "(no stacks: gdb did not attach in time)\n" + r.output : r.output;

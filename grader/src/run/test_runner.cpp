@@ -126,6 +126,7 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job) {
   spec.env = job.env;
   spec.env.emplace_back("KATA_IPC_PREFIX", prefix);
   spec.env.emplace_back("KATA_CHANNEL", "1");
+  if (job.collect_stacks) spec.env.emplace_back("KATA_STACKS", "1");  // a hang the test detects may ask for them
   spec.secret = new_secret();
   spec.run_as = job.run_as;
   spec.cwd = work_dir;
