@@ -39,6 +39,7 @@ TEST_CASE("an unknown command is named, with every command there is", "[cli]") {
         "  solution   Show the reference solution of an exercise you solved\n"
         "  export     Write a learner's copy of the course (no solutions, no mutants)\n"
         "  changed    Sort the files changed between two revisions into learner files and others\n"
+        "  take       Write into this tree exactly the learner files a pull request changed\n"
         "  selfcheck  Prove the tests: solutions pass, stubs fail, mutants are caught\n"
         "Each command's options: ./kata COMMAND --help\n");
 }

@@ -37,3 +37,34 @@ TEST_CASE("a link error is attributed to its binary and shown", "[build]") {
   REQUIRE(failed.count("20-thread-pool.exercise") == 1);
   CHECK(compile_digest(failed["20-thread-pool.exercise"]) == "ld.lld: error: undefined symbol: ThreadPool::enqueue(Job)");
 }
+
+TEST_CASE("an error in a library header leads with the learner's line that caused it", "[build]") {
+  std::string log =
+      "/usr/include/c++/12/bits/std_mutex.h:98:5: error: no matching function for call to 'lock'\n"
+      "      lock();\n"
+      "      ^\n"
+      "/usr/include/c++/12/bits/unique_lock.h:71:2: note: in instantiation of member function requested here\n"
+      "/r/exercises/16-deadlock/bank.cpp:30:22: note: in instantiation of function template specialization requested here\n"
+      "    std::scoped_lock both(a, 7);\n"
+      "                     ^\n"
+      "1 error generated.\n";
+  CHECK(compile_digest(log, "exercises/16-deadlock/") ==
+        "/r/exercises/16-deadlock/bank.cpp:30:22: note: in instantiation of function template specialization requested here\n"
+        "    std::scoped_lock both(a, 7);\n"
+        "                     ^\n"
+        "/usr/include/c++/12/bits/std_mutex.h:98:5: error: no matching function for call to 'lock'\n"
+        "      lock();\n"
+        "      ^");
+}
+
+TEST_CASE("with hidden tests, an error in a test file keeps its message but not its lines", "[build]") {
+  std::string log =
+      "/r/tests/15-barrier/barrier_test.cpp:133:44: error: no member named 'waiting' in 'Barrier'\n"
+      "  const std::size_t waiting = party->barrier.waiting();\n"
+      "                              ~~~~~~~~~~~~~ ^\n"
+      "1 error generated.\n";
+  CHECK(compile_digest(log, "exercises/15-barrier/", 3, true) ==
+        "in a hidden test file (its lines are not shown): error: no member named 'waiting' in 'Barrier'");
+  CHECK(compile_digest("something else entirely\n", "exercises/15-barrier/", 3, true) ==
+        "the build failed in a way that quotes no file of yours (its log is not shown)");
+}

@@ -6,8 +6,25 @@
 
 namespace grader {
 
+namespace {
+
+// clang and g++ print the source line and a caret under a diagnostic.
+std::string quoted_source(const std::vector<std::string>& lines, std::size_t at) {
+  std::string text;
+  for (std::size_t j = at + 1; j < lines.size() && j <= at + 2; ++j) {
+    if (lines[j].find(": error: ") != std::string::npos || lines[j].find(": note: ") != std::string::npos ||
+        lines[j].find("required from") != std::string::npos)
+      break;
+    text += "\n" + lines[j];
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string compile_digest(const std::string& output, const std::string& prefer, int max_errors, bool hide_others) {
   static const std::regex error_re(R"(^(.+?):(\d+):(\d+): (fatal error|error): (.*)$)");
+  static const std::regex note_re(R"(^(.+?):(\d+):(\d+):\s+(note: .*|required from .*)$)");
   static const std::regex link_re(R"((undefined reference to|undefined symbol:|multiple definition of|ld(\.lld)?: error:).*)");
   std::vector<std::string> lines;
   std::istringstream in(output);
@@ -26,11 +43,19 @@ std::string compile_digest(const std::string& output, const std::string& prefer,
       errors.push_back({"in a hidden test file (its lines are not shown): " + m[4].str() + ": " + m[5].str(), false});
       continue;
     }
-    std::string text = lines[i];
-    // clang and g++ print the source line and a caret under it.
-    for (std::size_t j = i + 1; j < lines.size() && j <= i + 2; ++j) {
-      if (std::regex_match(lines[j], error_re) || lines[j].find(": note: ") != std::string::npos) break;
-      text += "\n" + lines[j];
+    std::string text = lines[i] + quoted_source(lines, i);
+    // An error inside a library header is the learner's when a note of its
+    // chain ("in instantiation of ... requested here", "required from here")
+    // points into their files: that line goes first.
+    if (!preferred && !prefer.empty()) {
+      for (std::size_t j = i + 1; j < lines.size() && !std::regex_match(lines[j], error_re); ++j) {
+        std::smatch n;
+        if (std::regex_match(lines[j], n, note_re) && n[1].str().find(prefer) != std::string::npos) {
+          text = lines[j] + quoted_source(lines, j) + "\n" + text;
+          preferred = true;
+          break;
+        }
+      }
     }
     errors.push_back({text, preferred});
   }

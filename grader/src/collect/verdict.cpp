@@ -189,7 +189,7 @@ TestResult judge_process(const CaseEvidence& e) {
   }
   if (!e.leaked_ipc.empty()) {
     r.status = TestStatus::fail;
-    r.message = "the test left IPC objects behind in /dev/shm (removed now): " + e.leaked_ipc;
+    r.message = "the test left IPC objects behind (removed now): " + e.leaked_ipc;
     return r;
   }
   if (!p.leftovers.empty()) {

@@ -76,16 +76,19 @@ std::string fresh_ipc_prefix() {
   return "kata_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_";
 }
 
-// Removes /dev/shm entries named with the prefix (Boost's named semaphores
-// appear as "sem.<name>") and returns their names.
+// Removes the entries named with the prefix from /dev/shm (shared memory;
+// Boost's named semaphores appear as "sem.<name>") and /dev/mqueue (POSIX
+// message queues) and returns their names.
 std::string remove_ipc_leftovers(const std::string& prefix) {
   std::string leaked;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
-    auto name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) == 0 || name.rfind("sem." + prefix, 0) == 0) {
-      leaked += (leaked.empty() ? "" : ", ") + name;
-      fs::remove(entry.path(), ec);
+  for (const char* dir : {"/dev/shm", "/dev/mqueue"}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      auto name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) == 0 || name.rfind("sem." + prefix, 0) == 0) {
+        leaked += (leaked.empty() ? "" : ", ") + std::string(dir) + "/" + name;
+        fs::remove(entry.path(), ec);
+      }
     }
   }
   return leaked;
