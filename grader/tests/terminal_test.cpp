@@ -45,3 +45,23 @@ TEST_CASE("a failing test's output on the terminal is cut to 1200 characters", "
   CHECK(out.str().find("\xD0\n") == std::string::npos);
   CHECK(out.str().find("ж\xEF\xBF\xBD\n") != std::string::npos);
 }
+
+TEST_CASE("every failing test gets a line: the first ones in full, the others by name", "[terminal]") {
+  ExerciseResult r;
+  r.slug = "16-deadlock";
+  r.implementation = "exercise";
+  r.profile = "plain";
+  r.verdict = Verdict::fail;
+  r.tests = {{"first", TestStatus::fail, false, "expected 1", "", 0},
+             {"passes", TestStatus::pass, false, "", "", 0},
+             {"second", TestStatus::timeout, false, "timed out after 5 s", "", 0},
+             {"third", TestStatus::error, false, "exited", "", 0}};
+  std::ostringstream out;
+  print_failures(out, {r}, 1);
+  CHECK(out.str() ==
+        "\n16-deadlock (exercise, plain): fail, 1 of 4 tests passed\n"
+        "  fail      first\n"
+        "            expected 1\n"
+        "  timeout   second\n"
+        "  error     third\n");
+}

@@ -48,11 +48,9 @@ void print_failures(std::ostream& out, const std::vector<ExerciseResult>& result
     int shown = 0;
     for (const auto& t : r.tests) {
       if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
-      if (shown++ == max_tests) {
-        out << "  ... and more failing tests\n";
-        break;
-      }
       out << "  " << style.red(fmt::format("{:<9}", to_string(t.status))) << " " << clean_text(t.name) << "\n";
+      // The first failures in full; every other one on a line of its own.
+      if (shown++ >= max_tests) continue;
       if (!t.message.empty()) out << indent(clean_text(t.message), "            ") << "\n";
       if (t.status == TestStatus::fail && !t.output.empty())
         out << "            output:\n" << indent(clean_text(t.output, kOutputSlice), "              ") << "\n";
