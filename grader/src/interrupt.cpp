@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands/context.hpp"
+#include "run/containment.hpp"
 #include "run/process.hpp"
 
 namespace grader {
@@ -34,6 +35,7 @@ void handle_interrupts() {
     // Each test runs in its own process group, so the terminal's Ctrl-C does
     // not reach it: kill them all here.
     kill_running_processes();
+    remove_every_cgroup();
     {
       std::lock_guard guard(cleanup_mutex);
       if (cleanup_fn) cleanup_fn();

@@ -163,6 +163,18 @@ TEST_CASE("a child left running after the test is a failure naming it, and it is
   CHECK(processes_named("fixture-orphan") == 0);
 }
 
+TEST_CASE("a setsid() daemon is found and killed, with or without a cgroup", "[verdict]") {
+  for (bool cgroups : {true, false}) {
+    if (!cgroups) ::setenv("GRADER_NO_CGROUPS", "1", 1);  // as a user who cannot make one
+    auto r = run_fixture("leaves a daemon in a session of its own");
+    ::unsetenv("GRADER_NO_CGROUPS");
+    CHECK(r.status == TestStatus::fail);
+    CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
+    CHECK_THAT(r.message, Catch::Contains("(fixture-daemon)"));
+    CHECK(processes_named("fixture-daemon") == 0);
+  }
+}
+
 TEST_CASE("a destructor that sleeps forever after the test is a timeout", "[verdict]") {
   auto r = run_fixture("sleeps forever in a destructor", 1.0);
   CHECK(r.status == TestStatus::timeout);

@@ -56,6 +56,29 @@ bool read_stat(pid_t pid, ProcStat& st) {
   return static_cast<bool>(rest);
 }
 
+// Processes whose initial environment holds `marker` (a NUL-separated entry).
+std::vector<pid_t> marked_processes(const std::string& marker) {
+  std::vector<pid_t> pids;
+  if (marker.empty()) return pids;
+  const std::string entry = std::string(1, '\0') + marker + '\0';
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator("/proc", ec)) {
+    auto name = dir.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto env = std::string(1, '\0') + read_file(dir.path() / "environ");
+    if (env.find(entry) != std::string::npos) pids.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return pids;
+}
+
+std::mutex cgroups_mutex;
+std::vector<std::string> live_cgroups;   // made for tests still running
+std::vector<std::string> stale_cgroups;  // could not be removed yet: members still dying
+
+void forget(std::vector<std::string>& list, const std::string& cgroup) {
+  list.erase(std::remove(list.begin(), list.end(), cgroup), list.end());
+}
+
 std::vector<pid_t> cgroup_members(const std::string& cgroup) {
   std::vector<pid_t> pids;
   std::istringstream in(read_file(fs::path(cgroup) / "cgroup.procs"));
@@ -82,13 +105,19 @@ void become_subreaper() {
 
 TaskLimit prepare_task_limit(bool child_unprivileged) {
   static std::atomic<unsigned> serial{0};
+  remove_stale_cgroups();
   TaskLimit limit;
-  if (geteuid() == 0) {
-    auto dir = kPidsRoot / ("kata-" + std::to_string(getpid()) + "-" + std::to_string(++serial));
+  limit.marker = "KATA_TEST_MARK=" + std::to_string(getpid()) + "-" + std::to_string(++serial);
+  // GRADER_NO_CGROUPS: the grader's own tests take the path of a user who
+  // cannot make cgroups.
+  if (geteuid() == 0 && !std::getenv("GRADER_NO_CGROUPS")) {
+    auto dir = kPidsRoot / ("kata-" + std::to_string(getpid()) + "-" + std::to_string(serial.load()));
     std::error_code ec;
     if (fs::exists(kPidsRoot / "cgroup.procs", ec) && fs::create_directory(dir, ec)) {
       if (write_file(dir / "pids.max", std::to_string(kMaxTestTasks))) {
         limit.cgroup = dir.string();
+        std::lock_guard guard(cgroups_mutex);
+        live_cgroups.push_back(limit.cgroup);
         return limit;
       }
       fs::remove(dir, ec);
@@ -122,6 +151,8 @@ void enter_task_limit(const TaskLimit& limit) {
 std::vector<std::string> running_leftovers(pid_t group, const TaskLimit& limit) {
   std::vector<pid_t> candidates;
   if (!limit.cgroup.empty()) candidates = cgroup_members(limit.cgroup);
+  for (pid_t pid : marked_processes(limit.marker))
+    if (pid != group) candidates.push_back(pid);
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     auto name = entry.path().filename().string();
@@ -153,10 +184,19 @@ bool end_task_limit(pid_t group, TaskLimit& limit) {
         kill(pid, SIGKILL);
         any = true;
       }
+    // setsid() left the group: the marker still names them. Zombies keep
+    // their environment until reaped, so only live ones count.
+    for (pid_t pid : marked_processes(limit.marker)) {
+      ProcStat st;
+      if (pid == group || !read_stat(pid, st) || st.state == 'Z' || st.state == 'X') continue;
+      kill(pid, SIGKILL);
+      any = true;
+    }
     // Orphans re-parented to the grader (a subreaper) are reaped here; only
-    // this group's, never another test's process.
+    // this test's, never another test's process.
     siginfo_t info{};
     while (waitid(P_PGID, static_cast<id_t>(group), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0) info = {};
+    for (pid_t pid : marked_processes(limit.marker)) waitpid(pid, nullptr, WNOHANG);
     if (!any || std::chrono::steady_clock::now() > give_up) break;
     std::this_thread::sleep_for(5ms);
   }
@@ -169,10 +209,44 @@ bool end_task_limit(pid_t group, TaskLimit& limit) {
     while (events >> key >> count)
       if (key == "max" && count > 0) hit = true;
     std::error_code ec;
-    fs::remove(limit.cgroup, ec);
+    bool removed = fs::remove(limit.cgroup, ec);
+    std::lock_guard guard(cgroups_mutex);
+    forget(live_cgroups, limit.cgroup);
+    if (!removed) stale_cgroups.push_back(limit.cgroup);
     limit.cgroup.clear();
   }
   return hit;
+}
+
+void remove_stale_cgroups() {
+  std::lock_guard guard(cgroups_mutex);
+  std::vector<std::string> still;
+  for (const auto& cgroup : stale_cgroups) {
+    for (pid_t pid : cgroup_members(cgroup)) kill(pid, SIGKILL);
+    std::error_code ec;
+    if (!fs::remove(cgroup, ec) && fs::exists(cgroup, ec)) still.push_back(cgroup);
+  }
+  stale_cgroups = std::move(still);
+}
+
+void remove_every_cgroup() {
+  using namespace std::chrono_literals;
+  std::lock_guard guard(cgroups_mutex);
+  auto all = live_cgroups;
+  all.insert(all.end(), stale_cgroups.begin(), stale_cgroups.end());
+  const auto give_up = std::chrono::steady_clock::now() + 3s;
+  while (!all.empty() && std::chrono::steady_clock::now() < give_up) {
+    std::vector<std::string> still;
+    for (const auto& cgroup : all) {
+      for (pid_t pid : cgroup_members(cgroup)) kill(pid, SIGKILL);
+      std::error_code ec;
+      if (!fs::remove(cgroup, ec) && fs::exists(cgroup, ec)) still.push_back(cgroup);
+    }
+    all = std::move(still);
+    if (!all.empty()) std::this_thread::sleep_for(20ms);
+  }
+  live_cgroups.clear();
+  stale_cgroups = all;
 }
 
 }  // namespace grader

@@ -21,6 +21,10 @@ inline constexpr int kMaxTestTasks = 2048;  // processes + threads of one test
 struct TaskLimit {
   std::string cgroup;  // a pids cgroup made for this test, or ""
   long nproc = 0;      // else the RLIMIT_NPROC to set, or 0 (root without cgroups)
+  // "KATA_TEST_MARK=<unique>", put in the test's environment: a process that
+  // left the test's process group (setsid) and is in no cgroup of ours is
+  // still found by it, as any user.
+  std::string marker;
 };
 
 /// Before fork: makes the test's cgroup, or picks an RLIMIT_NPROC (which
@@ -34,10 +38,19 @@ void enter_task_limit(const TaskLimit& limit);
 /// still runs: zombies do not count.
 std::vector<std::string> running_leftovers(pid_t group, const TaskLimit& limit);
 
-/// Kills every process of the group and the cgroup, reaps the ones re-parented
-/// to the grader, and removes the cgroup (group 0: nothing was started). True
-/// when the test hit its task limit.
+/// Kills every process of the group, the cgroup and the marker, reaps the ones
+/// re-parented to the grader, and removes the cgroup (group 0: nothing was
+/// started; a cgroup still busy is removed later, see remove_stale_cgroups).
+/// True when the test hit its task limit.
 bool end_task_limit(pid_t group, TaskLimit& limit);
+
+/// Kills what is left in cgroups that could not be removed yet and removes
+/// them; the grader calls it before each test and when it is interrupted.
+void remove_stale_cgroups();
+
+/// On an interrupt: kills the members of every cgroup the grader made, live
+/// or stale, and removes them (trying for up to 3 s).
+void remove_every_cgroup();
 
 /// Makes the grader a child subreaper (once; harmless where unsupported).
 void become_subreaper();

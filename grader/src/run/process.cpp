@@ -144,18 +144,20 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
 
   // Everything the child needs is prepared before fork: between fork and exec
   // only async-signal-safe calls are allowed (the grader is multi-threaded).
+  become_subreaper();
+  TaskLimit task_limit;
+  if (spec.test_limits) task_limit = prepare_task_limit(spec.run_as.has_value());
   auto args = spec.argv;
   auto argv = c_strings(args);
-  auto env_strings = merged_environment(spec.env);
+  auto env = spec.env;
+  if (spec.test_limits) env.emplace_back(task_limit.marker.substr(0, task_limit.marker.find('=')),
+                                         task_limit.marker.substr(task_limit.marker.find('=') + 1));
+  auto env_strings = merged_environment(env);
   auto envp = c_strings(env_strings);
   std::string cwd = spec.cwd.string();
   // A spinning test is ended by the timeout; the CPU limit is a second line
   // (two seconds of CPU per second of wall time, plus slack).
   const rlim_t cpu_seconds = static_cast<rlim_t>(std::max<long>(10, 2 * (spec.timeout.count() / 1000) + 10));
-
-  become_subreaper();
-  TaskLimit task_limit;
-  if (spec.test_limits) task_limit = prepare_task_limit(spec.run_as.has_value());
   const bool drop = spec.run_as.has_value();
   const uid_t uid = drop ? spec.run_as->first : 0;
   const gid_t gid = drop ? spec.run_as->second : 0;
