@@ -95,7 +95,7 @@ std::optional<bool> try_lock_elsewhere(const std::shared_ptr<Lock>& lock) {
 
 }  // namespace
 
-TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit][req:2][req:5]") {
   auto lock = std::make_shared<SpinLock>();
 
   REQUIRE(lock->try_lock());  // free: taken at once
@@ -118,7 +118,7 @@ TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it i
   }));
 }
 
-TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit][req:2][req:4][req:5]") {
   auto lock = std::make_shared<TicketLock>();
   REQUIRE(lock->queue_length() == 0);
 
@@ -143,7 +143,7 @@ TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it
   REQUIRE(lock->queue_length() == 0);
 }
 
-TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1]") {
   auto g = std::make_shared<Guarded<SpinLock>>();
   const bool finished = hammer(g, 4, {20000, 1s});
   INFO(g->log.summary());
@@ -154,7 +154,7 @@ TEST_CASE("SpinLock lets only one thread into the critical section at a time", "
   REQUIRE(g->counter == g->entries);
 }
 
-TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1][req:4]") {
   auto g = std::make_shared<Guarded<TicketLock>>();
   const bool finished = hammer(g, 4, {20000, 1s});
   INFO(g->log.summary());
@@ -166,7 +166,7 @@ TEST_CASE("TicketLock lets only one thread into the critical section at a time",
   REQUIRE(g->lock.queue_length() == 0);
 }
 
-TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit]") {
+TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit][req:3][req:4]") {
   constexpr int kThreads = 8;
   constexpr int kRounds = 2;
   for (int round = 0; round < kRounds; ++round) {

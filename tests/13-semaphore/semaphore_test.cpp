@@ -92,7 +92,7 @@ struct FailedAt5 {};
 
 }  // namespace
 
-TEST_CASE("a semaphore hands out exactly its permits and try_acquire never blocks", "[13-semaphore][unit]") {
+TEST_CASE("a semaphore hands out exactly its permits and try_acquire never blocks", "[13-semaphore][unit][req:1][req:2][req:4]") {
   REQUIRE_THROWS_AS(Semaphore(-1), std::invalid_argument);
 
   Semaphore sem(2);
@@ -111,9 +111,11 @@ TEST_CASE("a semaphore hands out exactly its permits and try_acquire never block
   REQUIRE(sem.available() == 1);
   REQUIRE_THROWS_AS(sem.release(0), std::invalid_argument);
   REQUIRE(sem.available() == 1);
+  REQUIRE_THROWS_AS(sem.release(-2), std::invalid_argument);  // n < 1, not only n == 0
+  REQUIRE(sem.available() == 1);
 }
 
-TEST_CASE("acquire blocks while no permit is free and returns once one is released", "[13-semaphore][unit]") {
+TEST_CASE("acquire blocks while no permit is free and returns once one is released", "[13-semaphore][unit][req:3]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 1);
   let_waiters_fall_asleep();
@@ -126,7 +128,7 @@ TEST_CASE("acquire blocks while no permit is free and returns once one is releas
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit]") {
+TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit][req:3]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 4);
   let_waiters_fall_asleep();
@@ -149,7 +151,7 @@ TEST_CASE("one released permit lets exactly one of several blocked waiters throu
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit]") {
+TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit][req:4]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 3);
   let_waiters_fall_asleep();
@@ -166,7 +168,7 @@ TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit]")
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-semaphore][stress]") {
+TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-semaphore][stress][req:4]") {
   // Waiters and releasers interleave freely: every permit released must end
   // up taken, so every acquirer gets through within the deadline.
   constexpr int kRounds = 16;
@@ -194,7 +196,7 @@ TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-s
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][unit]") {
+TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][unit][req:5]") {
   auto w = std::make_shared<Waiters>(0);
   const auto start = kata::Clock::now();
   auto got = kata::value_within(3s, [w] { return w->sem.try_acquire_for(300ms); });
@@ -209,7 +211,73 @@ TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][un
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("try_acquire_for takes a permit that is free or released while it waits", "[13-semaphore][unit]") {
+TEST_CASE("try_acquire_for never waits past its timeout when it is woken again and again without a permit", "[13-semaphore][stress][timing][req:5]") {
+  // Two churners pass one permit around: the holder keeps it 1 ms and releases
+  // it, which wakes the timed waiter, while the other churner is already
+  // polling try_acquire and takes the permit before the woken waiter can look.
+  // So the waiter is woken hundreds of times a second and (almost) never wins.
+  // Its timeout counts from the call: restarting it after every wake-up that
+  // found no permit would keep it waiting as long as the churn goes on (3 s).
+  struct Churn {
+    Semaphore sem{1};
+    std::atomic<bool> stop{false};
+    std::atomic<int> handovers{0};
+    kata::IntervalRecorder holding;  // who held the permit when
+    kata::Countdown finished{2};
+    kata::FailureLog log;
+  };
+  auto c = std::make_shared<Churn>();
+  for (int t = 0; t < 2; ++t) {
+    std::thread([c] {
+      c->log.capture("churn", [&] {
+        const auto give_up = kata::Clock::now() + 3s;
+        while (!c->stop && kata::Clock::now() < give_up) {
+          if (!c->sem.try_acquire()) continue;  // polls: first to see a released permit
+          const auto got = kata::Clock::now();
+          ++c->handovers;
+          std::this_thread::sleep_for(1ms);
+          c->holding.add("churner", got, kata::Clock::now());
+          c->sem.release();
+        }
+      });
+      c->finished.count_down();
+    }).detach();
+  }
+  struct Outcome {
+    bool got;
+    std::chrono::milliseconds waited;
+    kata::Clock::time_point returned;
+  };
+  auto outcome = kata::value_within(6s, [c] {
+    std::this_thread::sleep_for(20ms);  // the churn is under way
+    const auto start = kata::Clock::now();
+    const bool got = c->sem.try_acquire_for(300ms);
+    const auto returned = kata::Clock::now();
+    return Outcome{got, std::chrono::duration_cast<std::chrono::milliseconds>(returned - start), returned};
+  });
+  c->stop = true;
+  const bool churn_stopped = c->finished.wait_for(3s);
+  INFO(c->log.summary());
+  REQUIRE(outcome.has_value());
+  CAPTURE(outcome->got, outcome->waited.count(), c->handovers.load());
+  REQUIRE(churn_stopped);
+  REQUIRE(c->log.empty());
+  // true (a permit won) or false (none won in 300 ms): either way within the
+  // timeout and a generous margin, never as long as the churn lasts.
+  REQUIRE(outcome->waited < 2s);
+  if (outcome->got) {
+    // The waiter holds the permit from its return on: no churner may have
+    // held one at that moment too (a wake-up taken for a permit: if, not while).
+    c->holding.add("waiter", outcome->returned, kata::Clock::now());
+    REQUIRE(c->holding.max_overlap() <= 1);
+    REQUIRE(c->sem.available() == 0);
+  } else {
+    REQUIRE(outcome->waited >= 280ms);
+    REQUIRE(c->sem.available() == 1);
+  }
+}
+
+TEST_CASE("try_acquire_for takes a permit that is free or released while it waits", "[13-semaphore][unit][req:5]") {
   auto w = std::make_shared<Waiters>(1);
   auto at_once = kata::value_within(2s, [w] { return w->sem.try_acquire_for(3s); });
   REQUIRE(at_once.has_value());
@@ -233,7 +301,7 @@ TEST_CASE("try_acquire_for takes a permit that is free or released while it wait
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("run_bounded never runs more than k tasks at once and does run k at once", "[13-semaphore][unit]") {
+TEST_CASE("run_bounded never runs more than k tasks at once and does run k at once", "[13-semaphore][unit][req:6]") {
   REQUIRE_THROWS_AS(run_bounded({}, 0), std::invalid_argument);
 
   constexpr std::size_t kTasks = 12;
@@ -264,7 +332,7 @@ TEST_CASE("run_bounded never runs more than k tasks at once and does run k at on
   REQUIRE(most == kBound);  // and is used: not one task at a time
 }
 
-TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the first failure", "[13-semaphore][unit]") {
+TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the first failure", "[13-semaphore][unit][req:7]") {
   constexpr std::size_t kTasks = 8;
   auto probe = std::make_shared<Probe>(kTasks);
   std::vector<std::function<void()>> tasks;
@@ -303,7 +371,7 @@ TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the
   }
 }
 
-TEST_CASE("no permit is lost or duplicated when threads acquire and release at once", "[13-semaphore][stress]") {
+TEST_CASE("no permit is lost or duplicated when threads acquire and release at once", "[13-semaphore][stress][req:4][req:8]") {
   constexpr int kThreads = 4;
   constexpr int kPermits = 2;
   Semaphore sem(kPermits);

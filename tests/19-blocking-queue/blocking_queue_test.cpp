@@ -87,7 +87,7 @@ void let_them_block() { std::this_thread::sleep_for(150ms); }
 
 }  // namespace
 
-TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[19-blocking-queue][unit]") {
+TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[19-blocking-queue][unit][req:1]") {
   REQUIRE_THROWS_AS(BoundedQueue(0), std::invalid_argument);
   BoundedQueue q(3);
   REQUIRE(q.capacity() == 3);
@@ -95,7 +95,7 @@ TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[1
   REQUIRE_FALSE(q.closed());
 }
 
-TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit]") {
+TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit][req:1]") {
   auto q = std::make_shared<BoundedQueue>(5);
   auto filled = background([q] {
     std::string all;
@@ -113,7 +113,7 @@ TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit]
   REQUIRE(q->size() == 0);
 }
 
-TEST_CASE("push waits while the queue is full and goes on once an item is popped", "[19-blocking-queue][unit]") {
+TEST_CASE("push waits while the queue is full and goes on once an item is popped", "[19-blocking-queue][unit][req:2]") {
   auto q = std::make_shared<BoundedQueue>(2);
   auto filled = background([q] { return push_of(q, 1) + ";" + push_of(q, 2); });
   REQUIRE(result_within(filled, 2s) == "pushed;pushed");
@@ -132,7 +132,7 @@ TEST_CASE("push waits while the queue is full and goes on once an item is popped
   REQUIRE(result_within(rest, 2s) == "popped 2;popped 3");
 }
 
-TEST_CASE("pop waits while the queue is empty and returns an item pushed later", "[19-blocking-queue][unit]") {
+TEST_CASE("pop waits while the queue is empty and returns an item pushed later", "[19-blocking-queue][unit][req:2]") {
   auto q = std::make_shared<BoundedQueue>(2);
   auto popper = background([q] { return pop_of(q); });
   auto timed_popper = background([q] { return pop_for_of(q, 5000ms); });
@@ -148,7 +148,51 @@ TEST_CASE("pop waits while the queue is empty and returns an item pushed later",
   REQUIRE(((a == "popped 7" && b == "popped 8") || (a == "popped 8" && b == "popped 7")));
 }
 
-TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queue][unit]") {
+TEST_CASE("every blocked popper and pusher wakes when items or slots come several at a time", "[19-blocking-queue][unit][req:2]") {
+  // Three callers asleep in pop (or push) and three items pushed (or popped)
+  // back to back: each of them must get through. Notifying only when the
+  // queue goes from empty to non-empty (or full to non-full) wakes one of
+  // them; the second and third push find the queue non-empty and wake no one.
+  // Several rounds, since the woken one now and then takes its item before
+  // the next push.
+  constexpr int kRounds = 4;
+  constexpr int kCallers = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    auto empty = std::make_shared<BoundedQueue>(kCallers);
+    auto full = std::make_shared<BoundedQueue>(kCallers);
+    auto filled = background([full] { return push_of(full, 1) + ";" + push_of(full, 2) + ";" + push_of(full, 3); });
+    REQUIRE(result_within(filled, 2s) == "pushed;pushed;pushed");
+
+    std::vector<std::future<std::string>> poppers, pushers;
+    for (int i = 0; i < kCallers; ++i) {
+      poppers.push_back(background([empty] { return pop_of(empty); }));
+      pushers.push_back(background([full, i] { return push_of(full, 10 + i); }));
+    }
+    std::this_thread::sleep_for(60ms);  // all six asleep in their waits (the state under test)
+    bool blocked = true;
+    for (auto& f : poppers) blocked = still_blocked(f) && blocked;
+    for (auto& f : pushers) blocked = still_blocked(f) && blocked;
+    auto burst = background([empty, full] {
+      std::string all;
+      for (int i = 0; i < kCallers; ++i) all += push_of(empty, 20 + i) + ";";
+      for (int i = 0; i < kCallers; ++i) all += pop_of(full) + ";";
+      return all;
+    });
+    REQUIRE(blocked);
+    REQUIRE(result_within(burst, 2s) == "pushed;pushed;pushed;popped 1;popped 2;popped 3;");
+    for (auto& f : poppers) {
+      INFO("three items pushed while three poppers wait: every popper must get one");
+      REQUIRE(result_within(f, 2s).rfind("popped 2", 0) == 0);
+    }
+    for (auto& f : pushers) {
+      INFO("three slots freed while three pushers wait: every pusher must get one");
+      REQUIRE(result_within(f, 2s) == "pushed");
+    }
+  }
+}
+
+TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queue][unit][req:3]") {
   auto q = std::make_shared<BoundedQueue>(1);
 
   SECTION("pop_for on an empty queue") {
@@ -176,7 +220,7 @@ TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queu
   }
 }
 
-TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-queue][unit]") {
+TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-queue][unit][req:3]") {
   auto q = std::make_shared<BoundedQueue>(1);
   auto filled = background([q] { return push_of(q, 1); });
   REQUIRE(result_within(filled, 2s) == "pushed");
@@ -191,7 +235,7 @@ TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-qu
   REQUIRE(result_within(second, 2s) == "popped 2");
 }
 
-TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking-queue][unit]") {
+TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(2);
   std::vector<std::future<std::string>> poppers;
   for (int i = 0; i < 2; ++i) poppers.push_back(background([q] { return pop_of(q); }));
@@ -208,7 +252,7 @@ TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking
   }
 }
 
-TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking-queue][unit]") {
+TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(1);
   auto filled = background([q] { return push_of(q, 1); });
   REQUIRE(result_within(filled, 2s) == "pushed");
@@ -228,7 +272,7 @@ TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking
   REQUIRE(q->size() == 1);  // none of them added its item
 }
 
-TEST_CASE("after close pushers fail at once and poppers drain what is left", "[19-blocking-queue][unit]") {
+TEST_CASE("after close pushers fail at once and poppers drain what is left", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(4);
   auto script = background([q] {
     std::string all;
@@ -247,7 +291,7 @@ TEST_CASE("after close pushers fail at once and poppers drain what is left", "[1
           "pushed;pushed;pushed;closed();closed;closed;3 left;popped 1;popped 2;popped 3;closed;closed");
 }
 
-TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue][unit][timing]") {
+TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue][unit][timing][req:5]") {
   auto empty = std::make_shared<BoundedQueue>(1);
   auto full = std::make_shared<BoundedQueue>(1);
   auto filled = background([full] { return push_of(full, 1); });
@@ -272,7 +316,7 @@ TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue]
   REQUIRE(load < 0.2);
 }
 
-TEST_CASE("every item is popped exactly once with many producers and consumers", "[19-blocking-queue][stress]") {
+TEST_CASE("every item is popped exactly once with many producers and consumers", "[19-blocking-queue][stress][req:6][req:7]") {
   constexpr int kProducers = 3;
   constexpr int kConsumers = 3;
   constexpr int kCapacity = 4;
