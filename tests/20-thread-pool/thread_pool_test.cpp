@@ -315,6 +315,36 @@ TEST_CASE("shutdown with wait runs every queued task before it returns", "[20-th
   for (auto& f : done) REQUIRE(kata::ready_within(f, 0s));
 }
 
+TEST_CASE("two threads calling shutdown with wait at once both return once the workers are joined", "[20-thread-pool][unit][req:5]") {
+  auto gate = std::make_shared<kata::Gate>();
+  auto ran = std::make_shared<std::atomic<int>>(0);
+  auto log = std::make_shared<kata::FailureLog>();
+  TestPool pool(2);
+  for (int i = 0; i < 2; ++i) {
+    (void)pool->submit([gate, ran] {
+      gate->pass();
+      ++*ran;
+    });
+  }
+  {
+    kata::Crew crew(log, 5s);
+    // Both callers reach the joins while the workers are still held by their
+    // tasks, so they wait on the same threads at once: they must take turns
+    // (join() on one std::thread from two threads is an error), and neither
+    // may return before the tasks have run.
+    for (int i = 0; i < 2; ++i) crew.start([p = pool.shared()] { p->shutdown(true); });
+    std::this_thread::sleep_for(100ms);
+    const bool waited = !crew.done(0) && !crew.done(1);
+    gate->open();
+    const bool returned = crew.all_done_within(5s);
+    INFO(log->summary());
+    REQUIRE(waited);
+    REQUIRE(returned);
+    REQUIRE(log->empty());
+  }
+  REQUIRE(*ran == 2);
+}
+
 TEST_CASE("shutdown without wait returns at once and the queued tasks still run", "[20-thread-pool][unit][req:5]") {
   kata::Gate gate;
   std::promise<void> started;
