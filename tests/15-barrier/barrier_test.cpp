@@ -211,6 +211,36 @@ TEST_CASE("a reused barrier keeps every thread in the same round and runs the co
   }
 }
 
+TEST_CASE("threads that arrive while a slow completion runs count for the next round", "[15-barrier][unit][req:4][req:5]") {
+  // Round 1's completion takes 150 ms. Two more threads arrive meanwhile:
+  // they belong to round 2 (their indices 0 and 1, a second completion), not
+  // to round 1, which already had its two.
+  struct Seen {
+    std::atomic<int> runs{0};
+    std::atomic<bool> in_first{false};
+  };
+  auto seen = std::make_shared<Seen>();
+  auto party = std::make_shared<Party>(2, [seen] {
+    if (++seen->runs == 1) {
+      seen->in_first = true;
+      std::this_thread::sleep_for(150ms);
+    }
+  });
+  Party::start(party, 2);
+  const auto deadline = kata::Clock::now() + 2s;
+  while (!seen->in_first && kata::Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(seen->in_first);
+  Party::start(party, 2);  // while round 1's completion is still running
+  const bool returned = party->returned_within(4, 2s);
+  CAPTURE(party->results().size(), seen->runs.load());
+  REQUIRE(returned);
+  auto indices = party->results();
+  std::sort(indices.begin(), indices.end());
+  REQUIRE(indices == std::vector<std::size_t>{0, 0, 1, 1});  // two rounds of two
+  REQUIRE(seen->runs == 2);
+  REQUIRE_FALSE(party->barrier.broken());
+}
+
 TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier][unit][req:6]") {
   auto party = std::make_shared<Party>(4);
   Party::start(party, 3);
