@@ -15,6 +15,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -78,6 +80,29 @@ void start_acquirers(const std::shared_ptr<Waiters>& w, int n) {
 /// inside acquire(), where only a notification can wake it.
 void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream status(entry.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
+
 /// What run_bounded's tasks record; shared with them, so a run_bounded that
 /// hangs past its deadline leaves its tasks nothing dangling to touch.
 struct Probe {
@@ -126,6 +151,26 @@ TEST_CASE("acquire blocks while no permit is free and returns once one is releas
   w->sem.release();  // from another thread than the acquirer: no owner
   REQUIRE(w->passed.wait_for(1, 2s));
   REQUIRE(w->sem.available() == 0);
+}
+
+TEST_CASE("blocked acquirers sleep until a release instead of waking up to look", "[13-semaphore][unit][timing][req:3]") {
+  auto w = std::make_shared<Waiters>(0);
+  start_acquirers(w, 4);
+  let_waiters_fall_asleep();
+  INFO(w->log.summary());
+  REQUIRE(w->log.empty());
+  REQUIRE(w->passed.count() == 0);
+
+  // A waiter that polls the count with a short timed wait uses little CPU,
+  // but each of its wake-ups is a context switch: 4 waiters blocked until a
+  // release have none, 4 waking every 1 ms about 1200 in 300 ms.
+  const long before = context_switches();
+  std::this_thread::sleep_for(300ms);  // no permit released; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  w->sem.release(4);
+  REQUIRE(w->passed.wait_for(4, 2s));
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
 }
 
 TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit][req:3]") {

@@ -18,10 +18,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <iterator>
 #include <latch>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,6 +87,29 @@ bool still_blocked(std::future<std::string>& f) { return f.wait_for(0s) != std::
 /// wait, the state under test. A call that returned instead is caught by
 /// still_blocked().
 void let_them_block() { std::this_thread::sleep_for(150ms); }
+
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream status(entry.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -149,13 +175,13 @@ TEST_CASE("pop waits while the queue is empty and returns an item pushed later",
 }
 
 TEST_CASE("every blocked popper and pusher wakes when items or slots come several at a time", "[19-blocking-queue][unit][req:2]") {
-  // Three callers asleep in pop (or push) and three items pushed (or popped)
-  // back to back: each of them must get through. Notifying only when the
-  // queue goes from empty to non-empty (or full to non-full) wakes one of
-  // them; the second and third push find the queue non-empty and wake no one.
-  // Several rounds, since the woken one now and then takes its item before
-  // the next push.
-  constexpr int kRounds = 4;
+  // Three callers asleep in pop (or push), then three threads, lined up to
+  // start together, push (or pop) one item each, at once: every sleeper must
+  // get through. Notifying only when the queue goes from empty to non-empty
+  // (or full to non-full) wakes one of them: the pushes that find the queue
+  // non-empty wake no one. Several rounds, since now and then the woken one
+  // takes its item before the next push lands.
+  constexpr int kRounds = 8;
   constexpr int kCallers = 3;
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
@@ -169,18 +195,35 @@ TEST_CASE("every blocked popper and pusher wakes when items or slots come severa
       poppers.push_back(background([empty] { return pop_of(empty); }));
       pushers.push_back(background([full, i] { return push_of(full, 10 + i); }));
     }
-    std::this_thread::sleep_for(60ms);  // all six asleep in their waits (the state under test)
+    std::this_thread::sleep_for(40ms);  // all six asleep in their waits (the state under test)
     bool blocked = true;
     for (auto& f : poppers) blocked = still_blocked(f) && blocked;
     for (auto& f : pushers) blocked = still_blocked(f) && blocked;
-    auto burst = background([empty, full] {
-      std::string all;
-      for (int i = 0; i < kCallers; ++i) all += push_of(empty, 20 + i) + ";";
-      for (int i = 0; i < kCallers; ++i) all += pop_of(full) + ";";
-      return all;
-    });
+
+    // The burst: 2 * kCallers threads that spin until all have started (or
+    // 2 s passed), then each pushes to `empty` or pops from `full` once.
+    auto lined_up = std::make_shared<std::atomic<int>>(0);
+    auto line_up = [lined_up] {
+      lined_up->fetch_add(1);
+      const auto deadline = kata::Clock::now() + 2s;
+      while (lined_up->load() < 2 * kCallers && kata::Clock::now() < deadline) {
+      }
+    };
+    std::vector<std::future<std::string>> burst;
+    for (int i = 0; i < kCallers; ++i) {
+      burst.push_back(background([empty, line_up, i] {
+        line_up();
+        return push_of(empty, 20 + i);
+      }));
+      burst.push_back(background([full, line_up] {
+        line_up();
+        return pop_of(full);
+      }));
+    }
+    std::multiset<std::string> burst_results;
+    for (auto& f : burst) burst_results.insert(result_within(f, 3s));
     REQUIRE(blocked);
-    REQUIRE(result_within(burst, 2s) == "pushed;pushed;pushed;popped 1;popped 2;popped 3;");
+    REQUIRE(burst_results == std::multiset<std::string>{"pushed", "pushed", "pushed", "popped 1", "popped 2", "popped 3"});
     for (auto& f : poppers) {
       INFO("three items pushed while three poppers wait: every popper must get one");
       REQUIRE(result_within(f, 2s).rfind("popped 2", 0) == 0);
@@ -314,6 +357,32 @@ TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue]
   // Waiting on a condition variable uses almost nothing; one caller polling
   // the queue (even with yield) uses about a core: a load near 1.0.
   REQUIRE(load < 0.2);
+}
+
+TEST_CASE("blocked pushers and poppers are not woken while nothing changes", "[19-blocking-queue][unit][timing][req:5]") {
+  auto empty = std::make_shared<BoundedQueue>(1);
+  auto full = std::make_shared<BoundedQueue>(1);
+  auto filled = background([full] { return push_of(full, 1); });
+  REQUIRE(result_within(filled, 2s) == "pushed");
+
+  std::vector<std::future<std::string>> waiters;
+  waiters.push_back(background([empty] { return pop_of(empty); }));
+  waiters.push_back(background([empty] { return pop_for_of(empty, 8000ms); }));
+  waiters.push_back(background([full] { return push_of(full, 2); }));
+  waiters.push_back(background([full] { return push_for_of(full, 3, 8000ms); }));
+  let_them_block();
+
+  // CPU time cannot see a caller that polls with a short timed wait (it
+  // sleeps most of the time), but each of its wake-ups is a context switch:
+  // callers blocked until notified have none, one waking every 1 ms about 300.
+  const long before = context_switches();
+  std::this_thread::sleep_for(300ms);  // four callers blocked; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  empty->close();
+  full->close();
+  for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
 }
 
 TEST_CASE("every item is popped exactly once with many producers and consumers", "[19-blocking-queue][stress][req:6][req:7]") {
