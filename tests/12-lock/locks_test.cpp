@@ -93,9 +93,87 @@ std::optional<bool> try_lock_elsewhere(const std::shared_ptr<Lock>& lock) {
   });
 }
 
+/// Two threads that meet again and again: both spin until the other has
+/// arrived too, so they leave each meeting within a few instructions of each
+/// other. Gives up (false) at `deadline`, so a broken lock cannot hang it.
+class SpinMeeting {
+ public:
+  bool arrive_and_wait(kata::Clock::time_point deadline) {
+    const int round = round_.load();
+    if (arrived_.fetch_add(1) == 1) {
+      arrived_.store(0);
+      round_.fetch_add(1);
+      return true;
+    }
+    while (round_.load() == round) {
+      if (kata::Clock::now() > deadline) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::atomic<int> arrived_{0};
+  std::atomic<int> round_{0};
+};
+
+/// Two threads call try_lock() on a free lock at the same instant, round after
+/// round (for 0.5 s): returns in how many rounds both got it, and in how
+/// many rounds neither did.
+template <class Lock>
+struct TryLockRace {
+  int both_won = 0;
+  int none_won = 0;
+  int rounds = 0;
+  bool finished = false;
+};
+
+template <class Lock>
+TryLockRace<Lock> race_try_locks() {
+  struct Shared {
+    Lock lock;
+    SpinMeeting meeting;
+    std::atomic<int> winners{0};
+    std::atomic<int> both_won{0};
+    std::atomic<int> none_won{0};
+    std::atomic<int> rounds{0};
+  };
+  auto s = std::make_shared<Shared>();
+  auto log = std::make_shared<kata::FailureLog>();
+  kata::Crew crew(log);
+  const auto stop_at = kata::Clock::now() + 500ms;
+  const auto deadline = stop_at + 2s;
+  for (int t = 0; t < 2; ++t) {
+    crew.start([s, t, stop_at, deadline] {
+      for (;;) {
+        // Thread 0 decides for both whether another round starts.
+        if (t == 0 && kata::Clock::now() > stop_at) s->rounds.store(-s->rounds.load() - 1);
+        if (!s->meeting.arrive_and_wait(deadline) || s->rounds.load() < 0) return;
+        const bool got = s->lock.try_lock();  // both at once, on a free lock
+        if (got) s->winners.fetch_add(1);
+        if (!s->meeting.arrive_and_wait(deadline)) return;
+        if (got) s->lock.unlock();
+        if (t == 0) {
+          const int w = s->winners.exchange(0);
+          if (w == 2) s->both_won.fetch_add(1);
+          if (w == 0) s->none_won.fetch_add(1);
+          s->rounds.fetch_add(1);
+        }
+        if (!s->meeting.arrive_and_wait(deadline)) return;
+      }
+    });
+  }
+  TryLockRace<Lock> result;
+  result.finished = crew.all_done_within(5s) && log->empty();
+  result.both_won = s->both_won.load();
+  result.none_won = s->none_won.load();
+  const int r = s->rounds.load();
+  result.rounds = r < 0 ? -r - 1 : r;
+  return result;
+}
+
 }  // namespace
 
-TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit][req:2][req:5]") {
   auto lock = std::make_shared<SpinLock>();
 
   REQUIRE(lock->try_lock());  // free: taken at once
@@ -118,7 +196,7 @@ TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it i
   }));
 }
 
-TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit]") {
+TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit][req:2][req:4][req:5]") {
   auto lock = std::make_shared<TicketLock>();
   REQUIRE(lock->queue_length() == 0);
 
@@ -143,7 +221,27 @@ TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it
   REQUIRE(lock->queue_length() == 0);
 }
 
-TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+TEST_CASE("of two try_lock calls on a free SpinLock at the same instant exactly one succeeds", "[12-lock][stress][req:1][req:2]") {
+  // A try_lock that reads the flag and then stores it in a second step lets
+  // both through when they look at the same moment: atomic, yet no lock.
+  const auto race = race_try_locks<SpinLock>();
+  CAPTURE(race.rounds, race.both_won, race.none_won);
+  REQUIRE(race.finished);
+  REQUIRE(race.rounds > 0);
+  REQUIRE(race.both_won == 0);
+}
+
+TEST_CASE("of two try_lock calls on a free TicketLock at the same instant exactly one succeeds", "[12-lock][stress][req:1][req:2]") {
+  // A try_lock that checks "no one queued" and then takes a ticket in a
+  // second step lets both through when they look at the same moment.
+  const auto race = race_try_locks<TicketLock>();
+  CAPTURE(race.rounds, race.both_won, race.none_won);
+  REQUIRE(race.finished);
+  REQUIRE(race.rounds > 0);
+  REQUIRE(race.both_won == 0);
+}
+
+TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1]") {
   auto g = std::make_shared<Guarded<SpinLock>>();
   const bool finished = hammer(g, 4, {20000, 1s});
   INFO(g->log.summary());
@@ -154,7 +252,7 @@ TEST_CASE("SpinLock lets only one thread into the critical section at a time", "
   REQUIRE(g->counter == g->entries);
 }
 
-TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress]") {
+TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1][req:4]") {
   auto g = std::make_shared<Guarded<TicketLock>>();
   const bool finished = hammer(g, 4, {20000, 1s});
   INFO(g->log.summary());
@@ -166,7 +264,7 @@ TEST_CASE("TicketLock lets only one thread into the critical section at a time",
   REQUIRE(g->lock.queue_length() == 0);
 }
 
-TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit]") {
+TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit][req:3][req:4]") {
   constexpr int kThreads = 8;
   constexpr int kRounds = 2;
   for (int round = 0; round < kRounds; ++round) {

@@ -15,6 +15,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -78,6 +80,29 @@ void start_acquirers(const std::shared_ptr<Waiters>& w, int n) {
 /// inside acquire(), where only a notification can wake it.
 void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream status(entry.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
+
 /// What run_bounded's tasks record; shared with them, so a run_bounded that
 /// hangs past its deadline leaves its tasks nothing dangling to touch.
 struct Probe {
@@ -92,7 +117,7 @@ struct FailedAt5 {};
 
 }  // namespace
 
-TEST_CASE("a semaphore hands out exactly its permits and try_acquire never blocks", "[13-semaphore][unit]") {
+TEST_CASE("a semaphore hands out exactly its permits and try_acquire never blocks", "[13-semaphore][unit][req:1][req:2][req:4]") {
   REQUIRE_THROWS_AS(Semaphore(-1), std::invalid_argument);
 
   Semaphore sem(2);
@@ -111,9 +136,11 @@ TEST_CASE("a semaphore hands out exactly its permits and try_acquire never block
   REQUIRE(sem.available() == 1);
   REQUIRE_THROWS_AS(sem.release(0), std::invalid_argument);
   REQUIRE(sem.available() == 1);
+  REQUIRE_THROWS_AS(sem.release(-2), std::invalid_argument);  // n < 1, not only n == 0
+  REQUIRE(sem.available() == 1);
 }
 
-TEST_CASE("acquire blocks while no permit is free and returns once one is released", "[13-semaphore][unit]") {
+TEST_CASE("acquire blocks while no permit is free and returns once one is released", "[13-semaphore][unit][req:3]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 1);
   let_waiters_fall_asleep();
@@ -126,7 +153,27 @@ TEST_CASE("acquire blocks while no permit is free and returns once one is releas
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit]") {
+TEST_CASE("blocked acquirers sleep until a release instead of waking up to look", "[13-semaphore][unit][timing][req:3]") {
+  auto w = std::make_shared<Waiters>(0);
+  start_acquirers(w, 4);
+  let_waiters_fall_asleep();
+  INFO(w->log.summary());
+  REQUIRE(w->log.empty());
+  REQUIRE(w->passed.count() == 0);
+
+  // A waiter that polls the count with a short timed wait uses little CPU,
+  // but each of its wake-ups is a context switch: 4 waiters blocked until a
+  // release have none, 4 waking every 1 ms about 1200 in 300 ms.
+  const long before = context_switches();
+  std::this_thread::sleep_for(300ms);  // no permit released; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  w->sem.release(4);
+  REQUIRE(w->passed.wait_for(4, 2s));
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
+}
+
+TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit][req:3]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 4);
   let_waiters_fall_asleep();
@@ -149,7 +196,7 @@ TEST_CASE("one released permit lets exactly one of several blocked waiters throu
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit]") {
+TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit][req:4]") {
   auto w = std::make_shared<Waiters>(0);
   start_acquirers(w, 3);
   let_waiters_fall_asleep();
@@ -166,7 +213,7 @@ TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit]")
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-semaphore][stress]") {
+TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-semaphore][stress][req:4]") {
   // Waiters and releasers interleave freely: every permit released must end
   // up taken, so every acquirer gets through within the deadline.
   constexpr int kRounds = 16;
@@ -194,7 +241,7 @@ TEST_CASE("many single releases racing with acquirers wake every waiter", "[13-s
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][unit]") {
+TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][unit][req:5]") {
   auto w = std::make_shared<Waiters>(0);
   const auto start = kata::Clock::now();
   auto got = kata::value_within(3s, [w] { return w->sem.try_acquire_for(300ms); });
@@ -209,7 +256,67 @@ TEST_CASE("try_acquire_for gives up after about its timeout", "[13-semaphore][un
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("try_acquire_for takes a permit that is free or released while it waits", "[13-semaphore][unit]") {
+TEST_CASE("try_acquire_for never waits past its timeout when it is woken again and again without a permit", "[13-semaphore][stress][timing][req:3][req:5]") {
+  // 32 threads wait in try_acquire_for(300 ms) while release(2) comes every
+  // 150 ms: each release wakes the waiters (all of them, with notify_all), two
+  // win, and the others find no permit and wait on. Counted from the call, a
+  // loser's 300 ms run out after two or three such wake-ups. Restarted after
+  // every wake-up, they never run out while the releases go on (2.5 s), and
+  // with at most 2 winners a round, most waiters are still waiting then.
+  constexpr int kWaiters = 32;
+  static constexpr auto kTimeout = 300ms;
+  struct Shared {
+    Semaphore sem{0};
+    kata::Countdown started{kWaiters};
+    kata::Countdown finished{kWaiters};
+    std::mutex mutex;
+    std::vector<std::pair<bool, std::chrono::milliseconds>> outcomes;  // guarded by mutex
+    kata::FailureLog log;
+  };
+  auto s = std::make_shared<Shared>();
+  for (int i = 0; i < kWaiters; ++i) {
+    std::thread([s] {
+      s->started.count_down();
+      s->log.capture("waiter", [&] {
+        const auto start = kata::Clock::now();
+        const bool got = s->sem.try_acquire_for(kTimeout);
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(kata::Clock::now() - start);
+        std::lock_guard guard(s->mutex);
+        s->outcomes.emplace_back(got, waited);
+      });
+      s->finished.count_down();
+    }).detach();
+  }
+  REQUIRE(s->started.wait_for(5s));
+  std::this_thread::sleep_for(50ms);  // the waiters asleep in try_acquire_for (the state under test)
+
+  // Releases every 150 ms until every waiter has returned, or for 2.5 s.
+  int released = 0;
+  const auto stop_at = kata::Clock::now() + 2500ms;
+  while (!s->finished.wait_for(150ms) && kata::Clock::now() < stop_at) {
+    s->sem.release(2);
+    released += 2;
+  }
+  const bool all_returned = s->finished.wait_for(3s);
+  INFO(s->log.summary());
+  REQUIRE(all_returned);
+  REQUIRE(s->log.empty());
+  std::lock_guard guard(s->mutex);
+  int won = 0;
+  std::chrono::milliseconds longest{0};
+  for (const auto& [got, waited] : s->outcomes) {
+    if (got) ++won;
+    longest = std::max(longest, waited);
+  }
+  CAPTURE(released, won, longest.count(), s->sem.available());
+  // Won or not, no call lasted much past its 300 ms.
+  REQUIRE(longest < 2s);
+  // And no waiter took a permit that another had taken: if, not while.
+  REQUIRE(won <= released);
+  REQUIRE(s->sem.available() == released - won);
+}
+
+TEST_CASE("try_acquire_for takes a permit that is free or released while it waits", "[13-semaphore][unit][req:5]") {
   auto w = std::make_shared<Waiters>(1);
   auto at_once = kata::value_within(2s, [w] { return w->sem.try_acquire_for(3s); });
   REQUIRE(at_once.has_value());
@@ -233,7 +340,7 @@ TEST_CASE("try_acquire_for takes a permit that is free or released while it wait
   REQUIRE(w->sem.available() == 0);
 }
 
-TEST_CASE("run_bounded never runs more than k tasks at once and does run k at once", "[13-semaphore][unit]") {
+TEST_CASE("run_bounded never runs more than k tasks at once and does run k at once", "[13-semaphore][unit][req:6]") {
   REQUIRE_THROWS_AS(run_bounded({}, 0), std::invalid_argument);
 
   constexpr std::size_t kTasks = 12;
@@ -264,7 +371,7 @@ TEST_CASE("run_bounded never runs more than k tasks at once and does run k at on
   REQUIRE(most == kBound);  // and is used: not one task at a time
 }
 
-TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the first failure", "[13-semaphore][unit]") {
+TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the first failure", "[13-semaphore][unit][req:7]") {
   constexpr std::size_t kTasks = 8;
   auto probe = std::make_shared<Probe>(kTasks);
   std::vector<std::function<void()>> tasks;
@@ -303,7 +410,7 @@ TEST_CASE("a task that throws gives its permit back and run_bounded rethrows the
   }
 }
 
-TEST_CASE("no permit is lost or duplicated when threads acquire and release at once", "[13-semaphore][stress]") {
+TEST_CASE("no permit is lost or duplicated when threads acquire and release at once", "[13-semaphore][stress][req:4][req:8]") {
   constexpr int kThreads = 4;
   constexpr int kPermits = 2;
   Semaphore sem(kPermits);

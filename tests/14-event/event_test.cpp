@@ -119,13 +119,36 @@ std::optional<std::chrono::nanoseconds> runnable_time() {
   return std::chrono::nanoseconds(total);
 }
 
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream status(entry.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
+
 /// Not to provoke a race: to reach the state under test, every waiter asleep
 /// inside wait(), where only a notification can wake it.
 void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 
 }  // namespace
 
-TEST_CASE("a new event is clear and set and clear move the flag", "[14-event][unit]") {
+TEST_CASE("a new event is clear and set and clear move the flag", "[14-event][unit][req:1]") {
   Event event;
   REQUIRE_FALSE(event.is_set());
   event.set();
@@ -138,7 +161,7 @@ TEST_CASE("a new event is clear and set and clear move the flag", "[14-event][un
   REQUIRE_FALSE(event.is_set());
 }
 
-TEST_CASE("wait returns at once when the event was set before the wait", "[14-event][unit]") {
+TEST_CASE("wait returns at once when the event was set before the wait", "[14-event][unit][req:2]") {
   auto w = std::make_shared<Waiters>();
   w->event.set();
   // The set() came first: there is no notification left to wait for, so a
@@ -153,7 +176,7 @@ TEST_CASE("wait returns at once when the event was set before the wait", "[14-ev
   REQUIRE(w->event.is_set());  // waiting does not consume the flag
 }
 
-TEST_CASE("set wakes every blocked waiter", "[14-event][unit]") {
+TEST_CASE("set wakes every blocked waiter", "[14-event][unit][req:3]") {
   auto w = std::make_shared<Waiters>();
   Waiters::start(w, 4, std::nullopt);
   Waiters::start(w, 2, 10s);
@@ -173,7 +196,7 @@ TEST_CASE("set wakes every blocked waiter", "[14-event][unit]") {
   }
 }
 
-TEST_CASE("wait_for on a clear event returns false after about its timeout", "[14-event][unit]") {
+TEST_CASE("wait_for on a clear event returns false after about its timeout", "[14-event][unit][req:4]") {
   auto w = std::make_shared<Waiters>();
   const auto start = kata::Clock::now();
   auto got = kata::value_within(3s, [w] { return w->event.wait_for(300ms); });
@@ -185,7 +208,7 @@ TEST_CASE("wait_for on a clear event returns false after about its timeout", "[1
   REQUIRE(waited < 2s);
 }
 
-TEST_CASE("a waiter never returns early with the flag clear even when clear follows set at once", "[14-event][unit]") {
+TEST_CASE("a waiter never returns early with the flag clear even when clear follows set at once", "[14-event][unit][req:5]") {
   // set() wakes the waiters, and clear() lowers the flag again, often before
   // they get the mutex back. Each wait_for either saw the flag set (true), or
   // must go back to sleep until its timeout: returning false early means it
@@ -246,7 +269,7 @@ TEST_CASE("a waiter never returns early with the flag clear even when clear foll
   REQUIRE(early == 0);  // no wait_for returned false before its timeout
 }
 
-TEST_CASE("blocked waiters use almost no CPU", "[14-event][unit][timing]") {
+TEST_CASE("blocked waiters use almost no CPU", "[14-event][unit][timing][req:6]") {
   auto w = std::make_shared<Waiters>();
   Waiters::start(w, 3, std::nullopt);
   Waiters::start(w, 1, 10s);
@@ -279,10 +302,37 @@ TEST_CASE("blocked waiters use almost no CPU", "[14-event][unit][timing]") {
   }
 }
 
-TEST_CASE("two threads handing a turn back and forth with set and clear never lose a wakeup", "[14-event][stress]") {
+TEST_CASE("blocked waiters are not woken while the flag stays clear", "[14-event][unit][timing][req:6]") {
+  auto w = std::make_shared<Waiters>();
+  Waiters::start(w, 3, std::nullopt);
+  Waiters::start(w, 1, 10s);
+  let_waiters_fall_asleep();
+  REQUIRE(w->first_error() == "");
+
+  // CPU time cannot see a waiter that polls the flag with a short timed wait
+  // (it sleeps most of the time), but each of its wake-ups is a context
+  // switch: a waiter blocked until set() has none while the flag stays clear,
+  // one waking every 1 ms about 300 in 300 ms.
+  const long before = context_switches();
+  std::this_thread::sleep_for(300ms);  // the waiters wait; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
+
+  w->event.set();
+  REQUIRE(w->returned_within(4, 2s));
+  for (const auto& o : w->outcomes()) {
+    CAPTURE(o.error);
+    REQUIRE(o.error.empty());
+  }
+}
+
+TEST_CASE("two threads handing a turn back and forth with set and clear never lose a wakeup", "[14-event][stress][req:7][req:8]") {
   // ping tells the responder to go, pong tells the initiator it went. Each
   // side clears its own event before setting the other's, so every set()
-  // must be seen. A lost wake-up shows as a 2 s wait_for that times out.
+  // must be seen. A lost wake-up shows as a 2 s wait_for that times out, or
+  // (if it then returns the flag it finds set) as a wait far longer than any
+  // hand-over takes: a second, where a hand-over takes well under 10 ms.
   constexpr int kRounds = 400;
   Event ping;
   Event pong;
@@ -293,7 +343,9 @@ TEST_CASE("two threads handing a turn back and forth with set and clear never lo
     start.arrive_and_wait();
     log.capture("responder", [&] {
       for (int i = 0; i < kRounds; ++i) {
+        const auto asked = kata::Clock::now();
         if (!KATA_CHECK(log, ping.wait_for(2s))) return;
+        if (!KATA_CHECK(log, kata::Clock::now() - asked < 1s)) return;
         ping.clear();
         kata::random_pause(gen);
         pong.set();
@@ -306,7 +358,9 @@ TEST_CASE("two threads handing a turn back and forth with set and clear never lo
     log.capture("initiator", [&] {
       for (int i = 0; i < kRounds; ++i) {
         ping.set();
+        const auto asked = kata::Clock::now();
         if (!KATA_CHECK(log, pong.wait_for(2s))) return;
+        if (!KATA_CHECK(log, kata::Clock::now() - asked < 1s)) return;
         pong.clear();
         kata::random_pause(gen);
       }

@@ -89,7 +89,7 @@ struct CompletionFailed {};
 
 }  // namespace
 
-TEST_CASE("a barrier of one party never waits and runs its completion every round", "[15-barrier][unit]") {
+TEST_CASE("a barrier of one party never waits and runs its completion every round", "[15-barrier][unit][req:1]") {
   REQUIRE_THROWS_AS(Barrier(0), std::invalid_argument);
 
   auto completions = std::make_shared<std::atomic<int>>(0);
@@ -106,7 +106,7 @@ TEST_CASE("a barrier of one party never waits and runs its completion every roun
   REQUIRE_FALSE(party->barrier.broken());
 }
 
-TEST_CASE("arrive_and_wait releases everyone once the last one arrives, after the last one ran the completion", "[15-barrier][unit]") {
+TEST_CASE("arrive_and_wait releases everyone once the last one arrives, after the last one ran the completion", "[15-barrier][unit][req:2][req:3][req:4]") {
   // The completion records how often it ran, on which thread, whether the
   // last thread had arrived yet, and how many threads had already returned.
   struct Seen {
@@ -158,7 +158,7 @@ TEST_CASE("arrive_and_wait releases everyone once the last one arrives, after th
   REQUIRE(party->barrier.waiting() == 0);
 }
 
-TEST_CASE("a reused barrier keeps every thread in the same round and runs the completion once per round", "[15-barrier][stress]") {
+TEST_CASE("a reused barrier keeps every thread in the same round and runs the completion once per round", "[15-barrier][stress][req:3][req:4][req:5]") {
   // Each round every thread adds to that round's work counter, then arrives.
   // Once released from round r it checks that all N did round r's work (no
   // one passed through early) and that exactly r + 1 completions have run.
@@ -211,7 +211,37 @@ TEST_CASE("a reused barrier keeps every thread in the same round and runs the co
   }
 }
 
-TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier][unit]") {
+TEST_CASE("threads that arrive while a slow completion runs count for the next round", "[15-barrier][unit][req:4][req:5]") {
+  // Round 1's completion takes 150 ms. Two more threads arrive meanwhile:
+  // they belong to round 2 (their indices 0 and 1, a second completion), not
+  // to round 1, which already had its two.
+  struct Seen {
+    std::atomic<int> runs{0};
+    std::atomic<bool> in_first{false};
+  };
+  auto seen = std::make_shared<Seen>();
+  auto party = std::make_shared<Party>(2, [seen] {
+    if (++seen->runs == 1) {
+      seen->in_first = true;
+      std::this_thread::sleep_for(150ms);
+    }
+  });
+  Party::start(party, 2);
+  const auto deadline = kata::Clock::now() + 2s;
+  while (!seen->in_first && kata::Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(seen->in_first);
+  Party::start(party, 2);  // while round 1's completion is still running
+  const bool returned = party->returned_within(4, 2s);
+  CAPTURE(party->results().size(), seen->runs.load());
+  REQUIRE(returned);
+  auto indices = party->results();
+  std::sort(indices.begin(), indices.end());
+  REQUIRE(indices == std::vector<std::size_t>{0, 0, 1, 1});  // two rounds of two
+  REQUIRE(seen->runs == 2);
+  REQUIRE_FALSE(party->barrier.broken());
+}
+
+TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier][unit][req:6]") {
   auto party = std::make_shared<Party>(4);
   Party::start(party, 3);
   let_threads_fall_asleep();
@@ -225,7 +255,7 @@ TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier
   REQUIRE(party->barrier.broken());
 }
 
-TEST_CASE("after abort every later arrival fails at once", "[15-barrier][unit]") {
+TEST_CASE("after abort every later arrival fails at once", "[15-barrier][unit][req:6]") {
   auto party = std::make_shared<Party>(2);
   // One full round first: abort must break a barrier that has been used.
   Party::start(party, 1);
@@ -244,7 +274,39 @@ TEST_CASE("after abort every later arrival fails at once", "[15-barrier][unit]")
   }
 }
 
-TEST_CASE("a completion that throws breaks the barrier", "[15-barrier][unit]") {
+TEST_CASE("abort right after a round completed leaves that round completed", "[15-barrier][unit][req:6]") {
+  // The last arrival completes the round and calls abort() at once, while the
+  // two waiters it released are (almost always) still waking up. Their round
+  // is over: they return their indices; only later arrivals get BrokenBarrier.
+  constexpr int kTrials = 20;
+  for (int trial = 0; trial < kTrials; ++trial) {
+    CAPTURE(trial);
+    auto party = std::make_shared<Party>(3);
+    Party::start(party, 2);
+    const auto deadline = kata::Clock::now() + 2s;
+    while (party->barrier.waiting() < 2 && kata::Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    REQUIRE(party->barrier.waiting() == 2);
+
+    auto last = kata::value_within(2s, [party] {
+      const auto index = party->arrive();
+      party->barrier.abort();
+      return index;
+    });
+    const bool returned = party->returned_within(2, 2s);
+    REQUIRE(last.has_value());
+    REQUIRE(*last == 2);
+    REQUIRE(returned);
+    auto indices = party->results();
+    std::sort(indices.begin(), indices.end());
+    REQUIRE(indices == std::vector<std::size_t>{0, 1});  // not BrokenBarrier: their round had completed
+    REQUIRE(party->barrier.broken());
+    auto later = kata::value_within(2s, [party] { return party->arrive(); });
+    REQUIRE(later.has_value());
+    REQUIRE(*later == kBroken);
+  }
+}
+
+TEST_CASE("a completion that throws breaks the barrier", "[15-barrier][unit][req:7]") {
   auto party = std::make_shared<Party>(3, [] { throw CompletionFailed{}; });
   Party::start(party, 3);
   const bool returned = party->returned_within(3, 2s);

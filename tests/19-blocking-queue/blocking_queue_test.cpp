@@ -18,10 +18,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <iterator>
 #include <latch>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,9 +88,32 @@ bool still_blocked(std::future<std::string>& f) { return f.wait_for(0s) != std::
 /// still_blocked().
 void let_them_block() { std::this_thread::sleep_for(150ms); }
 
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::ifstream status(entry.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
+
 }  // namespace
 
-TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[19-blocking-queue][unit]") {
+TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[19-blocking-queue][unit][req:1]") {
   REQUIRE_THROWS_AS(BoundedQueue(0), std::invalid_argument);
   BoundedQueue q(3);
   REQUIRE(q.capacity() == 3);
@@ -95,7 +121,7 @@ TEST_CASE("a new queue is empty and open and a capacity of zero is refused", "[1
   REQUIRE_FALSE(q.closed());
 }
 
-TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit]") {
+TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit][req:1]") {
   auto q = std::make_shared<BoundedQueue>(5);
   auto filled = background([q] {
     std::string all;
@@ -113,7 +139,7 @@ TEST_CASE("items come out in the order they went in", "[19-blocking-queue][unit]
   REQUIRE(q->size() == 0);
 }
 
-TEST_CASE("push waits while the queue is full and goes on once an item is popped", "[19-blocking-queue][unit]") {
+TEST_CASE("push waits while the queue is full and goes on once an item is popped", "[19-blocking-queue][unit][req:2]") {
   auto q = std::make_shared<BoundedQueue>(2);
   auto filled = background([q] { return push_of(q, 1) + ";" + push_of(q, 2); });
   REQUIRE(result_within(filled, 2s) == "pushed;pushed");
@@ -132,7 +158,7 @@ TEST_CASE("push waits while the queue is full and goes on once an item is popped
   REQUIRE(result_within(rest, 2s) == "popped 2;popped 3");
 }
 
-TEST_CASE("pop waits while the queue is empty and returns an item pushed later", "[19-blocking-queue][unit]") {
+TEST_CASE("pop waits while the queue is empty and returns an item pushed later", "[19-blocking-queue][unit][req:2]") {
   auto q = std::make_shared<BoundedQueue>(2);
   auto popper = background([q] { return pop_of(q); });
   auto timed_popper = background([q] { return pop_for_of(q, 5000ms); });
@@ -148,7 +174,68 @@ TEST_CASE("pop waits while the queue is empty and returns an item pushed later",
   REQUIRE(((a == "popped 7" && b == "popped 8") || (a == "popped 8" && b == "popped 7")));
 }
 
-TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queue][unit]") {
+TEST_CASE("every blocked popper and pusher wakes when items or slots come several at a time", "[19-blocking-queue][unit][req:2]") {
+  // Three callers asleep in pop (or push), then three threads, lined up to
+  // start together, push (or pop) one item each, at once: every sleeper must
+  // get through. Notifying only when the queue goes from empty to non-empty
+  // (or full to non-full) wakes one of them: the pushes that find the queue
+  // non-empty wake no one. Several rounds, since now and then the woken one
+  // takes its item before the next push lands.
+  constexpr int kRounds = 8;
+  constexpr int kCallers = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    auto empty = std::make_shared<BoundedQueue>(kCallers);
+    auto full = std::make_shared<BoundedQueue>(kCallers);
+    auto filled = background([full] { return push_of(full, 1) + ";" + push_of(full, 2) + ";" + push_of(full, 3); });
+    REQUIRE(result_within(filled, 2s) == "pushed;pushed;pushed");
+
+    std::vector<std::future<std::string>> poppers, pushers;
+    for (int i = 0; i < kCallers; ++i) {
+      poppers.push_back(background([empty] { return pop_of(empty); }));
+      pushers.push_back(background([full, i] { return push_of(full, 10 + i); }));
+    }
+    std::this_thread::sleep_for(40ms);  // all six asleep in their waits (the state under test)
+    bool blocked = true;
+    for (auto& f : poppers) blocked = still_blocked(f) && blocked;
+    for (auto& f : pushers) blocked = still_blocked(f) && blocked;
+
+    // The burst: 2 * kCallers threads that spin until all have started (or
+    // 2 s passed), then each pushes to `empty` or pops from `full` once.
+    auto lined_up = std::make_shared<std::atomic<int>>(0);
+    auto line_up = [lined_up] {
+      lined_up->fetch_add(1);
+      const auto deadline = kata::Clock::now() + 2s;
+      while (lined_up->load() < 2 * kCallers && kata::Clock::now() < deadline) {
+      }
+    };
+    std::vector<std::future<std::string>> burst;
+    for (int i = 0; i < kCallers; ++i) {
+      burst.push_back(background([empty, line_up, i] {
+        line_up();
+        return push_of(empty, 20 + i);
+      }));
+      burst.push_back(background([full, line_up] {
+        line_up();
+        return pop_of(full);
+      }));
+    }
+    std::multiset<std::string> burst_results;
+    for (auto& f : burst) burst_results.insert(result_within(f, 3s));
+    REQUIRE(blocked);
+    REQUIRE(burst_results == std::multiset<std::string>{"pushed", "pushed", "pushed", "popped 1", "popped 2", "popped 3"});
+    for (auto& f : poppers) {
+      INFO("three items pushed while three poppers wait: every popper must get one");
+      REQUIRE(result_within(f, 2s).rfind("popped 2", 0) == 0);
+    }
+    for (auto& f : pushers) {
+      INFO("three slots freed while three pushers wait: every pusher must get one");
+      REQUIRE(result_within(f, 2s) == "pushed");
+    }
+  }
+}
+
+TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queue][unit][req:3]") {
   auto q = std::make_shared<BoundedQueue>(1);
 
   SECTION("pop_for on an empty queue") {
@@ -176,7 +263,7 @@ TEST_CASE("pop_for and push_for give up after their timeout", "[19-blocking-queu
   }
 }
 
-TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-queue][unit]") {
+TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-queue][unit][req:3]") {
   auto q = std::make_shared<BoundedQueue>(1);
   auto filled = background([q] { return push_of(q, 1); });
   REQUIRE(result_within(filled, 2s) == "pushed");
@@ -191,7 +278,7 @@ TEST_CASE("push_for takes a slot that frees up while it waits", "[19-blocking-qu
   REQUIRE(result_within(second, 2s) == "popped 2");
 }
 
-TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking-queue][unit]") {
+TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(2);
   std::vector<std::future<std::string>> poppers;
   for (int i = 0; i < 2; ++i) poppers.push_back(background([q] { return pop_of(q); }));
@@ -208,7 +295,7 @@ TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking
   }
 }
 
-TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking-queue][unit]") {
+TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(1);
   auto filled = background([q] { return push_of(q, 1); });
   REQUIRE(result_within(filled, 2s) == "pushed");
@@ -228,7 +315,7 @@ TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking
   REQUIRE(q->size() == 1);  // none of them added its item
 }
 
-TEST_CASE("after close pushers fail at once and poppers drain what is left", "[19-blocking-queue][unit]") {
+TEST_CASE("after close pushers fail at once and poppers drain what is left", "[19-blocking-queue][unit][req:4]") {
   auto q = std::make_shared<BoundedQueue>(4);
   auto script = background([q] {
     std::string all;
@@ -247,7 +334,7 @@ TEST_CASE("after close pushers fail at once and poppers drain what is left", "[1
           "pushed;pushed;pushed;closed();closed;closed;3 left;popped 1;popped 2;popped 3;closed;closed");
 }
 
-TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue][unit][timing]") {
+TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue][unit][timing][req:5]") {
   auto empty = std::make_shared<BoundedQueue>(1);
   auto full = std::make_shared<BoundedQueue>(1);
   auto filled = background([full] { return push_of(full, 1); });
@@ -272,7 +359,33 @@ TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue]
   REQUIRE(load < 0.2);
 }
 
-TEST_CASE("every item is popped exactly once with many producers and consumers", "[19-blocking-queue][stress]") {
+TEST_CASE("blocked pushers and poppers are not woken while nothing changes", "[19-blocking-queue][unit][timing][req:5]") {
+  auto empty = std::make_shared<BoundedQueue>(1);
+  auto full = std::make_shared<BoundedQueue>(1);
+  auto filled = background([full] { return push_of(full, 1); });
+  REQUIRE(result_within(filled, 2s) == "pushed");
+
+  std::vector<std::future<std::string>> waiters;
+  waiters.push_back(background([empty] { return pop_of(empty); }));
+  waiters.push_back(background([empty] { return pop_for_of(empty, 8000ms); }));
+  waiters.push_back(background([full] { return push_of(full, 2); }));
+  waiters.push_back(background([full] { return push_for_of(full, 3, 8000ms); }));
+  let_them_block();
+
+  // CPU time cannot see a caller that polls with a short timed wait (it
+  // sleeps most of the time), but each of its wake-ups is a context switch:
+  // callers blocked until notified have none, one waking every 1 ms about 300.
+  const long before = context_switches();
+  std::this_thread::sleep_for(300ms);  // four callers blocked; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  empty->close();
+  full->close();
+  for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
+}
+
+TEST_CASE("every item is popped exactly once with many producers and consumers", "[19-blocking-queue][stress][req:6][req:7]") {
   constexpr int kProducers = 3;
   constexpr int kConsumers = 3;
   constexpr int kCapacity = 4;

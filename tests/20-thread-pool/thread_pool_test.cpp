@@ -19,6 +19,8 @@
 
 #include <atomic>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <latch>
 #include <memory>
@@ -83,15 +85,38 @@ bool run_n_at_once(ThreadPool& pool, int n, kata::IntervalRecorder& recorder, ka
   return all_met;
 }
 
+/// Context switches of every thread of this process so far, voluntary (the
+/// thread blocked: a sleep, a wait, a timed wait that timed out) and not, from
+/// /proc/self/task/*/status. A thread blocked on a condition variable adds
+/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
+long context_switches() {
+  long total = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream status(task.path() / "status");
+    std::string key;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
+        long n = 0;
+        status >> n;
+        total += n;
+      } else {
+        status.ignore(4096, '\n');
+      }
+    }
+  }
+  return total;
+}
+
 }  // namespace
 
-TEST_CASE("size reports the number of workers and a pool of zero threads is refused", "[20-thread-pool][unit]") {
+TEST_CASE("size reports the number of workers and a pool of zero threads is refused", "[20-thread-pool][unit][req:1]") {
   REQUIRE_THROWS_AS(ThreadPool(0), std::invalid_argument);
   TestPool pool(3);
   REQUIRE(pool->size() == 3);
 }
 
-TEST_CASE("submit returns a future that holds the task's result", "[20-thread-pool][unit]") {
+TEST_CASE("submit returns a future that holds the task's result", "[20-thread-pool][unit][req:3]") {
   std::atomic<bool> void_task_ran{false};
   TestPool pool(2);
 
@@ -112,7 +137,7 @@ TEST_CASE("submit returns a future that holds the task's result", "[20-thread-po
   REQUIRE(owned.get() == 6);
 }
 
-TEST_CASE("tasks run on exactly N worker threads and N of them run at once", "[20-thread-pool][unit]") {
+TEST_CASE("tasks run on exactly N worker threads and N of them run at once", "[20-thread-pool][unit][req:1]") {
   constexpr int kThreads = 3;
   kata::IntervalRecorder recorder;
   kata::Countdown arrivals{kThreads};
@@ -131,7 +156,7 @@ TEST_CASE("tasks run on exactly N worker threads and N of them run at once", "[2
   for (const auto& interval : recorder.intervals()) REQUIRE(interval.thread != std::this_thread::get_id());
 }
 
-TEST_CASE("an idle pool burns almost no CPU", "[20-thread-pool][unit][timing]") {
+TEST_CASE("an idle pool burns almost no CPU", "[20-thread-pool][unit][timing][req:2]") {
   constexpr int kThreads = 4;
   kata::IntervalRecorder recorder;
   kata::Countdown arrivals{kThreads};
@@ -150,7 +175,27 @@ TEST_CASE("an idle pool burns almost no CPU", "[20-thread-pool][unit][timing]") 
   REQUIRE(load < 0.05);
 }
 
-TEST_CASE("an exception thrown in a task arrives through its future and the worker survives", "[20-thread-pool][unit]") {
+TEST_CASE("idle workers sleep until there is work instead of waking up to look", "[20-thread-pool][unit][timing][req:2]") {
+  constexpr int kThreads = 4;
+  kata::IntervalRecorder recorder;
+  kata::Countdown arrivals{kThreads};
+  kata::Gate gate;
+  TestPool pool(kThreads);
+  REQUIRE(run_n_at_once(*pool, kThreads, recorder, arrivals, gate));
+  std::this_thread::sleep_for(50ms);  // the workers go back to waiting
+
+  // CPU time cannot see a worker that polls with a short timed wait (it
+  // sleeps most of the time), but its wake-ups show as context switches: a
+  // worker blocked on the condition variable is switched to 0 times while
+  // the pool idles, one waking every 1 ms about 500 times in 500 ms.
+  const long before = context_switches();
+  std::this_thread::sleep_for(500ms);  // the pool idles; this thread sleeps (1 or 2 switches)
+  const long switches = context_switches() - before;
+  CAPTURE(switches);
+  REQUIRE(switches < 60);
+}
+
+TEST_CASE("an exception thrown in a task arrives through its future and the worker survives", "[20-thread-pool][unit][req:3]") {
   TestPool pool(1);  // one worker: it must survive every throw to run the last task
 
   auto failed = pool->submit([]() -> int { throw std::domain_error("boom"); });
@@ -176,7 +221,7 @@ TEST_CASE("an exception thrown in a task arrives through its future and the work
   REQUIRE_THROWS_AS(odd.get(), int);
 }
 
-TEST_CASE("map returns the results in input order", "[20-thread-pool][unit]") {
+TEST_CASE("map returns the results in input order", "[20-thread-pool][unit][req:4]") {
   TestPool pool(4);
   std::vector<int> inputs;
   for (int i = 0; i < 16; ++i) inputs.push_back(i);
@@ -196,7 +241,33 @@ TEST_CASE("map returns the results in input order", "[20-thread-pool][unit]") {
   REQUIRE(*squares == expected);
 }
 
-TEST_CASE("map rethrows the exception of the first failing input", "[20-thread-pool][unit]") {
+TEST_CASE("map runs its calls at the same time, not one after another", "[20-thread-pool][unit][req:4]") {
+  constexpr int kThreads = 4;
+  auto met = std::make_shared<kata::Meeting>(kThreads);
+  auto recorder = std::make_shared<kata::IntervalRecorder>();
+  TestPool pool(kThreads);
+
+  // Each call waits (1 s at most) until all 4 calls are running: only a map
+  // that has every call in flight at once gets them all to meet. A map that
+  // submits one call and waits for it before the next gives right results,
+  // one at a time.
+  auto results = kata::value_within(8s, [p = pool.shared(), met, recorder] {
+    return p->map(
+        [met, recorder](int x) {
+          auto scope = recorder->record("call " + std::to_string(x));
+          met->arrive_and_wait(1s);
+          return x + 100;
+        },
+        std::vector<int>{0, 1, 2, 3});
+  });
+  REQUIRE(results.has_value());
+  REQUIRE(*results == std::vector<int>{100, 101, 102, 103});
+  CAPTURE(recorder->max_overlap());
+  REQUIRE(met->all_met());
+  REQUIRE(recorder->max_overlap() == kThreads);
+}
+
+TEST_CASE("map rethrows the exception of the first failing input", "[20-thread-pool][unit][req:4]") {
   TestPool pool(4);
   const std::vector<int> inputs{0, 1, 2, 3, 4, 5, 6, 7};
 
@@ -228,7 +299,7 @@ TEST_CASE("map rethrows the exception of the first failing input", "[20-thread-p
   REQUIRE(*outcome == "FailedAt2");
 }
 
-TEST_CASE("shutdown with wait runs every queued task before it returns", "[20-thread-pool][unit]") {
+TEST_CASE("shutdown with wait runs every queued task before it returns", "[20-thread-pool][unit][req:5]") {
   std::atomic<int> ran{0};
   TestPool pool(2);
   std::vector<std::future<void>> done;
@@ -244,7 +315,37 @@ TEST_CASE("shutdown with wait runs every queued task before it returns", "[20-th
   for (auto& f : done) REQUIRE(kata::ready_within(f, 0s));
 }
 
-TEST_CASE("shutdown without wait returns at once and the queued tasks still run", "[20-thread-pool][unit]") {
+TEST_CASE("two threads calling shutdown with wait at once both return once the workers are joined", "[20-thread-pool][unit][req:5]") {
+  auto gate = std::make_shared<kata::Gate>();
+  auto ran = std::make_shared<std::atomic<int>>(0);
+  auto log = std::make_shared<kata::FailureLog>();
+  TestPool pool(2);
+  for (int i = 0; i < 2; ++i) {
+    (void)pool->submit([gate, ran] {
+      gate->pass();
+      ++*ran;
+    });
+  }
+  {
+    kata::Crew crew(log, 5s);
+    // Both callers reach the joins while the workers are still held by their
+    // tasks, so they wait on the same threads at once: they must take turns
+    // (join() on one std::thread from two threads is an error), and neither
+    // may return before the tasks have run.
+    for (int i = 0; i < 2; ++i) crew.start([p = pool.shared()] { p->shutdown(true); });
+    std::this_thread::sleep_for(100ms);
+    const bool waited = !crew.done(0) && !crew.done(1);
+    gate->open();
+    const bool returned = crew.all_done_within(5s);
+    INFO(log->summary());
+    REQUIRE(waited);
+    REQUIRE(returned);
+    REQUIRE(log->empty());
+  }
+  REQUIRE(*ran == 2);
+}
+
+TEST_CASE("shutdown without wait returns at once and the queued tasks still run", "[20-thread-pool][unit][req:5]") {
   kata::Gate gate;
   std::promise<void> started;
   auto started_future = started.get_future();
@@ -270,7 +371,7 @@ TEST_CASE("shutdown without wait returns at once and the queued tasks still run"
   }
 }
 
-TEST_CASE("shutdown with cancel_pending cancels the queued tasks and their futures say so", "[20-thread-pool][unit]") {
+TEST_CASE("shutdown with cancel_pending cancels the queued tasks and their futures say so", "[20-thread-pool][unit][req:6]") {
   std::atomic<int> ran{0};
   kata::Gate gate;
   std::promise<void> started;
@@ -304,7 +405,7 @@ TEST_CASE("shutdown with cancel_pending cancels the queued tasks and their futur
   REQUIRE(ran == 0);
 }
 
-TEST_CASE("submit after shutdown throws PoolShutDown", "[20-thread-pool][unit]") {
+TEST_CASE("submit after shutdown throws PoolShutDown", "[20-thread-pool][unit][req:7]") {
   TestPool pool(2);
   auto before = pool->submit([] { return 1; });
   REQUIRE(kata::ready_within(before, 5s));
@@ -334,7 +435,7 @@ TEST_CASE("submit after shutdown throws PoolShutDown", "[20-thread-pool][unit]")
   REQUIRE(before.get() == 1);
 }
 
-TEST_CASE("the destructor of an idle pool wakes its workers and returns promptly", "[20-thread-pool][unit]") {
+TEST_CASE("the destructor of an idle pool wakes its workers and returns promptly", "[20-thread-pool][unit][req:8]") {
   constexpr int kThreads = 4;
   kata::IntervalRecorder recorder;
   kata::Countdown arrivals{kThreads};
@@ -348,7 +449,7 @@ TEST_CASE("the destructor of an idle pool wakes its workers and returns promptly
   REQUIRE(pool.destroy_within(5s));
 }
 
-TEST_CASE("the destructor runs the queued tasks and returns within a deadline", "[20-thread-pool][unit]") {
+TEST_CASE("the destructor runs the queued tasks and returns within a deadline", "[20-thread-pool][unit][req:8]") {
   std::atomic<int> ran{0};
   TestPool pool(2);
   for (int i = 0; i < 40; ++i) {
@@ -362,7 +463,7 @@ TEST_CASE("the destructor runs the queued tasks and returns within a deadline", 
   REQUIRE(ran == 40);
 }
 
-TEST_CASE("no task is lost when many threads submit at once", "[20-thread-pool][stress]") {
+TEST_CASE("no task is lost when many threads submit at once", "[20-thread-pool][stress][req:9]") {
   constexpr int kSubmitters = 4;
   std::atomic<long> ran{0};
   kata::FailureLog log;
@@ -407,7 +508,7 @@ TEST_CASE("no task is lost when many threads submit at once", "[20-thread-pool][
   REQUIRE(ran == total);
 }
 
-TEST_CASE("every task accepted while shutdown races with submitters still runs", "[20-thread-pool][stress]") {
+TEST_CASE("every task accepted while shutdown races with submitters still runs", "[20-thread-pool][stress][req:7][req:9]") {
   constexpr int kSubmitters = 3;
   std::atomic<long> ran{0};
   kata::FailureLog log;
