@@ -52,39 +52,6 @@ bool orphan_dies_within(pid_t pid, std::chrono::milliseconds limit) {
   return !kata::reap_within(pid, limit).timed_out;  // a pid someone else reaped counts as dead
 }
 
-/// Cleans up after a failing implementation: when the test ends, every
-/// process whose parent is this one (a child a hung run_process never
-/// reaped, or an orphan re-parented to us) is killed with its process group
-/// and reaped. A correct run_process leaves nothing for it to do.
-class KillLeftoverChildren {
- public:
-  KillLeftoverChildren() = default;
-  KillLeftoverChildren(const KillLeftoverChildren&) = delete;
-  KillLeftoverChildren& operator=(const KillLeftoverChildren&) = delete;
-  ~KillLeftoverChildren() {
-    const pid_t self = ::getpid();
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) continue;
-      // pid (comm) state ppid ...: comm may hold spaces, so parse after ')'.
-      const auto paren = line.rfind(')');
-      if (paren == std::string::npos) continue;
-      std::istringstream rest(line.substr(paren + 1));
-      char state = 0;
-      long ppid = 0;
-      rest >> state >> ppid;
-      if (ppid != self) continue;
-      const auto pid = static_cast<pid_t>(std::stol(name));
-      ::kill(-pid, SIGKILL);  // its group, if it leads one
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
 std::string bytes(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + i * 7 % 26);
@@ -94,7 +61,6 @@ std::string bytes(std::size_t n) {
 }  // namespace
 
 TEST_CASE("run_process returns the exit code, stdout and stderr of a program", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   auto r = run_within(10s, sh("printf 'to out'; printf 'to err' >&2; exit 3"), "", 5000ms);
   REQUIRE(r);
   CHECK(r->pid > 0);
@@ -111,7 +77,6 @@ TEST_CASE("run_process returns the exit code, stdout and stderr of a program", "
 }
 
 TEST_CASE("run_process feeds the input to stdin and closes it so the child sees EOF", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   auto small = run_within(10s, {"cat"}, "hello, child\n", 5000ms);
   REQUIRE(small);
   REQUIRE(small->exit_code == 0);
@@ -129,7 +94,6 @@ TEST_CASE("run_process feeds the input to stdin and closes it so the child sees 
 }
 
 TEST_CASE("a child that fills stderr while the parent waits on stdout does not deadlock", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   // 1 MiB to stderr (a pipe holds 64 KiB), then one line to stdout. A parent
   // that reads stdout to EOF before looking at stderr waits for a child that
   // waits for it: both block forever. poll() on both pipes avoids it.
@@ -142,7 +106,6 @@ TEST_CASE("a child that fills stderr while the parent waits on stdout does not d
 }
 
 TEST_CASE("the child is reaped before run_process returns, timed out or not", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   auto exited = run_within(10s, {"true"}, "", 5000ms);
   REQUIRE(exited);
   REQUIRE(exited->pid > 0);
@@ -158,7 +121,6 @@ TEST_CASE("the child is reaped before run_process returns, timed out or not", "[
 }
 
 TEST_CASE("a child killed by a signal is reported as that signal, not as an exit code", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   auto term = run_within(10s, sh("kill -TERM $$; sleep 5"), "", 5000ms);
   REQUIRE(term);
   REQUIRE_FALSE(term->timed_out);
@@ -177,7 +139,6 @@ TEST_CASE("a child killed by a signal is reported as that signal, not as an exit
 }
 
 TEST_CASE("on timeout the whole process group dies, grandchildren included", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   // Orphans are re-parented to us, so we can tell dead from alive and reap.
   REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
   // The shell starts a grandchild (sleep 30 in the background), prints its
@@ -193,14 +154,12 @@ TEST_CASE("on timeout the whole process group dies, grandchildren included", "[0
 }
 
 TEST_CASE("a program that cannot be started is an error, not a child that fails", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   auto missing = [] { return run_process({"/nonexistent/kata-no-such-program"}, "", 5000ms); };
   REQUIRE_THROWS_AS(missing(), std::system_error);
   REQUIRE_THROWS_AS(run_process({}, "", 5000ms), std::invalid_argument);
 }
 
 TEST_CASE("input that the child never reads is dropped without killing the caller", "[02-process-spawn][unit]") {
-  KillLeftoverChildren cleanup;
   // `true` exits without reading: writing the rest of 1 MiB gets EPIPE, and
   // SIGPIPE (if not blocked or ignored) would kill this test process.
   auto r = run_within(10s, {"true"}, bytes(1 << 20), 5000ms);
