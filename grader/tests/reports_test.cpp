@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "collect/coverage.hpp"
 #include "report/clean_text.hpp"
@@ -269,4 +270,14 @@ TEST_CASE("coverage counts each file's own lines, not a header's phantoms past i
   CHECK(c.branches_total == 1);
   CHECK(c.uncovered == "run.cpp: 7\n");
   CHECK(kept.find("DA:119") == std::string::npos);
+}
+
+TEST_CASE("an unfinished run leaves no per-exercise verdict of the run before", "[reports]") {
+  auto dir = fs::temp_directory_path() / fmt::format("grader-reports-stale-{}", ::getpid());
+  fs::remove_all(dir);
+  REQUIRE(write_reports(dir, sample_run()).empty());
+  REQUIRE(fs::exists(dir / "exercism" / "16-deadlock.json"));
+  REQUIRE(write_reports(dir, RunSummary{{}, 0, false}).empty());
+  CHECK_FALSE(fs::exists(dir / "exercism"));
+  fs::remove_all(dir);
 }

@@ -350,6 +350,11 @@ std::vector<std::string> write_reports(const fs::path& dir, const RunSummary& ru
   write(dir / "junit.xml", junit_xml(run));
   write(dir / "report.md", markdown_report(run));
   write(dir / "gradescope.json", gradescope_json(run));
+  // An unfinished run leaves no per-exercise verdict of an earlier run behind.
+  if (!run.finished) {
+    std::error_code ec;
+    fs::remove_all(dir / "exercism", ec);
+  }
   for (const auto& r : run.results) write(dir / "exercism" / (r.slug + ".json"), exercism_json(r));
   return failed;
 }
