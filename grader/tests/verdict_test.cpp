@@ -343,3 +343,16 @@ TEST_CASE("a hang the test detects itself shows where each thread waits", "[verd
   CHECK(r.message.find("fixture_test.cpp", r.message.find("where each thread")) != std::string::npos);
   CHECK(r.seconds < 15);
 }
+
+TEST_CASE("a stopped process is a timeout that says it was stopped", "[verdict]") {
+  auto r = run_fixture("stops itself", 1.0);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK(r.message == "timed out after 1 s: the process was stopped (SIGSTOP?), not running");
+}
+
+TEST_CASE("std::terminate is a crash that shows why it was called", "[verdict]") {
+  auto r = run_fixture("lets an exception escape a thread");
+  CHECK(r.status == TestStatus::crashed);
+  CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGABRT (abort)"));
+  CHECK_THAT(r.message, Catch::Contains("terminate called after throwing an instance of 'std::runtime_error'"));
+}

@@ -1,5 +1,6 @@
 #include "collect/verdict.hpp"
 
+#include <csignal>
 #include <regex>
 #include <sstream>
 
@@ -124,7 +125,8 @@ TestResult judge_process(const CaseEvidence& e) {
   }
   if (p.timed_out) {
     r.status = TestStatus::timeout;
-    r.message = fmt::format("timed out after {:g} s: likely deadlock or livelock", e.timeout_s);
+    r.message = p.stopped ? fmt::format("timed out after {:g} s: the process was stopped (SIGSTOP?), not running", e.timeout_s)
+                          : fmt::format("timed out after {:g} s: likely deadlock or livelock", e.timeout_s);
     if (!p.stacks.empty()) {
       auto summary = summarize_stacks(p.stacks);
       r.message += summary.empty() ? "\n" + output_tail(p.stacks, 1500) : "\nwhere each thread was:\n" + summary;
@@ -153,6 +155,12 @@ TestResult judge_process(const CaseEvidence& e) {
   if (p.signal != 0) {
     r.status = TestStatus::crashed;
     r.message = "crashed with " + describe_signal(p.signal);
+    if (p.signal == SIGSEGV || p.signal == SIGBUS)
+      r.message += ": a bad pointer, memory used after it was freed, or a stack overflow (recursion too deep)?";
+    // std::terminate says why before it aborts: an exception that escaped a
+    // thread or a destructor, or a thread destroyed while joinable.
+    if (auto at = p.output.find("terminate called"); at != std::string::npos)
+      r.message += "\n" + p.output.substr(at, p.output.find('\n', at) - at);
     if (!report.failure.empty()) r.message += "\n" + report.failure;
     else if (auto at = p.output.find("FatalErrorCondition"); at != std::string::npos) r.message += "\n" + p.output.substr(at, 200);
     return r;

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -346,6 +348,12 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
   }
 
   if (result.timed_out) {
+    {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string text((std::istreambuf_iterator<char>(stat)), {});
+      auto close = text.rfind(')');
+      result.stopped = close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'T';
+    }
     if (spec.collect_stacks_on_timeout) result.stacks = gdb_stacks(pid, spec.run_as);
     kill(-pid, SIGKILL);
     waitpid(pid, &status, 0);

@@ -48,6 +48,7 @@ struct ProcessResult {
   int exit_code = -1;       // when it exited
   int signal = 0;           // when a signal ended it
   bool timed_out = false;
+  bool stopped = false;     // at the timeout, the process was stopped (SIGSTOP), not running
   std::string output;       // stdout and stderr, interleaved as written
   std::size_t output_cut = 0;  // bytes dropped from the middle
   std::string channel;      // what the program wrote on fd 4 (ProcessSpec::secret)
