@@ -157,7 +157,8 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       job.timeout_s = s.exercise->timeout_s;
       job.alone = std::find(timing.begin(), timing.end(), name) != timing.end();
       job.hidden = std::find(hidden.begin(), hidden.end(), name) != hidden.end();
-      job.collect_stacks = ctx.collect_stacks;
+      // A run that only needs to know whether it fails (a mutant) skips gdb.
+      job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
       // TSan's shadow memory layout breaks with more than 28 bits of mmap
       // randomization (GitHub's runners have 32); without ASLR it always fits.
       job.no_aslr = s.profile == "tsan";
