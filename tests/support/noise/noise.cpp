@@ -69,6 +69,7 @@ F next(const char* name, const char* version = nullptr) {
 using LockFn = int (*)(pthread_mutex_t*);
 using CondWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*);
 using CondTimedWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
+using CondClockWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
 using CondSignalFn = int (*)(pthread_cond_t*);
 using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 
@@ -111,6 +112,13 @@ int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec
   static const auto real = next<CondTimedWaitFn>("pthread_cond_timedwait", "GLIBC_2.3.2");
   maybe_pause();
   return real(c, m, t);
+}
+
+// libstdc++ 12 makes every steady-clock wait_for/wait_until this call.
+int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* t) {
+  static const auto real = next<CondClockWaitFn>("pthread_cond_clockwait", "GLIBC_2.30");
+  maybe_pause();
+  return real(c, m, clock, t);
 }
 
 int pthread_cond_signal(pthread_cond_t* c) {
