@@ -107,11 +107,12 @@ TaskLimit prepare_task_limit(bool child_unprivileged) {
   static std::atomic<unsigned> serial{0};
   remove_stale_cgroups();
   TaskLimit limit;
-  limit.marker = "KATA_TEST_MARK=" + std::to_string(getpid()) + "-" + std::to_string(++serial);
+  const auto n = ++serial;  // one number for both names: tests start from several threads
+  limit.marker = "KATA_TEST_MARK=" + std::to_string(getpid()) + "-" + std::to_string(n);
   // GRADER_NO_CGROUPS: the grader's own tests take the path of a user who
   // cannot make cgroups.
   if (geteuid() == 0 && !std::getenv("GRADER_NO_CGROUPS")) {
-    auto dir = kPidsRoot / ("kata-" + std::to_string(getpid()) + "-" + std::to_string(serial.load()));
+    auto dir = kPidsRoot / ("kata-" + std::to_string(getpid()) + "-" + std::to_string(n));
     std::error_code ec;
     if (fs::exists(kPidsRoot / "cgroup.procs", ec) && fs::create_directory(dir, ec)) {
       if (write_file(dir / "pids.max", std::to_string(kMaxTestTasks))) {
