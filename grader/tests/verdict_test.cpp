@@ -128,6 +128,12 @@ TEST_CASE("a flood of output is capped and the test still judged", "[verdict]") 
   CHECK(r.output.size() < 300 * 1024);
 }
 
+TEST_CASE("100 MB through std::cout is capped like any output, and the test judged", "[verdict]") {
+  auto r = run_fixture("floods std::cout with 100 MB", 60);
+  CHECK(r.status == TestStatus::pass);
+  CHECK(r.output.size() < 300 * 1024);
+}
+
 TEST_CASE("a test spinning without progress is a timeout", "[verdict]") {
   auto r = run_fixture("spins without progress", 1.0);
   CHECK(r.status == TestStatus::timeout);
