@@ -120,3 +120,15 @@ TEST_CASE("an unchanged source is not rebuilt", "[build]") {
   CHECK(fs::last_write_time(object) == built_at);
   CHECK(course.run_binary(runner) == "deadlocking version\n");
 }
+
+TEST_CASE("a build reports ninja's progress as it goes", "[build]") {
+  Course course;
+  PosixProcessRunner runner;
+  std::vector<std::pair<int, int>> steps;
+  BuildRequest request{"plain", {"99-race.exercise"}, 2, {}, {}};
+  request.on_progress = [&](int done, int total) { steps.emplace_back(done, total); };
+  REQUIRE(build_targets(runner, course.paths, request).failed.empty());
+  REQUIRE_FALSE(steps.empty());
+  CHECK(steps.back().first == steps.back().second);  // the last step: all done
+  CHECK(steps.front().first <= steps.back().first);
+}

@@ -1,5 +1,6 @@
 #include "build/build.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -185,6 +186,15 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   build.timeout = std::chrono::minutes(60);
   build.output_cap = 8 * 1024 * 1024;
   build.run_as = request.run_as;
+  std::string pending;  // ninja's status lines: "[12/40] Building CXX object ..."
+  if (request.on_progress)
+    build.on_output = [&](const char* data, std::size_t n) {
+      pending.append(data, n);
+      for (std::size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
+        int done = 0, total = 0;
+        if (std::sscanf(pending.c_str(), "[%d/%d]", &done, &total) == 2) request.on_progress(done, total);
+      }
+    };
   build.cpu_limit_s = kCompileCpuSeconds;  // each compiler's own, inherited through ninja
   build.memory_limit = kCompileMemory;
   build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};

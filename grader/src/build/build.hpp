@@ -1,6 +1,7 @@
 // build: configure a profile's build tree and build test binaries.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ struct BuildRequest {
   std::vector<std::string> targets;  // "<slug>.<implementation>"
   int jobs = 0;                      // 0: the number of cores
   std::optional<RunAs> run_as;       // CMake and the compilers run as this user (the tree becomes theirs)
+  std::function<void(int done, int total)> on_progress;  // ninja's [N/M], as it builds
 };
 
 /// Bounds of every compiler and linker process: a template bomb or an

@@ -75,7 +75,14 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     ctx.out << fmt::format("building {} test binar{} ({})...\n", targets.size(), targets.size() == 1 ? "y" : "ies",
                            profile)
             << std::flush;
-    builds[profile] = build_targets(ctx.runner, ctx.paths, {profile, {targets.begin(), targets.end()}, ctx.jobs, ctx.run_as});
+    BuildRequest request{profile, {targets.begin(), targets.end()}, ctx.jobs, ctx.run_as, {}};
+    // A first build takes minutes: on a terminal, ninja's progress as it goes.
+    if (isatty(STDOUT_FILENO))
+      request.on_progress = [&](int done, int total) {
+        ctx.out << fmt::format("\r  built {} of {} steps", done, total) << std::flush;
+      };
+    builds[profile] = build_targets(ctx.runner, ctx.paths, request);
+    if (request.on_progress) ctx.out << "\r" << std::string(40, ' ') << "\r" << std::flush;
   }
 
   // The learner's code runs from here on. As another user it must not read

@@ -296,6 +296,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
       auto n = read(pipe_fds[0], buffer, sizeof buffer);
       if (n > 0) {
         output.append(buffer, static_cast<std::size_t>(n));
+        if (spec.on_output) spec.on_output(buffer, static_cast<std::size_t>(n));
         continue;
       }
       return n == 0;  // true at end of file

@@ -40,6 +40,8 @@ struct ProcessSpec {
   // Runs the program as this user and group, without supplementary groups
   // (the grader is root and must not lend that to the learner's code).
   std::optional<RunAs> run_as;
+  // Called with each piece of output as it arrives (progress), from the thread that runs.
+  std::function<void(const char*, std::size_t)> on_output;
 };
 
 struct ProcessResult {
