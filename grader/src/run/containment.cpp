@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -176,6 +177,7 @@ std::vector<std::string> running_leftovers(pid_t group, const TaskLimit& limit) 
 bool end_task_limit(pid_t group, TaskLimit& limit) {
   using namespace std::chrono_literals;
   const auto give_up = std::chrono::steady_clock::now() + 3s;
+  std::set<pid_t> killed;  // outside the group (setsid): reaped one by one below
   for (;;) {
     if (group <= 0) break;  // nothing was started
     kill(-group, SIGKILL);
@@ -183,6 +185,7 @@ bool end_task_limit(pid_t group, TaskLimit& limit) {
     if (!limit.cgroup.empty())
       for (pid_t pid : cgroup_members(limit.cgroup)) {
         kill(pid, SIGKILL);
+        killed.insert(pid);
         any = true;
       }
     // setsid() left the group: the marker still names them. Zombies keep
@@ -191,13 +194,22 @@ bool end_task_limit(pid_t group, TaskLimit& limit) {
       ProcStat st;
       if (pid == group || !read_stat(pid, st) || st.state == 'Z' || st.state == 'X') continue;
       kill(pid, SIGKILL);
+      killed.insert(pid);
       any = true;
     }
     // Orphans re-parented to the grader (a subreaper) are reaped here; only
-    // this test's, never another test's process.
+    // this test's, never another test's process. A zombie left unreaped
+    // would outlive the grader wherever init does not reap.
     siginfo_t info{};
     while (waitid(P_PGID, static_cast<id_t>(group), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0) info = {};
-    for (pid_t pid : marked_processes(limit.marker)) waitpid(pid, nullptr, WNOHANG);
+    for (auto it = killed.begin(); it != killed.end();) {
+      if (waitpid(*it, nullptr, WNOHANG) == *it || kill(*it, 0) != 0) {
+        it = killed.erase(it);
+      } else {
+        any = true;  // dying, or a zombie not yet re-parented to us
+        ++it;
+      }
+    }
     if (!any || std::chrono::steady_clock::now() > give_up) break;
     std::this_thread::sleep_for(5ms);
   }
