@@ -212,3 +212,17 @@ TEST_CASE("when the consumer fails first, its error is rethrown even if the canc
   CHECK(producer_interrupted);
   CHECK(took_ms < 1500);
 }
+
+TEST_CASE("a consumer that fails after the producer has finished still fails the pipeline",
+          "[33-async-pipeline][req:3][req:4][unit]") {
+  // The producer ends first, without an error; the consumer, still working
+  // through the buffered items, throws on the last one. That error is the
+  // pipeline's outcome, though the stage that finished first did not fail.
+  Lab lab;
+  Stages stages;
+  stages.consume_delay = 5ms;
+  stages.fail_at_item = 70;
+  REQUIRE(message_of(lab, run_pipeline(8, 8, stages.producer(), stages.consumer())) == "bad sink");
+  CHECK(stages.produced == 8);
+  CHECK(stages.items == first_items(7));
+}
