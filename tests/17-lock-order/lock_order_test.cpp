@@ -105,7 +105,7 @@ class Holder {
 
 }  // namespace
 
-TEST_CASE("locks always taken in one order are never reported", "[17-lock-order][unit]") {
+TEST_CASE("locks always taken in one order are never reported", "[17-lock-order][req:6][unit]") {
   auto a = make("A"), b = make("B"), c = make("C");
   REQUIRE(nest_on_new_thread({a, b}) == "");
   REQUIRE(nest_on_new_thread({b, c}) == "");
@@ -115,7 +115,7 @@ TEST_CASE("locks always taken in one order are never reported", "[17-lock-order]
   REQUIRE(nest_on_new_thread({a, b, c}) == "");
 }
 
-TEST_CASE("taking two mutexes in the opposite order is reported although nothing deadlocked", "[17-lock-order][unit]") {
+TEST_CASE("taking two mutexes in the opposite order is reported although nothing deadlocked", "[17-lock-order][req:3][req:4][unit]") {
   auto a = make("A"), b = make("B");
   SECTION("by two threads, one after the other") {
     REQUIRE(nest_on_new_thread({a, b}) == "");
@@ -134,7 +134,7 @@ TEST_CASE("taking two mutexes in the opposite order is reported although nothing
   REQUIRE(nest_on_new_thread({b, a}) == "A -> B -> A");
 }
 
-TEST_CASE("the report's message names the cycle", "[17-lock-order][unit]") {
+TEST_CASE("the report's message names the cycle", "[17-lock-order][req:3][unit]") {
   auto a = make("accounts"), b = make("audit log");
   REQUIRE(nest_on_new_thread({a, b}) == "");
   auto message = kata::value_within(kDeadline, [a, b]() -> std::string {
@@ -150,7 +150,7 @@ TEST_CASE("the report's message names the cycle", "[17-lock-order][unit]") {
   REQUIRE(*message == "potential deadlock: accounts -> audit log -> accounts");
 }
 
-TEST_CASE("a longer cycle is reported with every mutex on it in order", "[17-lock-order][unit]") {
+TEST_CASE("a longer cycle is reported with every mutex on it in order", "[17-lock-order][req:2][req:4][unit]") {
   const int n = GENERATE(3, 4, 5);
   CAPTURE(n);
   const std::array<const char*, 5> names{"A", "B", "C", "D", "E"};
@@ -165,13 +165,30 @@ TEST_CASE("a longer cycle is reported with every mutex on it in order", "[17-loc
   REQUIRE(nest_on_new_thread({m[n - 1], m[0]}) == expected);
 }
 
-TEST_CASE("locking a mutex the thread already holds is reported as a cycle of one", "[17-lock-order][unit]") {
+TEST_CASE("locking a mutex the thread already holds is reported as a cycle of one", "[17-lock-order][req:5][unit]") {
   auto a = make("A");
   REQUIRE(nest_on_new_thread({a, a}) == "A -> A");
   REQUIRE(nest_on_new_thread({a}) == "");
 }
 
-TEST_CASE("the report comes before lock waits for a mutex another thread holds", "[17-lock-order][unit]") {
+TEST_CASE("a refused lock records no edge, not even from the mutexes held that close no cycle",
+          "[17-lock-order][req:3][unit]") {
+  auto a = make("A"), b = make("B"), c = make("C");
+  REQUIRE(nest_on_new_thread({c, b}) == "");  // C before B
+  // Holding A and B, C closes C -> B -> C through B; from A there is no cycle.
+  REQUIRE(nest_on_new_thread({a, b, c}) == "C -> B -> C");
+  // C was refused: no A -> C was recorded, so C before A is still allowed.
+  INFO("check every mutex held first, then record: an edge recorded for a refused lock is a false report later");
+  REQUIRE(nest_on_new_thread({c, a}) == "");
+}
+
+TEST_CASE("locking again a mutex held under others is reported as a cycle of one", "[17-lock-order][req:5][unit]") {
+  auto a = make("A"), b = make("B"), c = make("C");
+  REQUIRE(nest_on_new_thread({a, b, c, a}) == "A -> A");
+  REQUIRE(nest_on_new_thread({a, b, c}) == "");
+}
+
+TEST_CASE("the report comes before lock waits for a mutex another thread holds", "[17-lock-order][req:3][unit]") {
   auto a = make("A"), b = make("B");
   REQUIRE(nest_on_new_thread({a, b}) == "");
 
@@ -194,7 +211,7 @@ TEST_CASE("the report comes before lock waits for a mutex another thread holds",
   REQUIRE(*report == "A -> B -> A");
 }
 
-TEST_CASE("a mutex another thread holds does not order this thread's locks", "[17-lock-order][unit]") {
+TEST_CASE("a mutex another thread holds does not order this thread's locks", "[17-lock-order][req:6][unit]") {
   auto a = make("A"), b = make("B"), c = make("C");
   std::string first;
   bool holding = false;
@@ -214,7 +231,7 @@ TEST_CASE("a mutex another thread holds does not order this thread's locks", "[1
   REQUIRE(nest_on_new_thread({a, b, c}) == "");
 }
 
-TEST_CASE("a released mutex orders nothing taken after it", "[17-lock-order][unit]") {
+TEST_CASE("a released mutex orders nothing taken after it", "[17-lock-order][req:6][unit]") {
   auto a = make("A"), b = make("B"), c = make("C"), d = make("D");
   auto outcome = kata::value_within(kDeadline, [a, b, c, d]() -> std::string {
     // One after the other, never nested: no edge A -> B.
@@ -234,7 +251,7 @@ TEST_CASE("a released mutex orders nothing taken after it", "[17-lock-order][uni
   REQUIRE(nest_on_new_thread({a, d}) == "D -> A -> D");
 }
 
-TEST_CASE("many threads taking mutexes in one order never get a report and still exclude each other", "[17-lock-order][stress]") {
+TEST_CASE("many threads taking mutexes in one order never get a report and still exclude each other", "[17-lock-order][req:1][req:6][stress]") {
   constexpr int kThreads = 4;
   struct Shared {
     std::array<Mutex, 3> m{make("A"), make("B"), make("C")};

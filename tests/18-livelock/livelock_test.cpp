@@ -144,7 +144,7 @@ std::string progress(const Run& run) {
 
 }  // namespace
 
-TEST_CASE("two polite workers both finish their jobs under a lock-step schedule", "[18-livelock][unit]") {
+TEST_CASE("two polite workers both finish their jobs under a lock-step schedule", "[18-livelock][req:1][unit]") {
   auto run = std::make_shared<Run>(kMaxSteps, 4s);
   const bool returned = run_workers(run, 8s);
   INFO(progress(*run));
@@ -156,7 +156,7 @@ TEST_CASE("two polite workers both finish their jobs under a lock-step schedule"
   REQUIRE(run->jobs_done[1] == kJobs);
 }
 
-TEST_CASE("a job runs only while its worker holds both resources", "[18-livelock][unit]") {
+TEST_CASE("a job runs only while its worker holds both resources", "[18-livelock][req:2][unit]") {
   auto run = std::make_shared<Run>(kMaxSteps, 4s);
   const bool returned = run_workers(run, 8s);
   INFO(progress(*run));
@@ -166,7 +166,7 @@ TEST_CASE("a job runs only while its worker holds both resources", "[18-livelock
   REQUIRE(run->jobs_done[0] + run->jobs_done[1] > 0);
 }
 
-TEST_CASE("both resources are free again once the workers have returned", "[18-livelock][unit]") {
+TEST_CASE("both resources are free again once the workers have returned", "[18-livelock][req:3][unit]") {
   auto run = std::make_shared<Run>(kMaxSteps, 4s);
   const bool returned = run_workers(run, 8s);
   INFO(progress(*run));
@@ -177,7 +177,7 @@ TEST_CASE("both resources are free again once the workers have returned", "[18-l
   }
 }
 
-TEST_CASE("a worker alone at the bench does every job without waiting", "[18-livelock][unit]") {
+TEST_CASE("a worker alone at the bench does every job without waiting", "[18-livelock][req:4][unit]") {
   auto run = std::make_shared<Run>(kMaxSteps, 4s);
   run->schedule.leave(1);  // worker 1 never comes: worker 0 steps alone
   const bool returned = kata::finishes_within(4s, [run] {
@@ -197,7 +197,7 @@ TEST_CASE("a worker alone at the bench does every job without waiting", "[18-liv
   REQUIRE_THROWS_AS(polite_worker(run->bench, 2, 1, [](int) {}, [] {}), std::invalid_argument);
 }
 
-TEST_CASE("two polite workers finish when the threads run freely", "[18-livelock][stress]") {
+TEST_CASE("two polite workers finish when the threads run freely", "[18-livelock][req:5][stress]") {
   constexpr int kFreeJobs = 200;
   struct Free {
     Workbench bench;
@@ -236,4 +236,41 @@ TEST_CASE("two polite workers finish when the threads run freely", "[18-livelock
   REQUIRE(shared->log.empty());
   REQUIRE(shared->done[0] == kFreeJobs);
   REQUIRE(shared->done[1] == kFreeJobs);
+}
+
+TEST_CASE("a worker whose job or step throws lets go of both resources", "[18-livelock][req:3][unit]") {
+  // A worker alone at the bench, so every state is reached in order: step 1
+  // right after taking its own resource, step 2 holding both, then the job.
+  // Whatever throws, the exception leaves polite_worker and nothing stays held.
+  struct Failure {};
+  for (int throw_at = 1; throw_at <= 5; ++throw_at) {
+    CAPTURE(throw_at);  // steps 1..4, or 5: the third job instead
+    auto bench = std::make_shared<Workbench>();
+    auto outcome = kata::value_within(4s, [bench, throw_at]() -> std::string {
+      int steps = 0;
+      int jobs = 0;
+      try {
+        polite_worker(
+            *bench, 0, 5,
+            [&jobs, throw_at](int) {
+              if (++jobs == 3 && throw_at == 5) throw Failure{};
+            },
+            [&steps, throw_at] {
+              if (++steps == throw_at && throw_at < 5) throw Failure{};
+            });
+      } catch (const Failure&) {
+        return "threw";
+      }
+      return "returned";
+    });
+    REQUIRE(outcome.has_value());
+    CHECK(*outcome == "threw");
+    INFO("a resource still held after the worker left: release through RAII guards, not by hand after the job");
+    for (int r = 0; r < 2; ++r) {
+      CAPTURE(r);
+      const bool free_now = bench->resource[r].try_lock();
+      if (free_now) bench->resource[r].unlock();
+      CHECK(free_now);
+    }
+  }
 }

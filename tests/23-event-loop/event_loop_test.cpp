@@ -26,6 +26,8 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <fstream>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <system_error>
 #include <unistd.h>
@@ -49,13 +51,20 @@ Clock::duration run_with_safety(EventLoop& loop, Clock::duration limit = 5s) {
 /// shared_ptr, so abandoning it (after a failed deadline) leaves nothing dangling.
 class LoopThread {
  public:
-  explicit LoopThread(std::function<void(EventLoop&)> setup) : loop_(std::make_shared<EventLoop>()) {
+  /// With `done`, the thread runs run_until(done) instead of run_forever():
+  /// run_until asks done() once per iteration, so it can count wake-ups.
+  explicit LoopThread(std::function<void(EventLoop&)> setup, std::function<bool()> done = nullptr)
+      : loop_(std::make_shared<EventLoop>()) {
     setup(*loop_);
     auto finished = std::make_shared<std::promise<void>>();
     finished_ = finished->get_future();
-    thread_ = std::thread([loop = loop_, finished] {
+    thread_ = std::thread([loop = loop_, finished, done = std::move(done)] {
       try {
-        loop->run_forever();
+        if (done) {
+          loop->run_until(done);
+        } else {
+          loop->run_forever();
+        }
         finished->set_value();
       } catch (...) {
         finished->set_exception(std::current_exception());
@@ -109,6 +118,27 @@ struct Pipe {
   int write_end() const { return fds[1]; }
 };
 
+/// The calling thread's id as /proc names it.
+long this_tid() { return static_cast<long>(::syscall(SYS_gettid)); }
+
+/// How many times thread `tid` of this process has given up the CPU of its own
+/// accord (blocked, slept): each wake-up of a sleeping loop is one. A loop that
+/// polls every millisecond makes about 1000 a second, one that sleeps until
+/// something is due a handful.
+long voluntary_switches(long tid) {
+  std::ifstream status("/proc/self/task/" + std::to_string(tid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "voluntary_ctxt_switches:") {
+      long n = -1;
+      status >> n;
+      return n;
+    }
+    status.ignore(4096, '\n');
+  }
+  return -1;
+}
+
 std::string joined(const std::vector<int>& v) {
   std::string s;
   for (int x : v) s += std::to_string(x) + " ";
@@ -117,7 +147,7 @@ std::string joined(const std::vector<int>& v) {
 
 }  // namespace
 
-TEST_CASE("call_soon runs callbacks once each in FIFO order", "[23-event-loop][unit]") {
+TEST_CASE("call_soon runs callbacks once each in FIFO order", "[23-event-loop][req:1][unit]") {
   EventLoop loop;
   std::vector<int> order;
   for (int i = 0; i < 50; ++i) loop.call_soon([&order, i] { order.push_back(i); });
@@ -129,7 +159,7 @@ TEST_CASE("call_soon runs callbacks once each in FIFO order", "[23-event-loop][u
   REQUIRE(order == expected);
 }
 
-TEST_CASE("a callback scheduled by a callback runs after those already queued", "[23-event-loop][unit]") {
+TEST_CASE("a callback scheduled by a callback runs after those already queued", "[23-event-loop][req:1][unit]") {
   EventLoop loop;
   std::vector<int> order;
   loop.call_soon([&] {
@@ -146,7 +176,7 @@ TEST_CASE("a callback scheduled by a callback runs after those already queued", 
   REQUIRE(order == std::vector<int>{1, 2, 3, 4});
 }
 
-TEST_CASE("timers run by deadline and equal deadlines in the order they were scheduled", "[23-event-loop][unit]") {
+TEST_CASE("timers run by deadline and equal deadlines in the order they were scheduled", "[23-event-loop][req:2][unit]") {
   EventLoop loop;
   std::vector<int> order;
   const auto base = Clock::now() + 30ms;
@@ -168,7 +198,7 @@ TEST_CASE("timers run by deadline and equal deadlines in the order they were sch
   REQUIRE(order == expected);
 }
 
-TEST_CASE("a timer never fires before its deadline and not much after", "[23-event-loop][unit]") {
+TEST_CASE("a timer never fires before its deadline and not much after", "[23-event-loop][req:3][unit]") {
   EventLoop loop;
   struct Shot {
     Clock::time_point due;
@@ -211,43 +241,149 @@ TEST_CASE("a timer never fires before its deadline and not much after", "[23-eve
   }
 }
 
-TEST_CASE("a loop waiting for a timer sleeps and uses almost no CPU", "[23-event-loop][unit][timing]") {
+TEST_CASE("a loop waiting for timers sleeps until each is due instead of waking again and again",
+          "[23-event-loop][req:3][req:4][unit][timing]") {
+  // A chain of 20 timers, each scheduled by the one before for 10.95 ms
+  // later: every wait ends just short of a whole millisecond. A loop that
+  // sleeps exactly until the next deadline (rounded up) wakes once per timer.
+  // One that rounds the wait down wakes almost a millisecond early, finds
+  // nothing due and polls with a timeout of 0 until it is; one that polls
+  // wakes hundreds of times. run_until() asks done() once per iteration:
+  // that counts the wake-ups, whatever the machine's load (a late wake-up
+  // only hides an early one, it never adds one).
+  constexpr int kTimers = 20;
   EventLoop loop;
-  bool fired = false;
-  loop.call_later(300ms, [&] {
-    fired = true;
-    loop.stop();
+  int fired = 0;
+  std::function<void()> next = [&] {
+    ++fired;
+    if (fired < kTimers) loop.call_later(10ms + 950us, next);
+  };
+  loop.call_later(10ms + 950us, next);
+  bool safety_fired = false;
+  loop.call_later(5s, [&] { safety_fired = true; });
+  const long tid = this_tid();
+  const long switches_before = voluntary_switches(tid);
+  long iterations = 0;
+  loop.run_until([&] {
+    ++iterations;
+    return fired == kTimers || safety_fired;
   });
-  kata::CpuMeter meter;
-  const auto took = run_with_safety(loop);
-  const double load = meter.load();
-  CAPTURE(load, std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
-  REQUIRE(fired);
-  INFO("while nothing is due the loop must block in epoll_wait with the time left to the next timer, not poll");
-  REQUIRE(load < 0.05);
+  const long switches = voluntary_switches(tid) - switches_before;
+  CAPTURE(fired, iterations, switches);
+  REQUIRE_FALSE(safety_fired);
+  REQUIRE(fired == kTimers);
+  INFO("while nothing is due the loop must block in epoll_wait for the time left to the next timer, rounded up: "
+       "no polling, no early wake-up followed by timeouts of 0");
+  REQUIRE(iterations <= kTimers + 4);
+  REQUIRE(switches_before >= 0);
+  REQUIRE(switches <= 2 * kTimers + 10);
 }
 
-TEST_CASE("a loop with nothing scheduled sleeps until a reader's descriptor is ready", "[23-event-loop][unit][timing]") {
+TEST_CASE("a loop with nothing scheduled sleeps until a reader's descriptor is ready",
+          "[23-event-loop][req:4][req:6][unit][timing]") {
   Pipe pipe;
   std::atomic<int> reads{0};
-  LoopThread running([&](EventLoop& loop) {
-    loop.add_reader(pipe.read_end(), [&reads, fd = pipe.read_end()] {
-      char c;
-      if (::read(fd, &c, 1) == 1) ++reads;
-    });
-  });
-  kata::CpuMeter meter;
+  std::atomic<long> iterations{0};
+  std::atomic<long> loop_tid{0};
+  LoopThread running(
+      [&](EventLoop& loop) {
+        loop.call_soon([&loop_tid] { loop_tid = this_tid(); });
+        loop.add_reader(pipe.read_end(), [&reads, fd = pipe.read_end()] {
+          char c;
+          if (::read(fd, &c, 1) == 1) ++reads;
+        });
+      },
+      [&iterations] {
+        ++iterations;
+        return false;
+      });
+  const auto deadline = Clock::now() + 5s;
+  while (loop_tid == 0 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(loop_tid != 0);
+  std::this_thread::sleep_for(20ms);  // let the loop settle into its wait
+  const long switches_before = voluntary_switches(loop_tid);
+  const long iterations_before = iterations;
   std::this_thread::sleep_for(300ms);  // nothing scheduled: the loop must sleep
-  const double load = meter.load();
+  const long idle_iterations = iterations - iterations_before;
+  const long idle_switches = voluntary_switches(loop_tid) - switches_before;
   REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
-  const auto deadline = Clock::now() + 2s;
-  while (reads == 0 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  CAPTURE(load);
+  while (reads == 0 && Clock::now() < deadline + 2s) std::this_thread::sleep_for(1ms);
+  CAPTURE(idle_iterations, idle_switches);
   REQUIRE(reads == 1);
-  REQUIRE(load < 0.05);
+  INFO("with nothing scheduled the loop must block in epoll_wait with no timeout (-1), not poll");
+  REQUIRE(idle_iterations <= 5);
+  REQUIRE(switches_before >= 0);
+  REQUIRE(idle_switches <= 10);
 }
 
-TEST_CASE("call_soon_threadsafe from another thread wakes a loop asleep on a 10 s timer", "[23-event-loop][unit]") {
+TEST_CASE("after a call from another thread the loop goes back to sleep", "[23-event-loop][req:4][req:5][unit][timing]") {
+  std::atomic<long> iterations{0};
+  std::atomic<int> calls{0};
+  LoopThread running([](EventLoop&) {},
+                     [&iterations] {
+                       ++iterations;
+                       return false;
+                     });
+  for (int i = 0; i < 3; ++i) running.loop().call_soon_threadsafe([&calls] { ++calls; });
+  const auto deadline = Clock::now() + 2s;
+  while (calls < 3 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(calls == 3);
+  std::this_thread::sleep_for(20ms);
+  const long before = iterations;
+  std::this_thread::sleep_for(300ms);  // nothing left to do
+  const long idle_iterations = iterations - before;
+  CAPTURE(idle_iterations);
+  INFO("the eventfd stays readable until the loop reads it: read it when it wakes the loop, or the loop spins");
+  REQUIRE(idle_iterations <= 5);
+}
+
+TEST_CASE("a callback that keeps rescheduling itself does not starve timers or readers", "[23-event-loop][req:1][unit]") {
+  // Each iteration runs only what was ready when it began, so the timer and
+  // the reader get their turn while the callback goes on rescheduling itself.
+  // A loop that drains the ready queue until it is empty never leaves the
+  // first iteration; here the spinner gives up after 2 s so the test ends.
+  Pipe pipe;
+  EventLoop loop;
+  bool timer_ran = false;
+  bool reader_ran = false;
+  bool spinner_gave_up = false;
+  bool spinner_running_when_timer_ran = false;
+  bool spinner_running_when_reader_ran = false;
+  const auto give_up_at = Clock::now() + 2s;
+  std::function<void()> spin = [&] {
+    if (timer_ran && reader_ran) {
+      loop.stop();
+      return;
+    }
+    if (Clock::now() > give_up_at) {
+      spinner_gave_up = true;
+      return;
+    }
+    loop.call_soon(spin);
+  };
+  loop.call_soon(spin);
+  loop.call_later(20ms, [&] {
+    timer_ran = true;
+    spinner_running_when_timer_ran = !spinner_gave_up;
+  });
+  REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
+  loop.add_reader(pipe.read_end(), [&] {
+    char c;
+    (void)::read(pipe.read_end(), &c, 1);
+    reader_ran = true;
+    spinner_running_when_reader_ran = !spinner_gave_up;
+    loop.remove_reader(pipe.read_end());
+  });
+  run_with_safety(loop);
+  CAPTURE(spinner_gave_up);
+  REQUIRE(timer_ran);
+  REQUIRE(reader_ran);
+  INFO("run only the callbacks that were ready when the iteration began; what they schedule waits a turn");
+  REQUIRE(spinner_running_when_timer_ran);
+  REQUIRE(spinner_running_when_reader_ran);
+}
+
+TEST_CASE("call_soon_threadsafe from another thread wakes a loop asleep on a 10 s timer", "[23-event-loop][req:5][unit]") {
   std::promise<void> running;
   auto running_future = running.get_future();
   std::atomic<long long> ran_at_ns{0};
@@ -273,7 +409,7 @@ TEST_CASE("call_soon_threadsafe from another thread wakes a loop asleep on a 10 
   REQUIRE(ran_at - sent < 1s);
 }
 
-TEST_CASE("callbacks from several threads all run, each thread's in its order", "[23-event-loop][stress]") {
+TEST_CASE("callbacks from several threads all run, each thread's in its order", "[23-event-loop][req:5][stress]") {
   constexpr int kThreads = 3;
   constexpr int kEach = 300;
   std::vector<std::vector<int>> seen(kThreads);  // touched only on the loop's thread
@@ -313,7 +449,7 @@ TEST_CASE("callbacks from several threads all run, each thread's in its order", 
   }
 }
 
-TEST_CASE("add_reader runs its callback while the descriptor is readable, until remove_reader", "[23-event-loop][unit]") {
+TEST_CASE("add_reader runs its callback while the descriptor is readable, until remove_reader", "[23-event-loop][req:6][unit]") {
   Pipe pipe;
   EventLoop loop;
   std::string got;
@@ -329,7 +465,99 @@ TEST_CASE("add_reader runs its callback while the descriptor is readable, until 
   REQUIRE_FALSE(loop.remove_reader(pipe.read_end()));
 }
 
-TEST_CASE("a cancelled handle never runs", "[23-event-loop][unit]") {
+TEST_CASE("a removed reader is no longer watched: the loop sleeps while its descriptor stays readable",
+          "[23-event-loop][req:4][req:6][unit][timing]") {
+  // remove_reader must take the descriptor out of the epoll set too: a
+  // level-triggered descriptor that nobody reads is reported on every
+  // epoll_wait(), and a loop that still watches it never sleeps again.
+  Pipe pipe;
+  std::atomic<long> iterations{0};
+  std::atomic<int> reads{0};
+  std::atomic<bool> removed{false};
+  LoopThread running(
+      [&](EventLoop& loop) {
+        loop.add_reader(pipe.read_end(), [&, &loop = loop] {
+          ++reads;
+          removed = loop.remove_reader(pipe.read_end());  // reads nothing: the byte stays
+        });
+      },
+      [&iterations] {
+        ++iterations;
+        return false;
+      });
+  REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
+  const auto deadline = Clock::now() + 2s;
+  while (!removed && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(removed);
+  std::this_thread::sleep_for(20ms);
+  const long before = iterations;
+  std::this_thread::sleep_for(300ms);
+  const long idle_iterations = iterations - before;
+  CAPTURE(idle_iterations, reads.load());
+  REQUIRE(reads == 1);
+  INFO("remove_reader must also remove the descriptor from the epoll set (EPOLL_CTL_DEL)");
+  REQUIRE(idle_iterations <= 5);
+  // Watched again: the byte still waiting is reported to the new callback.
+  std::atomic<int> second_reads{0};
+  running.loop().call_soon_threadsafe([&, loop = &running.loop()] {
+    try {
+      loop->add_reader(pipe.read_end(), [&, loop] {
+        ++second_reads;
+        loop->remove_reader(pipe.read_end());
+      });
+    } catch (...) {
+      second_reads = -1;
+    }
+  });
+  while (second_reads == 0 && Clock::now() < deadline + 2s) std::this_thread::sleep_for(1ms);
+  INFO("a descriptor removed with remove_reader can be added again with add_reader");
+  REQUIRE(second_reads == 1);
+}
+
+TEST_CASE("a reader removed by an earlier callback of the same iteration does not run", "[23-event-loop][req:6][unit]") {
+  // Two descriptors readable at once: whichever reader runs first removes the
+  // other, which by then is already in this iteration's batch. The removed one
+  // must not be called (look the reader up when it runs, not when epoll reports it).
+  Pipe a;
+  Pipe b;
+  EventLoop loop;
+  int ran_a = 0;
+  int ran_b = 0;
+  loop.add_reader(a.read_end(), [&] {
+    ++ran_a;
+    loop.remove_reader(a.read_end());
+    loop.remove_reader(b.read_end());
+    loop.stop();
+  });
+  loop.add_reader(b.read_end(), [&] {
+    ++ran_b;
+    loop.remove_reader(a.read_end());
+    loop.remove_reader(b.read_end());
+    loop.stop();
+  });
+  REQUIRE(::write(a.write_end(), "x", 1) == 1);
+  REQUIRE(::write(b.write_end(), "x", 1) == 1);
+  run_with_safety(loop);
+  CAPTURE(ran_a, ran_b);
+  REQUIRE(ran_a + ran_b == 1);
+}
+
+TEST_CASE("add_reader for a descriptor already watched replaces its callback", "[23-event-loop][req:6][unit]") {
+  Pipe pipe;
+  EventLoop loop;
+  std::vector<std::string> ran;
+  loop.add_reader(pipe.read_end(), [&] { ran.push_back("first"); });
+  loop.add_reader(pipe.read_end(), [&] {
+    ran.push_back("second");
+    loop.remove_reader(pipe.read_end());
+    loop.stop();
+  });
+  REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
+  run_with_safety(loop);
+  REQUIRE(ran == std::vector<std::string>{"second"});
+}
+
+TEST_CASE("a cancelled handle never runs", "[23-event-loop][req:7][unit]") {
   EventLoop loop;
   std::vector<std::string> ran;
   Handle soon = loop.call_soon([&] { ran.push_back("soon"); });
@@ -352,7 +580,7 @@ TEST_CASE("a cancelled handle never runs", "[23-event-loop][unit]") {
   REQUIRE(ran == std::vector<std::string>{"kept", "canceller"});
 }
 
-TEST_CASE("stop ends run_forever after the current iteration and the loop runs again", "[23-event-loop][unit]") {
+TEST_CASE("stop ends run_forever after the current iteration and the loop runs again", "[23-event-loop][req:8][unit]") {
   EventLoop loop;
   std::vector<int> order;
   loop.call_soon([&] {
@@ -369,7 +597,29 @@ TEST_CASE("stop ends run_forever after the current iteration and the loop runs a
   REQUIRE(order == std::vector<int>{1, 2, 3});
 }
 
-TEST_CASE("run_until returns once its condition holds", "[23-event-loop][unit]") {
+TEST_CASE("after stop the loop runs again until it is stopped again, waiting for its timers",
+          "[23-event-loop][req:8][unit]") {
+  // stop() is for one run: a loop that keeps the flag returns from the next
+  // run after one iteration, before the timer below is due.
+  EventLoop loop;
+  loop.call_soon([&] { loop.stop(); });
+  run_with_safety(loop);
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    bool fired = false;
+    loop.call_later(50ms, [&] {
+      fired = true;
+      loop.stop();
+    });
+    const auto took = run_with_safety(loop);
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    REQUIRE(fired);
+    REQUIRE(took >= 50ms);
+    REQUIRE(took < 2s);
+  }
+}
+
+TEST_CASE("run_until returns once its condition holds", "[23-event-loop][req:8][unit]") {
   EventLoop loop;
   bool done = false;
   int ticks = 0;
@@ -395,7 +645,7 @@ TEST_CASE("run_until returns once its condition holds", "[23-event-loop][unit]")
 }
 
 TEST_CASE("the constructor throws system_error and keeps no descriptor when the process runs out of descriptors",
-          "[23-event-loop][unit]") {
+          "[23-event-loop][req:10][unit]") {
   rlimit saved{};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
   struct Restore {

@@ -101,11 +101,26 @@ Coro<int> awaits_task(Task<int> inner, Log& log) {
   co_return value * 10;
 }
 
+/// Cancels its own task while its body runs (through `self`, filled in after
+/// create_task), then waits: the cancellation must reach that wait.
+Coro<int> cancels_itself(std::shared_ptr<Task<int>*> self, Future<int> never, Log& log) {
+  log.push_back("body runs");
+  (*self)->cancel();
+  try {
+    co_await never;
+    log.push_back("woke up normally");
+  } catch (const CancelledError&) {
+    log.push_back("CancelledError at co_await");
+    throw;
+  }
+  co_return 0;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------ Future
 
-TEST_CASE("a new future is pending and its result is not available", "[25-future-task][unit]") {
+TEST_CASE("a new future is pending and its result is not available", "[25-future-task][req:1][unit]") {
   Loop loop;
   Future<int> f(loop);
   REQUIRE_FALSE(f.done());
@@ -114,7 +129,7 @@ TEST_CASE("a new future is pending and its result is not available", "[25-future
   REQUIRE_THROWS_AS(f.exception(), InvalidStateError);
 }
 
-TEST_CASE("set_result completes a future once and result returns the value", "[25-future-task][unit]") {
+TEST_CASE("set_result completes a future once and result returns the value", "[25-future-task][req:2][req:3][unit]") {
   Loop loop;
   Future<std::string> f(loop);
   f.set_result("done");
@@ -128,7 +143,7 @@ TEST_CASE("set_result completes a future once and result returns the value", "[2
   REQUIRE(f.result() == "done");
 }
 
-TEST_CASE("set_exception completes a future and result rethrows the exception", "[25-future-task][unit]") {
+TEST_CASE("set_exception completes a future and result rethrows the exception", "[25-future-task][req:2][unit]") {
   Loop loop;
   Future<int> f(loop);
   f.set_exception(std::make_exception_ptr(std::runtime_error("boom")));
@@ -140,7 +155,7 @@ TEST_CASE("set_exception completes a future and result rethrows the exception", 
   REQUIRE_THROWS_AS(f.set_result(1), InvalidStateError);
 }
 
-TEST_CASE("cancel cancels a pending future and leaves a done one alone", "[25-future-task][unit]") {
+TEST_CASE("cancel cancels a pending future and leaves a done one alone", "[25-future-task][req:3][unit]") {
   Loop loop;
   Future<int> pending(loop);
   REQUIRE(pending.cancel());
@@ -159,7 +174,7 @@ TEST_CASE("cancel cancels a pending future and leaves a done one alone", "[25-fu
 }
 
 TEST_CASE("callbacks added before completion run exactly once each, in order, on the loop",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:4][unit]") {
   Loop loop;
   Future<int> f(loop);
   Log log;
@@ -188,7 +203,7 @@ TEST_CASE("callbacks added before completion run exactly once each, in order, on
 }
 
 TEST_CASE("a callback added after completion runs once, soon, on the loop and not inline",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:4][unit]") {
   Loop loop;
   Future<int> f(loop);
   f.set_exception(std::make_exception_ptr(std::runtime_error("already failed")));
@@ -210,7 +225,7 @@ TEST_CASE("a callback added after completion runs once, soon, on the loop and no
   REQUIRE(runs == 1);
 }
 
-TEST_CASE("cancelling a future runs its callbacks once", "[25-future-task][unit]") {
+TEST_CASE("cancelling a future runs its callbacks once", "[25-future-task][req:3][req:4][unit]") {
   Loop loop;
   Future<int> f(loop);
   int runs = 0;
@@ -223,7 +238,7 @@ TEST_CASE("cancelling a future runs its callbacks once", "[25-future-task][unit]
 
 // ------------------------------------------------------------------- Task
 
-TEST_CASE("a task runs its coroutine on the loop, not when it is created", "[25-future-task][unit]") {
+TEST_CASE("a task runs its coroutine on the loop, not when it is created", "[25-future-task][req:5][unit]") {
   Loop loop;
   Log log;
   auto task = create_task(loop, returns_seven(log));
@@ -238,7 +253,7 @@ TEST_CASE("a task runs its coroutine on the loop, not when it is created", "[25-
   REQUIRE(task.exception() == nullptr);
 }
 
-TEST_CASE("co_await on a pending future suspends the task until the future completes", "[25-future-task][unit]") {
+TEST_CASE("co_await on a pending future suspends the task until the future completes", "[25-future-task][req:6][unit]") {
   Loop loop;
   Log log;
   Future<int> input(loop);
@@ -257,7 +272,7 @@ TEST_CASE("co_await on a pending future suspends the task until the future compl
   REQUIRE(log == Log{"before await", "after await: 41"});
 }
 
-TEST_CASE("co_await on a done future goes on at once", "[25-future-task][unit]") {
+TEST_CASE("co_await on a done future goes on at once", "[25-future-task][req:6][unit]") {
   Loop loop;
   Log log;
   Future<int> input(loop);
@@ -267,7 +282,7 @@ TEST_CASE("co_await on a done future goes on at once", "[25-future-task][unit]")
   REQUIRE(log == Log{"before await", "after await: 9"});
 }
 
-TEST_CASE("an exception set on an awaited future is thrown at the co_await", "[25-future-task][unit]") {
+TEST_CASE("an exception set on an awaited future is thrown at the co_await", "[25-future-task][req:6][unit]") {
   Loop loop;
   Future<int> input(loop);
   auto catcher = create_task(loop, catches_failure(input));
@@ -282,7 +297,7 @@ TEST_CASE("an exception set on an awaited future is thrown at the co_await", "[2
   REQUIRE_THROWS_WITH(passer.result(), "input failed");
 }
 
-TEST_CASE("an exception escaping a task's coroutine becomes the task's exception", "[25-future-task][unit]") {
+TEST_CASE("an exception escaping a task's coroutine becomes the task's exception", "[25-future-task][req:5][unit]") {
   Loop loop;
   Log log;
   auto task = create_task(loop, throws_itself(log));
@@ -293,7 +308,7 @@ TEST_CASE("an exception escaping a task's coroutine becomes the task's exception
   REQUIRE_THROWS_WITH(std::rethrow_exception(task.exception()), "task body failed");
 }
 
-TEST_CASE("cancelling a task cancels the future it awaits and the task ends cancelled", "[25-future-task][unit]") {
+TEST_CASE("cancelling a task cancels the future it awaits and the task ends cancelled", "[25-future-task][req:7][unit]") {
   Loop loop;
   Log log;
   Future<int> never(loop);
@@ -314,7 +329,7 @@ TEST_CASE("cancelling a task cancels the future it awaits and the task ends canc
   REQUIRE_FALSE(task.cancel());
 }
 
-TEST_CASE("a task cancelled before its first step never runs its body", "[25-future-task][unit]") {
+TEST_CASE("a task cancelled before its first step never runs its body", "[25-future-task][req:7][unit]") {
   Loop loop;
   Log log;
   auto task = create_task(loop, returns_seven(log));
@@ -325,7 +340,7 @@ TEST_CASE("a task cancelled before its first step never runs its body", "[25-fut
   REQUIRE_THROWS_AS(task.result(), CancelledError);
 }
 
-TEST_CASE("a task that catches CancelledError goes on and finishes normally", "[25-future-task][unit]") {
+TEST_CASE("a task that catches CancelledError goes on and finishes normally", "[25-future-task][req:7][unit]") {
   Loop loop;
   Log log;
   Future<int> never(loop);
@@ -341,7 +356,7 @@ TEST_CASE("a task that catches CancelledError goes on and finishes normally", "[
   REQUIRE_FALSE(task.cancelled());
 }
 
-TEST_CASE("a task can await another task, since a task is a future", "[25-future-task][unit]") {
+TEST_CASE("a task can await another task, since a task is a future", "[25-future-task][req:8][unit]") {
   Loop loop;
   Log log;
   Future<int> input(loop);
@@ -355,7 +370,7 @@ TEST_CASE("a task can await another task, since a task is a future", "[25-future
 }
 
 TEST_CASE("a task cancelled after its awaited future completed but before it resumed gets CancelledError at the co_await",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:7][unit]") {
   Loop loop;
   Log log;
   Future<int> input(loop);
@@ -370,10 +385,111 @@ TEST_CASE("a task cancelled after its awaited future completed but before it res
   REQUIRE(task.cancelled());
 }
 
+TEST_CASE("a set_result or set_exception refused on a done future changes nothing", "[25-future-task][req:2][unit]") {
+  Loop loop;
+  Future<int> ok(loop);
+  int runs = 0;
+  ok.add_done_callback([&runs] { ++runs; });
+  ok.set_result(5);
+  REQUIRE_THROWS_AS(ok.set_exception(std::make_exception_ptr(std::runtime_error("late failure"))), InvalidStateError);
+  REQUIRE_THROWS_AS(ok.set_result(6), InvalidStateError);
+  {
+    INFO("a refused set_exception/set_result must not store anything: check done() before changing the future");
+    REQUIRE(ok.exception() == nullptr);
+    REQUIRE(ok.result() == 5);
+  }
+  drain(loop);
+  REQUIRE(runs == 1);
+
+  Future<int> failed(loop);
+  failed.set_exception(std::make_exception_ptr(std::runtime_error("first failure")));
+  REQUIRE_THROWS_AS(failed.set_exception(std::make_exception_ptr(std::runtime_error("second failure"))),
+                    InvalidStateError);
+  REQUIRE_THROWS_AS(failed.set_result(1), InvalidStateError);
+  REQUIRE_THROWS_WITH(failed.result(), "first failure");
+
+  Future<int> cancelled(loop);
+  REQUIRE(cancelled.cancel());
+  REQUIRE_THROWS_AS(cancelled.set_exception(std::make_exception_ptr(std::runtime_error("too late"))), InvalidStateError);
+  REQUIRE(cancelled.cancelled());
+  REQUIRE_THROWS_AS(cancelled.exception(), CancelledError);
+}
+
+TEST_CASE("co_await on a done future goes on in the same step, without another loop iteration",
+          "[25-future-task][req:6][unit]") {
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  input.set_result(9);
+  auto task = create_task(loop, adds_one(input, log));
+  REQUIRE(loop.run_once() == 1);  // the task's first step
+  INFO("co_await on a done future must not suspend (await_ready)");
+  REQUIRE(task.done());
+  REQUIRE(task.result() == 10);
+}
+
+TEST_CASE("a task that cancels itself while it runs gets CancelledError at its next co_await",
+          "[25-future-task][req:7][unit]") {
+  // The cancel() comes while the coroutine runs and awaits nothing: it must
+  // be kept and delivered at the next co_await (by cancelling what it awaits).
+  Loop loop;
+  Log log;
+  Future<int> never(loop);
+  auto self = std::make_shared<Task<int>*>(nullptr);
+  auto task = create_task(loop, cancels_itself(self, never, log));
+  *self = &task;
+  loop.run_until([&] { return task.done(); });
+  REQUIRE(log == Log{"body runs", "CancelledError at co_await"});
+  REQUIRE(never.cancelled());
+  REQUIRE(task.cancelled());
+}
+
+TEST_CASE("a task that catches a CancelledError delivered after its future completed goes on normally",
+          "[25-future-task][req:7][unit]") {
+  // The cancel() comes between the future's completion and the task's next
+  // step: the task gets one CancelledError at that co_await, and only one.
+  Loop loop;
+  Log log;
+  Future<int> first(loop);
+  Future<int> second(loop);
+  auto task = create_task(loop, survives_cancel(first, second, log));
+  drain(loop);
+  first.set_result(1);  // the task's next step is now queued
+  REQUIRE(task.cancel());
+  drain(loop);
+  REQUIRE(log == Log{"caught CancelledError"});
+  {
+    INFO("the cancellation was delivered once: the next co_await must wait normally");
+    REQUIRE_FALSE(second.cancelled());
+    REQUIRE_FALSE(task.done());
+  }
+  second.set_result(21);
+  REQUIRE(run_until_complete(task) == 42);
+  REQUIRE_FALSE(task.cancelled());
+}
+
+TEST_CASE("cancelling a task that awaits another task cancels the inner task and the future it awaits",
+          "[25-future-task][req:7][req:8][unit]") {
+  Loop loop;
+  Log inner_log;
+  Log outer_log;
+  Future<int> never(loop);
+  auto inner = create_task(loop, waits_forever(never, inner_log));
+  auto outer = create_task(loop, awaits_task(inner, outer_log));
+  drain(loop);
+  REQUIRE(outer.cancel());
+  REQUIRE(never.cancelled());
+  loop.run_until([&] { return outer.done(); });
+  REQUIRE(inner.cancelled());
+  REQUIRE(outer.cancelled());
+  REQUIRE(inner_log == Log{"waiting", "CancelledError at co_await", "guard destroyed"});
+  REQUIRE(outer_log == Log{"outer waits"});
+}
+
 // ------------------------------------------------------------------- Loop
 
 TEST_CASE("an exception thrown by a callback comes out of run_once and the callbacks after it stay queued",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:4][unit]") {
   Loop loop;
   Log log;
   loop.call_soon([&log] { log.push_back("first"); });
@@ -387,7 +503,7 @@ TEST_CASE("an exception thrown by a callback comes out of run_once and the callb
 }
 
 TEST_CASE("run_until throws LoopStalled when nothing is left to run and the condition is still false",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:4][unit]") {
   Loop loop;
   int runs = 0;
   loop.call_soon([&runs] { ++runs; });
@@ -398,7 +514,7 @@ TEST_CASE("run_until throws LoopStalled when nothing is left to run and the cond
 }
 
 TEST_CASE("run_until throws LoopStalled when callbacks keep queuing callbacks past its limit",
-          "[25-future-task][unit]") {
+          "[25-future-task][req:4][unit]") {
   Loop loop;
   std::function<void()> again = [&] { loop.call_soon(again); };
   loop.call_soon(again);

@@ -99,13 +99,13 @@ std::string message_of(const std::exception_ptr& error) {
 // ------------------------------------------------------------------ gather
 
 TEST_CASE("gather returns the results in input order even when the operations finish in reverse order",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:1][unit]") {
   Lab lab;
   auto values = lab.run(gather(ops(lab.returns(0, 150ms, 10), lab.returns(1, 100ms, 11), lab.returns(2, 50ms, 12))));
   REQUIRE(values == std::vector<int>{10, 11, 12});
 }
 
-TEST_CASE("gather runs the operations concurrently", "[27-gather-wait][unit]") {
+TEST_CASE("gather runs the operations concurrently", "[27-gather-wait][req:2][unit]") {
   Lab lab;
   auto values = lab.run(gather(ops(lab.returns(0, 200ms, 1), lab.returns(1, 200ms, 2), lab.returns(2, 200ms, 3))));
   REQUIRE(values == std::vector<int>{1, 2, 3});
@@ -113,7 +113,7 @@ TEST_CASE("gather runs the operations concurrently", "[27-gather-wait][unit]") {
   REQUIRE(lab.intervals.max_overlap() == 3);
 }
 
-TEST_CASE("gather rethrows the first error and cancels the operations still running", "[27-gather-wait][unit]") {
+TEST_CASE("gather rethrows the first error and cancels the operations still running", "[27-gather-wait][req:3][unit]") {
   Lab lab;
   std::string state_0_when_thrown, state_2_when_thrown;
   auto body = [&]() -> asio::awaitable<std::string> {
@@ -135,7 +135,7 @@ TEST_CASE("gather rethrows the first error and cancels the operations still runn
 }
 
 TEST_CASE("gather rethrows the error that happened first, not the first one in input order",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:3][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<std::string> {
     try {
@@ -150,7 +150,7 @@ TEST_CASE("gather rethrows the error that happened first, not the first one in i
 }
 
 TEST_CASE("gather_settled returns every value and every error in input order and cancels nothing",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:4][unit]") {
   Lab lab;
   auto outcomes = lab.run(gather_settled(
       ops(lab.throws(0, 150ms, "a"), lab.returns(1, 50ms, 11), lab.throws(2, 100ms, "c"), lab.returns(3, 200ms, 13))));
@@ -168,7 +168,7 @@ TEST_CASE("gather_settled returns every value and every error in input order and
   CHECK(lab.intervals.max_overlap() == 4);
 }
 
-TEST_CASE("gather and gather_settled of no operations return empty results at once", "[27-gather-wait][unit]") {
+TEST_CASE("gather and gather_settled of no operations return empty results at once", "[27-gather-wait][req:7][unit]") {
   Lab lab;
   CHECK(lab.run(gather({})).empty());
   CHECK(lab.run(gather_settled({})).empty());
@@ -177,7 +177,7 @@ TEST_CASE("gather and gather_settled of no operations return empty results at on
 // -------------------------------------------------------------------- wait
 
 TEST_CASE("wait first_completed reports the finished task as done and leaves the others running",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:5][req:6][unit]") {
   Lab lab;
   bool task_1_done_then = true, task_2_done_then = true;
   auto body = [&]() -> asio::awaitable<WaitResult> {
@@ -202,7 +202,7 @@ TEST_CASE("wait first_completed reports the finished task as done and leaves the
   CHECK(lab.state(2) == "completed");
 }
 
-TEST_CASE("wait first_exception returns when a task fails and leaves the others running", "[27-gather-wait][unit]") {
+TEST_CASE("wait first_exception returns when a task fails and leaves the others running", "[27-gather-wait][req:5][req:6][unit]") {
   Lab lab;
   bool task_2_done_then = true;
   auto body = [&]() -> asio::awaitable<WaitResult> {
@@ -222,7 +222,7 @@ TEST_CASE("wait first_exception returns when a task fails and leaves the others 
   CHECK(lab.state(2) == "completed");
 }
 
-TEST_CASE("wait first_exception waits for every task when none fails", "[27-gather-wait][unit]") {
+TEST_CASE("wait first_exception waits for every task when none fails", "[27-gather-wait][req:5][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {
     auto ex = co_await asio::this_coro::executor;
@@ -236,7 +236,7 @@ TEST_CASE("wait first_exception waits for every task when none fails", "[27-gath
 }
 
 TEST_CASE("wait all_completed reports every task done, failed ones included, without throwing",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:5][req:6][unit]") {
   Lab lab;
   std::string error_of_1;
   auto body = [&]() -> asio::awaitable<WaitResult> {
@@ -253,7 +253,7 @@ TEST_CASE("wait all_completed reports every task done, failed ones included, wit
   CHECK(error_of_1 == "boom");
 }
 
-TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-wait][unit]") {
+TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-wait][req:6][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {
     auto ex = co_await asio::this_coro::executor;
@@ -272,17 +272,75 @@ TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-
   CHECK(lab.state(2) == "aborted");
 }
 
-TEST_CASE("wait of no tasks returns empty lists at once", "[27-gather-wait][unit]") {
+TEST_CASE("wait of no tasks returns empty lists at once", "[27-gather-wait][req:7][unit]") {
   Lab lab;
   WaitResult result = lab.run(wait({}, ReturnWhen::first_completed));
   CHECK(result.done.empty());
   CHECK(result.pending.empty());
 }
 
+TEST_CASE("wait returns at once, without waiting for another task, when its condition already holds",
+          "[27-gather-wait][req:5][unit]") {
+  Lab lab;
+  std::string log;
+  auto body = [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 50ms, "boom")),
+                            Task(ex, lab.returns(2, 400ms, 12)), Task(ex, lab.returns(3, 400ms, 13))};
+    co_await tasks[0].join();
+    co_await tasks[1].join();
+    auto describe = [&](const char* name, const WaitResult& r) {
+      log += name;
+      log += ": done";
+      for (auto i : r.done) log += " " + std::to_string(i);
+      log += ", pending";
+      for (auto i : r.pending) log += " " + std::to_string(i);
+      log += std::string(tasks[2].done() || tasks[3].done() ? " (after a later task ended)" : "") + "; ";
+    };
+    // Tasks 0 and 1 are done (1 with an error), 2 and 3 still running.
+    describe("first_completed", co_await wait(tasks, ReturnWhen::first_completed));
+    describe("first_exception", co_await wait(tasks, ReturnWhen::first_exception));
+    std::vector<Task> finished{tasks[0], tasks[1]};
+    describe("all_completed of done tasks", co_await wait(finished, ReturnWhen::all_completed));
+    co_await tasks[2].join();
+    co_await tasks[3].join();
+  };
+  lab.run(body());
+  INFO("when the condition holds already, wait must return at once instead of waiting for one more task");
+  CHECK(log ==
+        "first_completed: done 0 1, pending 2 3; first_exception: done 0 1, pending 2 3; "
+        "all_completed of done tasks: done 0 1, pending; ");
+}
+
+TEST_CASE("two coroutines waiting on the same tasks both return when the first task ends",
+          "[27-gather-wait][req:5][req:6][unit]") {
+  Lab lab;
+  std::vector<std::string> seen;
+  auto body = [&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 100ms, 10)), Task(ex, lab.returns(1, 400ms, 11))};
+    auto waiter = [&seen, tasks]() -> asio::awaitable<int> {
+      WaitResult r = co_await wait(tasks, ReturnWhen::first_completed);
+      std::string s = "done";
+      for (auto i : r.done) s += " " + std::to_string(i);
+      seen.push_back(s);
+      co_return 0;
+    };
+    Task first(ex, waiter());
+    Task second(ex, waiter());
+    co_await first.join();
+    co_await second.join();
+    co_await tasks[1].join();
+  };
+  lab.run(body());
+  INFO("when a task ends, every coroutine waiting for it must resume, not just one");
+  CHECK(seen == std::vector<std::string>{"done 0", "done 0"});
+}
+
 // -------------------------------------------------------------------- Task
 
 TEST_CASE("Task result gives the value of a task that returned and rethrows the error of one that failed",
-          "[27-gather-wait][unit]") {
+          "[27-gather-wait][req:5][unit]") {
   Lab lab;
   int value = 0;
   auto body = [&]() -> asio::awaitable<std::string> {
@@ -303,7 +361,7 @@ TEST_CASE("Task result gives the value of a task that returned and rethrows the 
   CHECK(value == 10);
 }
 
-TEST_CASE("Task result of a task that is still running throws logic_error", "[27-gather-wait][unit]") {
+TEST_CASE("Task result of a task that is still running throws logic_error", "[27-gather-wait][req:5][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<std::string> {
     auto ex = co_await asio::this_coro::executor;

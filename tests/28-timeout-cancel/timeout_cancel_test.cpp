@@ -107,7 +107,7 @@ asio::awaitable<Seen> outcome_of(Lab& lab, Op op) {
 // ------------------------------------------------------------- with_timeout
 
 TEST_CASE("with_timeout returns the value of an operation that finishes before the deadline",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:1][unit]") {
   Lab lab;
   Seen seen = lab.run(outcome_of(lab, with_timeout(lab.returns(0, 50ms, 7), 2000ms)));
   CHECK(seen.outcome == "value 7");
@@ -117,7 +117,7 @@ TEST_CASE("with_timeout returns the value of an operation that finishes before t
 }
 
 TEST_CASE("with_timeout cancels the operation at the deadline and throws timed_out after its clean-up has run",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:2][unit]") {
   Lab lab;
   std::string state_when_resumed;
   auto body = [&]() -> asio::awaitable<Seen> {
@@ -134,7 +134,7 @@ TEST_CASE("with_timeout cancels the operation at the deadline and throws timed_o
   CHECK(seen.at_ms < 1000);
 }
 
-TEST_CASE("with_timeout rethrows the operation's own error as soon as it fails", "[28-timeout-cancel][unit]") {
+TEST_CASE("with_timeout rethrows the operation's own error as soon as it fails", "[28-timeout-cancel][req:1][unit]") {
   Lab lab;
   Seen seen = lab.run(outcome_of(lab, with_timeout(lab.throws(0, 50ms, "boom"), 1500ms)));
   INFO("an error before the deadline is the operation's error, not a timeout (operator || waits for a success)");
@@ -143,7 +143,7 @@ TEST_CASE("with_timeout rethrows the operation's own error as soon as it fails",
 }
 
 TEST_CASE("cancelling the caller of with_timeout cancels the operation and reports cancellation, not a timeout",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:3][unit]") {
   Lab lab;
   std::string state_when_resumed;
   auto body = [&]() -> asio::awaitable<Seen> {
@@ -165,7 +165,7 @@ TEST_CASE("cancelling the caller of with_timeout cancels the operation and repor
 // --------------------------------------------------------------------- Task
 
 TEST_CASE("a cancelled task reports operation_aborted to its awaiter after the operation's clean-up has run",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:4][unit]") {
   Lab lab;
   std::string state_when_resumed;
   bool done_before = true, done_after = false, cancelled_after = false;
@@ -193,7 +193,7 @@ TEST_CASE("a cancelled task reports operation_aborted to its awaiter after the o
 }
 
 TEST_CASE("a task that is not cancelled gives its value or its error, and cancel after the end changes nothing",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:4][unit]") {
   Lab lab;
   bool returned_cancelled = true, failed_cancelled = true;
   auto body = [&]() -> asio::awaitable<std::string> {
@@ -213,7 +213,7 @@ TEST_CASE("a task that is not cancelled gives its value or its error, and cancel
   CHECK_FALSE(failed_cancelled);
 }
 
-TEST_CASE("a task keeps running when only the wait for its result is cancelled", "[28-timeout-cancel][unit]") {
+TEST_CASE("a task keeps running when only the wait for its result is cancelled", "[28-timeout-cancel][req:5][unit]") {
   Lab lab;
   std::string state_when_timed_out;
   auto body = [&]() -> asio::awaitable<std::string> {
@@ -232,7 +232,7 @@ TEST_CASE("a task keeps running when only the wait for its result is cancelled",
 // ------------------------------------------------------------------- shield
 
 TEST_CASE("with_timeout of a shielded operation times out while the operation runs on to its end",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:2][req:6][unit]") {
   Lab lab;
   std::string state_when_resumed;
   auto body = [&]() -> asio::awaitable<Seen> {
@@ -250,7 +250,7 @@ TEST_CASE("with_timeout of a shielded operation times out while the operation ru
 }
 
 TEST_CASE("cancelling a task that awaits a shielded operation reports cancellation at once and the operation runs on",
-          "[28-timeout-cancel][unit]") {
+          "[28-timeout-cancel][req:6][unit]") {
   Lab lab;
   std::string state_when_resumed;
   auto body = [&]() -> asio::awaitable<Seen> {
@@ -268,7 +268,7 @@ TEST_CASE("cancelling a task that awaits a shielded operation reports cancellati
   CHECK(lab.state(0) == "completed");
 }
 
-TEST_CASE("shield gives the operation's value or error when nobody cancels", "[28-timeout-cancel][unit]") {
+TEST_CASE("shield gives the operation's value or error when nobody cancels", "[28-timeout-cancel][req:6][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<std::string> {
     Seen value = co_await outcome_of(lab, shield(lab.returns(0, 50ms, 7)));
@@ -276,4 +276,80 @@ TEST_CASE("shield gives the operation's value or error when nobody cancels", "[2
     co_return value.outcome + ", " + error.outcome;
   };
   CHECK(lab.run(body()) == "value 7, error: boom");
+}
+
+// ------------------------------------------------------- several awaiters
+
+TEST_CASE("every coroutine awaiting one task's result gets its value, and after a cancel each gets operation_aborted",
+          "[28-timeout-cancel][req:4][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task finishes(ex, lab.returns(0, 100ms, 7));
+    Task cancelled(ex, lab.returns(1, 1500ms, 8));
+    // Three awaiters each, all waiting when the operation ends.
+    Task a(ex, finishes.result());
+    Task b(ex, finishes.result());
+    Task c(ex, finishes.result());
+    Task d(ex, cancelled.result());
+    Task e(ex, cancelled.result());
+    Task f(ex, cancelled.result());
+    co_await kata::async_sleep(50ms);
+    cancelled.cancel();
+    std::string all;
+    for (Task* t : {&a, &b, &c, &d, &e, &f}) {
+      Seen seen = co_await outcome_of(lab, with_timeout(t->result(), 2000ms));
+      all += seen.outcome + "; ";
+    }
+    co_return all;
+  };
+  const std::string all = lab.run(body());
+  INFO("when the operation ends, every waiting result() must resume, not just one of them");
+  CHECK(all ==
+        "value 7; value 7; value 7; system_error: operation_aborted; system_error: operation_aborted; "
+        "system_error: operation_aborted; ");
+  CHECK(lab.state(1) == "aborted");
+}
+
+TEST_CASE("cancelling one awaiter's wait leaves the task and its other awaiters waiting for the value",
+          "[28-timeout-cancel][req:5][unit]") {
+  Lab lab;
+  std::string state_when_first_gave_up;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, lab.returns(0, 300ms, 7));
+    Task impatient(ex, task.result());
+    Task patient(ex, task.result());
+    co_await kata::async_sleep(50ms);
+    impatient.cancel();
+    Seen first = co_await outcome_of(lab, with_timeout(impatient.result(), 2000ms));
+    state_when_first_gave_up = lab.state(0);
+    Seen second = co_await outcome_of(lab, with_timeout(patient.result(), 2000ms));
+    co_return first.outcome + ", " + second.outcome + (task.cancelled() ? ", task cancelled" : "");
+  };
+  CHECK(lab.run(body()) == "system_error: operation_aborted, value 7");
+  CHECK(state_when_first_gave_up == "running");
+  CHECK(lab.state(0) == "completed");
+}
+
+TEST_CASE("a task starts its operation at once and runs it to the end even when nobody awaits its result",
+          "[28-timeout-cancel][req:4][unit]") {
+  Lab lab;
+  bool done_before = true;
+  bool done_after = false;
+  std::string state_after;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, lab.returns(0, 50ms, 7));
+    done_before = task.done();
+    co_await kata::async_sleep(300ms);  // nobody awaits result() meanwhile
+    done_after = task.done();
+    state_after = lab.state(0);
+    Seen seen = co_await outcome_of(lab, task.result());
+    co_return seen.outcome + " at " + (seen.at_ms < 1000 ? "once" : "late");
+  };
+  CHECK(lab.run(body()) == "value 7 at once");
+  CHECK_FALSE(done_before);
+  CHECK(state_after == "completed");
+  CHECK(done_after);
 }

@@ -89,7 +89,7 @@ std::string message_of(Lab& lab, asio::awaitable<std::size_t> body) {
 
 }  // namespace
 
-TEST_CASE("every item reaches the consumer, in order", "[33-async-pipeline][unit]") {
+TEST_CASE("every item reaches the consumer, in order", "[33-async-pipeline][req:1][unit]") {
   Lab lab;
   Stages stages;
   stages.consume_delay = 2ms;
@@ -98,7 +98,7 @@ TEST_CASE("every item reaches the consumer, in order", "[33-async-pipeline][unit
   CHECK(stages.items == first_items(20));
 }
 
-TEST_CASE("a slow consumer holds the producer back to the channel's capacity", "[33-async-pipeline][unit]") {
+TEST_CASE("a slow consumer holds the producer back to the channel's capacity", "[33-async-pipeline][req:2][unit]") {
   Lab lab;
   Stages stages;
   stages.consume_delay = 10ms;
@@ -113,7 +113,7 @@ TEST_CASE("a slow consumer holds the producer back to the channel's capacity", "
   CHECK(stages.items == first_items(30));
 }
 
-TEST_CASE("a channel of capacity zero hands each item over directly", "[33-async-pipeline][unit]") {
+TEST_CASE("a channel of capacity zero hands each item over directly", "[33-async-pipeline][req:2][unit]") {
   Lab lab;
   Stages stages;
   stages.consume_delay = 5ms;
@@ -122,7 +122,7 @@ TEST_CASE("a channel of capacity zero hands each item over directly", "[33-async
   CHECK(stages.items == first_items(10));
 }
 
-TEST_CASE("items still buffered when the producer finishes are all consumed", "[33-async-pipeline][unit]") {
+TEST_CASE("items still buffered when the producer finishes are all consumed", "[33-async-pipeline][req:3][unit]") {
   // The producer is done long before the slow consumer: at the end of the
   // stream the channel still holds most of the items.
   Lab lab;
@@ -133,7 +133,7 @@ TEST_CASE("items still buffered when the producer finishes are all consumed", "[
   CHECK(stages.items == first_items(12));
 }
 
-TEST_CASE("a consumer that throws ends the pipeline and stops the producer", "[33-async-pipeline][unit]") {
+TEST_CASE("a consumer that throws ends the pipeline and stops the producer", "[33-async-pipeline][req:4][unit]") {
   Lab lab;
   Stages stages;
   stages.fail_at_item = 50;
@@ -144,7 +144,7 @@ TEST_CASE("a consumer that throws ends the pipeline and stops the producer", "[3
   CHECK(stages.items == first_items(5));
 }
 
-TEST_CASE("a producer that throws ends the pipeline and stops the consumer", "[33-async-pipeline][unit]") {
+TEST_CASE("a producer that throws ends the pipeline and stops the consumer", "[33-async-pipeline][req:4][unit]") {
   Lab lab;
   Stages stages;
   stages.fail_at_index = 3;
@@ -154,7 +154,7 @@ TEST_CASE("a producer that throws ends the pipeline and stops the consumer", "[3
   CHECK(stages.consumed <= 3);
 }
 
-TEST_CASE("a pipeline of no items returns 0 at once", "[33-async-pipeline][unit]") {
+TEST_CASE("a pipeline of no items returns 0 at once", "[33-async-pipeline][req:1][unit]") {
   Lab lab;
   Stages stages;
   REQUIRE(lab.run(run_pipeline(0, 2, stages.producer(), stages.consumer())) == 0);
@@ -162,7 +162,7 @@ TEST_CASE("a pipeline of no items returns 0 at once", "[33-async-pipeline][unit]
   CHECK(stages.items.empty());
 }
 
-TEST_CASE("a negative count is rejected with invalid_argument", "[33-async-pipeline][unit]") {
+TEST_CASE("a negative count is rejected with invalid_argument", "[33-async-pipeline][req:1][unit]") {
   Lab lab;
   Stages stages;
   std::string what;
@@ -175,4 +175,54 @@ TEST_CASE("a negative count is rejected with invalid_argument", "[33-async-pipel
   }
   REQUIRE(what == "invalid_argument");
   CHECK(stages.produced == 0);
+}
+
+TEST_CASE("when the consumer fails first, its error is rethrown even if the cancelled producer fails with its own",
+          "[33-async-pipeline][req:4][unit]") {
+  // Two failures, one after the other: the consumer throws while the producer
+  // is busy producing; the producer, cancelled, reports its interrupted work
+  // as an error of its own (not operation_aborted). The error that happened
+  // first is the consumer's: that is the one run_pipeline rethrows.
+  Lab lab;
+  int consumed = 0;
+  bool producer_interrupted = false;
+  Produce produce = [&](int index) -> asio::awaitable<int> {
+    if (index >= 2) {
+      try {
+        co_await kata::async_sleep(2000ms);  // a slow source
+      } catch (const boost::system::system_error&) {
+        producer_interrupted = true;
+        throw std::runtime_error("source interrupted");
+      }
+    }
+    co_return index * 10;
+  };
+  Consume consume = [&](int item) -> asio::awaitable<void> {
+    if (item == 10) throw std::runtime_error("bad sink");
+    ++consumed;
+    co_return;
+  };
+  const auto start = kata::Clock::now();
+  const std::string what = message_of(lab, run_pipeline(10, 4, produce, consume));
+  const auto took_ms = kata::ms_since(start);
+  CAPTURE(took_ms);
+  CHECK(what == "bad sink");
+  CHECK(consumed == 1);
+  INFO("the producer must be cancelled when the consumer fails, wherever it waits (here in produce())");
+  CHECK(producer_interrupted);
+  CHECK(took_ms < 1500);
+}
+
+TEST_CASE("a consumer that fails after the producer has finished still fails the pipeline",
+          "[33-async-pipeline][req:3][req:4][unit]") {
+  // The producer ends first, without an error; the consumer, still working
+  // through the buffered items, throws on the last one. That error is the
+  // pipeline's outcome, though the stage that finished first did not fail.
+  Lab lab;
+  Stages stages;
+  stages.consume_delay = 5ms;
+  stages.fail_at_item = 70;
+  REQUIRE(message_of(lab, run_pipeline(8, 8, stages.producer(), stages.consumer())) == "bad sink");
+  CHECK(stages.produced == 8);
+  CHECK(stages.items == first_items(7));
 }

@@ -56,7 +56,7 @@ class Lab {
 
 // ------------------------------------------------------------------ semaphore
 
-TEST_CASE("the semaphore never lets more than k holders in at once and does let k in", "[34-async-limiter][unit]") {
+TEST_CASE("the semaphore never lets more than k holders in at once and does let k in", "[34-async-limiter][req:1][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 3);
   auto worker = [&]() -> asio::awaitable<void> {
@@ -77,7 +77,7 @@ TEST_CASE("the semaphore never lets more than k holders in at once and does let 
   CHECK(sem.waiting() == 0);
 }
 
-TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps running others", "[34-async-limiter][unit]") {
+TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps running others", "[34-async-limiter][req:2][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
   kata::Clock::time_point released, granted;
@@ -119,7 +119,7 @@ TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps runni
   CHECK(granted >= released);
 }
 
-TEST_CASE("waiters get permits in the order they called acquire", "[34-async-limiter][unit]") {
+TEST_CASE("waiters get permits in the order they called acquire", "[34-async-limiter][req:3][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
   std::vector<int> order;
@@ -145,7 +145,7 @@ TEST_CASE("waiters get permits in the order they called acquire", "[34-async-lim
   CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5});
 }
 
-TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34-async-limiter][unit]") {
+TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34-async-limiter][req:3][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
   std::vector<std::string> order;
@@ -172,7 +172,7 @@ TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34
   CHECK(order == std::vector<std::string>{"waiter", "holder again"});
 }
 
-TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-async-limiter][unit]") {
+TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-async-limiter][req:4][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
   std::size_t which_won = 99, waiting_after_cancel = 99;
@@ -216,7 +216,85 @@ TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-a
   CHECK(sem.waiting() == 0);
 }
 
-TEST_CASE("try_acquire takes a free permit but never waits and never overtakes the queue", "[34-async-limiter][unit]") {
+TEST_CASE("a waiter cancelled in the middle of the queue leaves it and the others keep their order",
+          "[34-async-limiter][req:3][req:4][unit]") {
+  // Queue: 0, 1 (cancelled by its timeout while 0 still waits), 2. The
+  // cancelled waiter must take itself out, not whoever is at the front.
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  std::vector<std::string> order;
+  std::size_t waiting_after_cancel = 99;
+  auto holder = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();
+    co_await kata::async_sleep(150ms);
+    waiting_after_cancel = sem.waiting();
+    sem.release();
+  };
+  auto waiter = [&](int id) -> asio::awaitable<void> {
+    co_await sem.acquire();
+    order.push_back("waiter " + std::to_string(id));
+    co_await kata::async_sleep(10ms);
+    sem.release();
+  };
+  auto impatient = [&]() -> asio::awaitable<void> {
+    auto result = co_await (sem.acquire() || kata::async_sleep(50ms));
+    order.push_back(result.index() == 1 ? "1 gave up" : "1 got a permit");
+    if (result.index() == 0) sem.release();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(holder());
+    v.push_back(waiter(0));
+    v.push_back(impatient());
+    v.push_back(waiter(2));
+    return v;
+  }());
+  CHECK(waiting_after_cancel == 2);
+  CHECK(order == std::vector<std::string>{"1 gave up", "waiter 0", "waiter 2"});
+  CHECK(sem.available() == 1);
+  CHECK(sem.waiting() == 0);
+}
+
+TEST_CASE("a cancelled acquire throws operation_aborted and holds no permit", "[34-async-limiter][req:4][unit]") {
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  asio::cancellation_signal cancel;
+  std::string outcome = "acquire still waiting";
+  int available_after = -1;
+  std::size_t waiting_after = 99;
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();  // the only permit: the next acquire waits
+    asio::co_spawn(lab.ex(), sem.acquire(),
+                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr error) {
+                     outcome = "acquire returned normally";
+                     if (!error) return;
+                     try {
+                       std::rethrow_exception(error);
+                     } catch (const boost::system::system_error& e) {
+                       outcome = e.code() == asio::error::operation_aborted ? "operation_aborted" : e.what();
+                     } catch (const std::exception& e) {
+                       outcome = e.what();
+                     }
+                   }));
+    co_await kata::async_sleep(30ms);
+    cancel.emit(asio::cancellation_type::terminal);
+    co_await kata::async_sleep(30ms);
+    waiting_after = sem.waiting();
+    sem.release();
+    available_after = sem.available();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(body());
+    return v;
+  }());
+  INFO("a cancelled acquire must throw operation_aborted: returning normally tells the caller it holds a permit");
+  CHECK(outcome == "operation_aborted");
+  CHECK(waiting_after == 0);
+  CHECK(available_after == 1);
+}
+
+TEST_CASE("try_acquire takes a free permit but never waits and never overtakes the queue", "[34-async-limiter][req:1][req:3][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
   std::vector<bool> tries;
@@ -245,7 +323,7 @@ TEST_CASE("try_acquire takes a free permit but never waits and never overtakes t
   CHECK(sem.available() == 1);
 }
 
-TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments are rejected", "[34-async-limiter][unit]") {
+TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments are rejected", "[34-async-limiter][req:1][req:5][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 0);
   bool got = false, got_before_release = true;
@@ -274,7 +352,7 @@ TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments ar
 // --------------------------------------------------------------- rate limiter
 
 TEST_CASE("the rate limiter lets a burst through at once, then at most rate per second, in arrival order",
-          "[34-async-limiter][unit]") {
+          "[34-async-limiter][req:6][unit]") {
   constexpr double kRate = 20;  // one token every 50 ms
   constexpr int kBurst = 3, kCallers = 9;
   Lab lab;
@@ -307,7 +385,7 @@ TEST_CASE("the rate limiter lets a burst through at once, then at most rate per 
   CHECK(kata::ms_between(at[0], at[kCallers - 1]) < 1300);
 }
 
-TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-limiter][unit]") {
+TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-limiter][req:7][unit]") {
   constexpr double kRate = 20;
   constexpr int kBurst = 2;
   Lab lab;
@@ -334,7 +412,7 @@ TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-lim
   CHECK(at_once <= kBurst + 1);
 }
 
-TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never waits", "[34-async-limiter][unit]") {
+TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never waits", "[34-async-limiter][req:6][req:7][unit]") {
   Lab lab;
   RateLimiter limiter(lab.ex(), 20, 2);  // a token every 50 ms
   std::vector<bool> tries;
