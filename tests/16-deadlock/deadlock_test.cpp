@@ -117,7 +117,7 @@ struct MeetingTable {
 
 // ===================================================================== Bank
 
-TEST_CASE("a new bank holds the balances it was given and no other account", "[16-deadlock][unit]") {
+TEST_CASE("a new bank holds the balances it was given and no other account", "[16-deadlock][unit][req:1]") {
   CHECK_THROWS_AS(Bank({10, -1}), std::invalid_argument);
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 0, 250});
   REQUIRE(bank->size() == 3);
@@ -126,7 +126,7 @@ TEST_CASE("a new bank holds the balances it was given and no other account", "[1
   CHECK_THROWS_AS(watched([bank] { return bank->balance(3); }), std::out_of_range);
 }
 
-TEST_CASE("transfer moves the amount from one account to the other", "[16-deadlock][unit]") {
+TEST_CASE("transfer moves the amount from one account to the other", "[16-deadlock][unit][req:1]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 50, 7});
   watched([bank] {
     bank->transfer(0, 1, 30);
@@ -137,7 +137,7 @@ TEST_CASE("transfer moves the amount from one account to the other", "[16-deadlo
   CHECK(watched([bank] { return bank->total(); }) == 157);
 }
 
-TEST_CASE("transfer rejects bad arguments and then changes nothing", "[16-deadlock][unit]") {
+TEST_CASE("transfer rejects bad arguments and then changes nothing", "[16-deadlock][unit][req:1]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 50});
   SECTION("an unknown account") {
     CHECK_THROWS_AS(watched([bank] { bank->transfer(2, 0, 1); }), std::out_of_range);
@@ -153,7 +153,7 @@ TEST_CASE("transfer rejects bad arguments and then changes nothing", "[16-deadlo
   CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{100, 50});
 }
 
-TEST_CASE("a transfer from an account to itself moves nothing and does not deadlock", "[16-deadlock][unit]") {
+TEST_CASE("a transfer from an account to itself moves nothing and does not deadlock", "[16-deadlock][unit][req:2]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{40, 60});
   // A second lock of the same boost::mutex by its holder waits for itself.
   watched([bank] { bank->transfer(0, 0, 40); });
@@ -161,7 +161,7 @@ TEST_CASE("a transfer from an account to itself moves nothing and does not deadl
   CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{40, 60});
 }
 
-TEST_CASE("transfers in opposite directions from many threads neither deadlock nor lose money", "[16-deadlock][stress]") {
+TEST_CASE("transfers in opposite directions from many threads neither deadlock nor lose money", "[16-deadlock][stress][req:3][req:11]") {
   const std::vector<long> opening{kRich, kRich};
   auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
   // Even workers move money 0 -> 1, odd ones 1 -> 0: the classic AB/BA pair.
@@ -184,7 +184,7 @@ TEST_CASE("transfers in opposite directions from many threads neither deadlock n
   CHECK(shared->subject.total() == 2 * kRich);
 }
 
-TEST_CASE("a ring of transfers, each thread paying the next account, neither deadlocks nor loses money", "[16-deadlock][stress]") {
+TEST_CASE("a ring of transfers, each thread paying the next account, neither deadlocks nor loses money", "[16-deadlock][stress][req:3][req:11]") {
   const std::vector<long> opening{kRich, kRich, kRich};
   auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
   // Worker i pays account i + 1 from account i: 0 -> 1 -> 2 -> 0, a cycle.
@@ -207,7 +207,7 @@ TEST_CASE("a ring of transfers, each thread paying the next account, neither dea
   CHECK(shared->subject.total() == 3 * kRich);
 }
 
-TEST_CASE("transfers from many accounts into one lose no money", "[16-deadlock][stress]") {
+TEST_CASE("transfers from many accounts into one lose no money", "[16-deadlock][stress][req:4][req:11]") {
   const std::vector<long> opening{0, kRich, kRich, kRich, kRich};
   auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
   // Worker i pays account 0 from its own account i + 1: four writers, one target.
@@ -230,7 +230,7 @@ TEST_CASE("transfers from many accounts into one lose no money", "[16-deadlock][
   CHECK(shared->subject.total() == 4 * kRich);
 }
 
-TEST_CASE("total sees the same sum at every instant while transfers run", "[16-deadlock][stress]") {
+TEST_CASE("total sees the same sum at every instant while transfers run", "[16-deadlock][stress][req:5][req:11]") {
   const std::vector<long> opening(8, 1000);
   auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
   auto writers_left = std::make_shared<std::atomic<int>>(3);
@@ -267,7 +267,7 @@ TEST_CASE("total sees the same sum at every instant while transfers run", "[16-d
 
 // ==================================================================== Table
 
-TEST_CASE("a table needs two seats and knows only its own seats", "[16-deadlock][unit]") {
+TEST_CASE("a table needs two seats and knows only its own seats", "[16-deadlock][unit][req:6]") {
   CHECK_THROWS_AS(Table(1), std::invalid_argument);
   auto table = std::make_shared<Table>(3);
   CHECK(table->seats() == 3);
@@ -275,7 +275,7 @@ TEST_CASE("a table needs two seats and knows only its own seats", "[16-deadlock]
   CHECK_THROWS_AS(watched([table] { table->dine(0, -1, [] {}); }), std::invalid_argument);
 }
 
-TEST_CASE("a philosopher eats exactly the meals asked for", "[16-deadlock][unit]") {
+TEST_CASE("a philosopher eats exactly the meals asked for", "[16-deadlock][unit][req:6]") {
   auto table = std::make_shared<Table>(2);
   auto meals = std::make_shared<std::atomic<int>>(0);
   watched([table, meals] { table->dine(1, 3, [&] { ++*meals; }); });
@@ -284,7 +284,7 @@ TEST_CASE("a philosopher eats exactly the meals asked for", "[16-deadlock][unit]
   CHECK(*meals == 3);
 }
 
-TEST_CASE("an exception thrown while eating propagates and puts both forks down", "[16-deadlock][unit]") {
+TEST_CASE("an exception thrown while eating propagates and puts both forks down", "[16-deadlock][unit][req:10]") {
   auto table = std::make_shared<Table>(3);
   auto meals = std::make_shared<std::atomic<int>>(0);
   CHECK_THROWS_WITH(watched([table] { table->dine(0, 1, [] { throw std::runtime_error("too hot"); }); }), "too hot");
@@ -297,7 +297,7 @@ TEST_CASE("an exception thrown while eating propagates and puts both forks down"
   CHECK(*meals == 3);
 }
 
-TEST_CASE("philosophers all eat their meals without deadlock", "[16-deadlock][stress]") {
+TEST_CASE("philosophers all eat their meals without deadlock", "[16-deadlock][stress][req:7][req:11]") {
   const int seats = GENERATE(2, 5);
   CAPTURE(seats);
   constexpr int kMeals = 300;
@@ -318,7 +318,7 @@ TEST_CASE("philosophers all eat their meals without deadlock", "[16-deadlock][st
   }
 }
 
-TEST_CASE("a fork is never held by two philosophers at once", "[16-deadlock][stress]") {
+TEST_CASE("a fork is never held by two philosophers at once", "[16-deadlock][stress][req:6][req:8][req:11]") {
   constexpr int kSeats = 5;
   auto shared = std::make_shared<Shared<RecordedTable>>(kSeats, 0);
   auto dine = [](Shared<RecordedTable>& s, int seat) {
@@ -340,7 +340,7 @@ TEST_CASE("a fork is never held by two philosophers at once", "[16-deadlock][str
   }
 }
 
-TEST_CASE("philosophers who share no fork eat at the same time", "[16-deadlock][stress]") {
+TEST_CASE("philosophers who share no fork eat at the same time", "[16-deadlock][stress][req:9]") {
   // Philosophers 0 and 2 of 4 use forks {0, 1} and {2, 3}. Each, while eating,
   // waits up to 2 s for the other to be eating too: one lock for the whole
   // table (correct, but no better than one thread) never lets them meet.

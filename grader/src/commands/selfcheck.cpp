@@ -5,6 +5,7 @@
 //   stub        compiles and fails at least one test (a timeout counts)
 //   mutants     each fails at least one test under its profile, in every run
 //   coverage    the solution's tests cover at least 95% of its lines
+//   requirements  every numbered requirement of the README has a test tagged [req:N]
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "commands/commands.hpp"
 #include "commands/grade.hpp"
 #include "report/table.hpp"
+#include "select/requirements.hpp"
 #include "select/selection.hpp"
 #include "select/test_names.hpp"
 
@@ -84,6 +86,28 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
   return problems;
 }
 
+// Every numbered requirement of the README is checked by a test tagged
+// [req:N], and every such tag names a requirement.
+Check requirements_check(const Paths& paths, const Exercise& ex) {
+  std::ifstream readme(paths.exercises / ex.slug / "README.md");
+  std::stringstream text;
+  text << readme.rdbuf();
+  std::set<int> tagged;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(paths.tests / ex.slug, ec)) {
+    if (entry.path().extension() != ".cpp") continue;
+    std::ifstream in(entry.path());
+    std::stringstream source;
+    source << in.rdbuf();
+    auto found = tagged_requirements(source.str());
+    tagged.insert(found.begin(), found.end());
+  }
+  std::string why;
+  for (const auto& p : traceability_problems(readme_requirements(text.str()), tagged))
+    why += (why.empty() ? "" : "\n") + p;
+  return {ex.slug, "requirements", why.empty(), why};
+}
+
 // Every test of a result can be selected alone by its name.
 Check test_names_check(const ExerciseResult& r) {
   std::vector<std::string> names;
@@ -134,6 +158,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     std::string why;
     for (const auto& p : problems) why += (why.empty() ? "" : "\n") + p;
     checks.push_back({ex->slug, "metadata", problems.empty(), why});
+    checks.push_back(requirements_check(ctx.paths, *ex));
 
     for (const auto& [profile, opts] : ex->profiles) {
       if (is_learner_copy(ctx.paths) || !kBuildableProfiles.count(profile)) continue;
