@@ -72,7 +72,7 @@ std::uint64_t churn(std::uint64_t x) {
 
 }  // namespace
 
-TEST_CASE("run_all_at_once returns every result in input order", "[01-cpu-vs-io][unit]") {
+TEST_CASE("run_all_at_once returns every result in input order", "[01-cpu-vs-io][unit][req:1]") {
   // Call i sleeps longer the earlier it comes, so they finish in reverse order.
   std::vector<BlockingCall> calls;
   for (int i = 0; i < 6; ++i) {
@@ -90,7 +90,7 @@ TEST_CASE("run_all_at_once returns every result in input order", "[01-cpu-vs-io]
   REQUIRE(none->empty());
 }
 
-TEST_CASE("run_all_at_once has every blocking call in flight at the same moment", "[01-cpu-vs-io][unit]") {
+TEST_CASE("run_all_at_once has every blocking call in flight at the same moment", "[01-cpu-vs-io][unit][req:2][req:6]") {
   constexpr int kCalls = 5;
   auto meeting = std::make_shared<kata::Meeting>(kCalls);
   auto recorder = std::make_shared<kata::IntervalRecorder>();
@@ -111,7 +111,7 @@ TEST_CASE("run_all_at_once has every blocking call in flight at the same moment"
 }
 
 TEST_CASE("four blocking waits of 300 ms are all in flight at once and take less than the 1.2 s they take one by one",
-          "[01-cpu-vs-io][unit][timing]") {
+          "[01-cpu-vs-io][unit][timing][req:2][req:6]") {
   auto recorder = std::make_shared<kata::IntervalRecorder>();
   std::vector<BlockingCall> calls(4, [recorder] {
     auto scope = recorder->record("wait");
@@ -133,7 +133,7 @@ TEST_CASE("four blocking waits of 300 ms are all in flight at once and take less
   REQUIRE(wall < 1200ms);
 }
 
-TEST_CASE("parallel_sum adds up every element exactly once in k balanced chunks", "[01-cpu-vs-io][unit]") {
+TEST_CASE("parallel_sum adds up every element exactly once in k balanced chunks", "[01-cpu-vs-io][unit][req:3]") {
   const auto [n, k] = GENERATE(table<std::uint64_t, std::size_t>({
       {1000, 4}, {10, 3}, {11, 4}, {7, 7}, {1, 1}, {3, 5}, {0, 2}}));
   CAPTURE(n, k);
@@ -165,7 +165,7 @@ TEST_CASE("parallel_sum adds up every element exactly once in k balanced chunks"
   REQUIRE(largest - smallest <= 1);
 }
 
-TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-cpu-vs-io][unit]") {
+TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-cpu-vs-io][unit][req:4][req:6]") {
   constexpr std::size_t kThreads = 4;
   auto data = std::make_shared<std::vector<std::uint64_t>>(one_to(100));
   auto meeting = std::make_shared<kata::Meeting>(static_cast<int>(kThreads));
@@ -188,7 +188,7 @@ TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-c
   for (const auto& interval : recorder->intervals()) REQUIRE(interval.thread != caller);
 }
 
-TEST_CASE("parallel_sum of a CPU-bound reduction matches the one-thread answer", "[01-cpu-vs-io][unit]") {
+TEST_CASE("parallel_sum of a CPU-bound reduction matches the one-thread answer", "[01-cpu-vs-io][unit][req:3][req:4][req:6]") {
   constexpr std::size_t kThreads = 3;
   auto data = std::make_shared<std::vector<std::uint64_t>>(one_to(60'000));
   std::uint64_t expected = 0;
@@ -207,14 +207,14 @@ TEST_CASE("parallel_sum of a CPU-bound reduction matches the one-thread answer",
   REQUIRE(recorder->thread_count() == kThreads);
 }
 
-TEST_CASE("parallel_sum refuses zero threads", "[01-cpu-vs-io][unit]") {
+TEST_CASE("parallel_sum refuses zero threads", "[01-cpu-vs-io][unit][req:3]") {
   const std::vector<std::uint64_t> data{1, 2, 3};
   REQUIRE_THROWS_AS(parallel_sum(data, 0, [](std::span<const std::uint64_t>) { return std::uint64_t{0}; }),
                     std::invalid_argument);
 }
 
 TEST_CASE("pick_executor gives CPU-bound work parallelism and IO-bound work cheap concurrency",
-          "[01-cpu-vs-io][unit]") {
+          "[01-cpu-vs-io][unit][req:5]") {
   SECTION("CPU-bound work") {
     INFO("CPython's GIL runs one thread's bytecode at a time: only processes compute in parallel");
     REQUIRE(pick_executor(TaskKind::cpu_bound, Runtime::cpython) == Executor::process_pool);

@@ -60,7 +60,7 @@ std::string bytes(std::size_t n) {
 
 }  // namespace
 
-TEST_CASE("run_process returns the exit code, stdout and stderr of a program", "[02-process-spawn][unit]") {
+TEST_CASE("run_process returns the exit code, stdout and stderr of a program", "[02-process-spawn][unit][req:1][req:2]") {
   auto r = run_within(10s, sh("printf 'to out'; printf 'to err' >&2; exit 3"), "", 5000ms);
   REQUIRE(r);
   CHECK(r->pid > 0);
@@ -76,7 +76,7 @@ TEST_CASE("run_process returns the exit code, stdout and stderr of a program", "
   REQUIRE(ok->out.empty());
 }
 
-TEST_CASE("run_process feeds the input to stdin and closes it so the child sees EOF", "[02-process-spawn][unit]") {
+TEST_CASE("run_process feeds the input to stdin and closes it so the child sees EOF", "[02-process-spawn][unit][req:2]") {
   auto small = run_within(10s, {"cat"}, "hello, child\n", 5000ms);
   REQUIRE(small);
   REQUIRE(small->exit_code == 0);
@@ -93,7 +93,7 @@ TEST_CASE("run_process feeds the input to stdin and closes it so the child sees 
   REQUIRE(echoed->out == big);
 }
 
-TEST_CASE("a child that fills stderr while the parent waits on stdout does not deadlock", "[02-process-spawn][unit]") {
+TEST_CASE("a child that fills stderr while the parent waits on stdout does not deadlock", "[02-process-spawn][unit][req:3]") {
   // 1 MiB to stderr (a pipe holds 64 KiB), then one line to stdout. A parent
   // that reads stdout to EOF before looking at stderr waits for a child that
   // waits for it: both block forever. poll() on both pipes avoids it.
@@ -105,7 +105,7 @@ TEST_CASE("a child that fills stderr while the parent waits on stdout does not d
   REQUIRE(r->out == "done\n");
 }
 
-TEST_CASE("the child is reaped before run_process returns, timed out or not", "[02-process-spawn][unit]") {
+TEST_CASE("the child is reaped before run_process returns, timed out or not", "[02-process-spawn][unit][req:4]") {
   auto exited = run_within(10s, {"true"}, "", 5000ms);
   REQUIRE(exited);
   REQUIRE(exited->pid > 0);
@@ -120,7 +120,7 @@ TEST_CASE("the child is reaped before run_process returns, timed out or not", "[
   REQUIRE(kata::reaped(killed->pid));
 }
 
-TEST_CASE("a child killed by a signal is reported as that signal, not as an exit code", "[02-process-spawn][unit]") {
+TEST_CASE("a child killed by a signal is reported as that signal, not as an exit code", "[02-process-spawn][unit][req:1][req:5]") {
   auto term = run_within(10s, sh("kill -TERM $$; sleep 5"), "", 5000ms);
   REQUIRE(term);
   REQUIRE_FALSE(term->timed_out);
@@ -138,7 +138,7 @@ TEST_CASE("a child killed by a signal is reported as that signal, not as an exit
   REQUIRE(timed_out->signal == SIGKILL);
 }
 
-TEST_CASE("on timeout the whole process group dies, grandchildren included", "[02-process-spawn][unit]") {
+TEST_CASE("on timeout the whole process group dies, grandchildren included", "[02-process-spawn][unit][req:5]") {
   // Orphans are re-parented to us, so we can tell dead from alive and reap.
   REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
   // The shell starts a grandchild (sleep 30 in the background), prints its
@@ -153,13 +153,13 @@ TEST_CASE("on timeout the whole process group dies, grandchildren included", "[0
   REQUIRE(orphan_dies_within(grandchild, 2000ms));
 }
 
-TEST_CASE("a program that cannot be started is an error, not a child that fails", "[02-process-spawn][unit]") {
+TEST_CASE("a program that cannot be started is an error, not a child that fails", "[02-process-spawn][unit][req:6]") {
   auto missing = [] { return run_process({"/nonexistent/kata-no-such-program"}, "", 5000ms); };
   REQUIRE_THROWS_AS(missing(), std::system_error);
   REQUIRE_THROWS_AS(run_process({}, "", 5000ms), std::invalid_argument);
 }
 
-TEST_CASE("input that the child never reads is dropped without killing the caller", "[02-process-spawn][unit]") {
+TEST_CASE("input that the child never reads is dropped without killing the caller", "[02-process-spawn][unit][req:7]") {
   // `true` exits without reading: writing the rest of 1 MiB gets EPIPE, and
   // SIGPIPE (if not blocked or ignored) would kill this test process.
   auto r = run_within(10s, {"true"}, bytes(1 << 20), 5000ms);

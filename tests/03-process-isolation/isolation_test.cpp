@@ -72,7 +72,7 @@ class IgnoreSigchld {
 
 }  // namespace
 
-TEST_CASE("a job runs in another process and its answer comes back", "[03-process-isolation][unit]") {
+TEST_CASE("a job runs in another process and its answer comes back", "[03-process-isolation][unit][req:1]") {
   auto answer = run_one([] { return std::string("hello from the child"); });
   REQUIRE(answer);
   REQUIRE(*answer == "hello from the child");
@@ -85,7 +85,7 @@ TEST_CASE("a job runs in another process and its answer comes back", "[03-proces
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("what a child writes to memory never reaches the parent", "[03-process-isolation][unit]") {
+TEST_CASE("what a child writes to memory never reaches the parent", "[03-process-isolation][unit][req:2]") {
   g_counter = 7;
   g_text = "parent";
   std::vector<int> local(1000, 1);
@@ -106,7 +106,7 @@ TEST_CASE("what a child writes to memory never reaches the parent", "[03-process
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isolation][unit]") {
+TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isolation][unit][req:1]") {
   auto answer = run_one([] {
     std::string big(1 << 20, 'x');
     for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i / 4096 % 26);
@@ -118,7 +118,7 @@ TEST_CASE("an answer of 1 MiB arrives whole through the pipe", "[03-process-isol
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("jobs in several children run at the same time and answer in input order", "[03-process-isolation][unit]") {
+TEST_CASE("jobs in several children run at the same time and answer in input order", "[03-process-isolation][unit][req:3]") {
   constexpr int kJobs = 3;
   std::vector<Job> jobs;
   for (int i = 0; i < kJobs; ++i) {
@@ -153,7 +153,7 @@ TEST_CASE("jobs in several children run at the same time and answer in input ord
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("every child is reaped, after success and after failure", "[03-process-isolation][unit]") {
+TEST_CASE("every child is reaped, after success and after failure", "[03-process-isolation][unit][req:4][req:5]") {
   auto ok = run_all({[] { return std::string("a"); }, [] { return std::string("b"); }, [] { return std::string("c"); }});
   REQUIRE(ok);
   REQUIRE(*ok == std::vector<std::string>{"a", "b", "c"});
@@ -167,14 +167,14 @@ TEST_CASE("every child is reaped, after success and after failure", "[03-process
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("a job that throws becomes WorkerFailed with the job's message", "[03-process-isolation][unit]") {
+TEST_CASE("a job that throws becomes WorkerFailed with the job's message", "[03-process-isolation][unit][req:5]") {
   auto throwing = [] { return run_one([]() -> std::string { throw std::domain_error("boom in the child"); }); };
   REQUIRE_THROWS_AS(throwing(), WorkerFailed);
   REQUIRE_THROWS_WITH(throwing(), Catch::Contains("boom in the child"));
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed", "[03-process-isolation][unit]") {
+TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed", "[03-process-isolation][unit][req:5]") {
   REQUIRE_THROWS_AS(run_one([]() -> std::string {
                       ::kill(::getpid(), SIGKILL);
                       return "never";
@@ -184,13 +184,13 @@ TEST_CASE("a worker killed by a signal or exiting non-zero becomes WorkerFailed"
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("a job that throws something other than std::exception becomes WorkerFailed", "[03-process-isolation][unit]") {
+TEST_CASE("a job that throws something other than std::exception becomes WorkerFailed", "[03-process-isolation][unit][req:5]") {
   REQUIRE_THROWS_AS(run_one([]() -> std::string { throw 42; }), WorkerFailed);
   REQUIRE(kata::no_children_left());
 }
 
 TEST_CASE("when a worker cannot be started, the ones already started are reaped and the error is thrown",
-          "[03-process-isolation][unit]") {
+          "[03-process-isolation][unit][req:4]") {
   std::optional<std::string> outcome;
   {
     // Room for one pipe: the first job's pipe takes both descriptors; its
@@ -215,7 +215,7 @@ TEST_CASE("when a worker cannot be started, the ones already started are reaped 
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("a worker whose status cannot be collected is reported, not waited for forever", "[03-process-isolation][unit]") {
+TEST_CASE("a worker whose status cannot be collected is reported, not waited for forever", "[03-process-isolation][unit][req:4]") {
   std::optional<std::string> outcome;
   {
     IgnoreSigchld ignore;  // the kernel reaps the child: waitpid() fails with ECHILD

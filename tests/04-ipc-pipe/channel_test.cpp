@@ -225,7 +225,7 @@ bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
 
 }  // namespace
 
-TEST_CASE("send writes the frame format and receive reads it", "[04-ipc-pipe][unit]") {
+TEST_CASE("send writes the frame format and receive reads it", "[04-ipc-pipe][unit][req:1]") {
   auto p = make_pipe();
   Channel reader(p.a), writer(p.b);
   writer.send("abc");
@@ -243,7 +243,7 @@ TEST_CASE("send writes the frame format and receive reads it", "[04-ipc-pipe][un
   REQUIRE((*got)[0] == pattern(300, 1));
 }
 
-TEST_CASE("messages arrive whole and in order, then a clean EOF is nullopt", "[04-ipc-pipe][unit]") {
+TEST_CASE("messages arrive whole and in order, then a clean EOF is nullopt", "[04-ipc-pipe][unit][req:1][req:2][req:5]") {
   auto p = make_pipe();
   Channel reader(p.a), writer(p.b);
   writer.send("first");
@@ -259,7 +259,7 @@ TEST_CASE("messages arrive whole and in order, then a clean EOF is nullopt", "[0
   REQUIRE_FALSE((*got)[3]);
 }
 
-TEST_CASE("1 MiB messages cross between processes whole", "[04-ipc-pipe][unit]") {
+TEST_CASE("1 MiB messages cross between processes whole", "[04-ipc-pipe][unit][req:2]") {
   constexpr std::size_t kMiB = 1 << 20;
   auto down = make_pipe();        // child -> parent
   auto both = make_socketpair();  // parent -> child, and the child's reply
@@ -300,7 +300,7 @@ TEST_CASE("1 MiB messages cross between processes whole", "[04-ipc-pipe][unit]")
   REQUIRE(child.exits_cleanly_within(5000ms));
 }
 
-TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-ipc-pipe][unit]") {
+TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-ipc-pipe][unit][req:3]") {
   constexpr std::size_t kMiB = 1 << 20;
   install_interrupting_handler();
   set_sigusr1_blocked(true);  // only the reader thread below takes SIGUSR1
@@ -342,7 +342,7 @@ TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-
   set_sigusr1_blocked(false);
 }
 
-TEST_CASE("a writer interrupted by signals still sends the whole message", "[04-ipc-pipe][unit]") {
+TEST_CASE("a writer interrupted by signals still sends the whole message", "[04-ipc-pipe][unit][req:4]") {
   constexpr std::size_t kMiB = 1 << 20;
   install_interrupting_handler();  // inherited by the child across fork
   auto p = make_pipe();
@@ -388,7 +388,7 @@ TEST_CASE("a writer interrupted by signals still sends the whole message", "[04-
   REQUIRE(signals_sent >= 10);  // the test did what it says
 }
 
-TEST_CASE("a peer that closes inside a message gives PeerClosed, not a short message", "[04-ipc-pipe][unit]") {
+TEST_CASE("a peer that closes inside a message gives PeerClosed, not a short message", "[04-ipc-pipe][unit][req:5]") {
   SECTION("inside the body") {
     auto p = make_pipe();
     Channel reader(p.a);
@@ -409,7 +409,7 @@ TEST_CASE("a peer that closes inside a message gives PeerClosed, not a short mes
   }
 }
 
-TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", "[04-ipc-pipe][unit]") {
+TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", "[04-ipc-pipe][unit][req:5]") {
   auto p = make_pipe();
   ChildProcess child([&] {
     ::close(p.a);
@@ -423,7 +423,7 @@ TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", 
   REQUIRE(child.exits_cleanly_within(5000ms));
 }
 
-TEST_CASE("a writer interrupted before it wrote a byte retries and sends the message", "[04-ipc-pipe][unit]") {
+TEST_CASE("a writer interrupted before it wrote a byte retries and sends the message", "[04-ipc-pipe][unit][req:4]") {
   install_interrupting_handler();
   g_signals = 0;
   auto p = make_pipe();
@@ -459,7 +459,7 @@ TEST_CASE("a writer interrupted before it wrote a byte retries and sends the mes
   sent.get();  // send() did not throw on EINTR
 }
 
-TEST_CASE("send to a pipe whose reader has closed throws system_error", "[04-ipc-pipe][unit]") {
+TEST_CASE("send to a pipe whose reader has closed throws system_error", "[04-ipc-pipe][unit][req:6]") {
   IgnoreSigpipe ignore_sigpipe;
   auto p = make_pipe();
   ::close(p.a);
@@ -476,7 +476,7 @@ TEST_CASE("send to a pipe whose reader has closed throws system_error", "[04-ipc
   REQUIRE(error == std::errc::broken_pipe);
 }
 
-TEST_CASE("receive on a descriptor that cannot be read throws system_error, not EOF", "[04-ipc-pipe][unit]") {
+TEST_CASE("receive on a descriptor that cannot be read throws system_error, not EOF", "[04-ipc-pipe][unit][req:6]") {
   auto p = make_pipe();
   Channel reader(p.a);
   Channel wrong_end(p.b);  // a pipe's write end: read() fails with EBADF

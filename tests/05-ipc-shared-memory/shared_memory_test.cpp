@@ -91,7 +91,7 @@ bool wait_for_flag(const std::atomic<int>& flag, std::chrono::milliseconds limit
 
 }  // namespace
 
-TEST_CASE("a counter created by one process is seen by another that opens it by name", "[05-ipc-shared-memory][unit]") {
+TEST_CASE("a counter created by one process is seen by another that opens it by name", "[05-ipc-shared-memory][unit][req:1][req:5]") {
   const std::string name = kata::ipc_name("counter");
   Children children;
   {
@@ -118,7 +118,7 @@ TEST_CASE("a counter created by one process is seen by another that opens it by 
   REQUIRE_FALSE(segment_exists(name));
 }
 
-TEST_CASE("processes incrementing one counter at the same time lose no update", "[05-ipc-shared-memory][stress]") {
+TEST_CASE("processes incrementing one counter at the same time lose no update", "[05-ipc-shared-memory][stress][req:2]") {
   constexpr int kChildren = 4;
   const auto budget = 300ms;  // each child increments this long: long enough to overlap on any load
   struct Board {
@@ -163,7 +163,7 @@ TEST_CASE("processes incrementing one counter at the same time lose no update", 
   REQUIRE(total == expected);
 }
 
-TEST_CASE("the segment is removed by its owner's destructor and by no one else", "[05-ipc-shared-memory][unit]") {
+TEST_CASE("the segment is removed by its owner's destructor and by no one else", "[05-ipc-shared-memory][unit][req:1][req:5]") {
   const std::string name = kata::ipc_name("counter");
   {
     shm::SharedCounter owner(bip::create_only, name);
@@ -190,7 +190,7 @@ TEST_CASE("the segment is removed by its owner's destructor and by no one else",
   REQUIRE_THROWS_AS(shm::SharedCounter(bip::open_only, name), bip::interprocess_exception);
 }
 
-TEST_CASE("an exception thrown inside update releases the lock", "[05-ipc-shared-memory][unit]") {
+TEST_CASE("an exception thrown inside update releases the lock", "[05-ipc-shared-memory][unit][req:3]") {
   const std::string name = kata::ipc_name("counter");
   Children children;
   shm::SharedCounter counter(bip::create_only, name);
@@ -211,7 +211,7 @@ TEST_CASE("an exception thrown inside update releases the lock", "[05-ipc-shared
   REQUIRE(counter.value() == 8);
 }
 
-TEST_CASE("a process killed while holding the lock does not hang the others", "[05-ipc-shared-memory][unit]") {
+TEST_CASE("a process killed while holding the lock does not hang the others", "[05-ipc-shared-memory][unit][req:4][req:5]") {
   struct Board {
     std::atomic<int> holding{0};
   };
@@ -256,7 +256,7 @@ TEST_CASE("a process killed while holding the lock does not hang the others", "[
   REQUIRE_FALSE(segment_exists(name));
 }
 
-TEST_CASE("the ring keeps FIFO order, and push and pop give up at their timeouts", "[05-ipc-shared-memory][unit]") {
+TEST_CASE("the ring keeps FIFO order, and push and pop give up at their timeouts", "[05-ipc-shared-memory][unit][req:6]") {
   const std::string name = kata::ipc_name("ring");
   {
     REQUIRE_THROWS_AS(shm::SharedRing(bip::create_only, name, 0), std::invalid_argument);
@@ -291,7 +291,7 @@ TEST_CASE("the ring keeps FIFO order, and push and pop give up at their timeouts
   REQUIRE_FALSE(segment_exists(name));
 }
 
-TEST_CASE("a blocked pop sleeps until another process pushes", "[05-ipc-shared-memory][unit][timing]") {
+TEST_CASE("a blocked pop sleeps until another process pushes", "[05-ipc-shared-memory][unit][timing][req:8]") {
   const std::string name = kata::ipc_name("ring");
   Children children;
   shm::SharedRing ring(bip::create_only, name, 2);
@@ -319,7 +319,7 @@ TEST_CASE("a blocked pop sleeps until another process pushes", "[05-ipc-shared-m
   REQUIRE(load < 0.05);
 }
 
-TEST_CASE("producer and consumer processes pass every value exactly once and in order", "[05-ipc-shared-memory][stress]") {
+TEST_CASE("producer and consumer processes pass every value exactly once and in order", "[05-ipc-shared-memory][stress][req:7]") {
   constexpr int kProducers = 2;
   constexpr std::int64_t kPerProducer = 20000;
   struct Board {

@@ -140,7 +140,7 @@ std::vector<std::int64_t> range(std::int64_t n, std::int64_t from = 0) {
 
 }  // namespace
 
-TEST_CASE("every job's result comes back exactly once from the worker processes", "[06-ipc-message-queue][unit]") {
+TEST_CASE("every job's result comes back exactly once from the worker processes", "[06-ipc-message-queue][unit][req:1][req:2][req:5][req:7]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 3, 4, 2000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   kata::SharedScratch<Outcome> out;
@@ -183,7 +183,7 @@ TEST_CASE("every job's result comes back exactly once from the worker processes"
   REQUIRE(out->queues_left == 0);
 }
 
-TEST_CASE("slow jobs are waited for, not sent twice", "[06-ipc-message-queue][unit]") {
+TEST_CASE("slow jobs are waited for, not sent twice", "[06-ipc-message-queue][unit][req:3]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 2, 8, 3000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   kata::SharedScratch<Outcome> out;
@@ -218,7 +218,7 @@ TEST_CASE("slow jobs are waited for, not sent twice", "[06-ipc-message-queue][un
   REQUIRE(out->queues_left == 0);
 }
 
-TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-queue][unit]") {
+TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-queue][unit][req:4]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 3, 4, 700ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   kata::SharedScratch<Outcome> out;
@@ -253,7 +253,7 @@ TEST_CASE("a worker killed mid-way costs its job, not a hang", "[06-ipc-message-
   REQUIRE(out->elapsed_ms < 6000);
 }
 
-TEST_CASE("a worker still busy after patience is killed, reaped and counted as failed", "[06-ipc-message-queue][unit]") {
+TEST_CASE("a worker still busy after patience is killed, reaped and counted as failed", "[06-ipc-message-queue][unit][req:4][req:5]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 300ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   kata::SharedScratch<Outcome> out;
@@ -274,7 +274,7 @@ TEST_CASE("a worker still busy after patience is killed, reaped and counted as f
   REQUIRE(out->queues_left == 0);
 }
 
-TEST_CASE("a worker returns at a stop message, or when no job comes within its idle timeout", "[06-ipc-message-queue][unit]") {
+TEST_CASE("a worker returns at a stop message, or when no job comes within its idle timeout", "[06-ipc-message-queue][unit][req:6]") {
   const std::string jobs_name = kata::ipc_name("jobs");
   const std::string results_name = kata::ipc_name("results");
   Backstop backstop{jobs_name, results_name};
@@ -327,7 +327,7 @@ TEST_CASE("a worker returns at a stop message, or when no job comes within its i
   }
 }
 
-TEST_CASE("queues that already exist are refused and left alone", "[06-ipc-message-queue][unit]") {
+TEST_CASE("queues that already exist are refused and left alone", "[06-ipc-message-queue][unit][req:1][req:7]") {
   mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 1000ms};
   Backstop backstop{options.jobs_queue, options.results_queue};
   bip::message_queue squatter(bip::create_only, options.results_queue.c_str(), 2, 8);

@@ -75,7 +75,7 @@ class DefaultAbortAction {
 
 }  // namespace
 
-TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-process-pool][unit]") {
+TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-process-pool][unit][req:1]") {
   {
     pp::ProcessPool pool(4, task);
     REQUIRE(pool.size() == 4);
@@ -103,7 +103,7 @@ TEST_CASE("tasks run in the pool's worker processes, several at once", "[07-proc
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("map returns the results in input order", "[07-process-pool][unit]") {
+TEST_CASE("map returns the results in input order", "[07-process-pool][unit][req:2][req:3]") {
   pp::ProcessPool pool(3, task);
   // The first inputs sleep longest, so they finish last.
   const std::vector<std::int64_t> inputs{1240, 1200, 1160, 1120, 1080, 1040, 1000, 5, 6, 7};
@@ -118,7 +118,7 @@ TEST_CASE("map returns the results in input order", "[07-process-pool][unit]") {
   REQUIRE_THROWS_AS(pool.get(slow, 1s), std::invalid_argument);  // taken already
 }
 
-TEST_CASE("an exception thrown by a task reaches the caller with its message", "[07-process-pool][unit]") {
+TEST_CASE("an exception thrown by a task reaches the caller with its message", "[07-process-pool][unit][req:2][req:3][req:4]") {
   DefaultAbortAction plain_abort;  // an exception escaping a worker ends in abort()
   pp::ProcessPool pool(2, task);
   const auto before = pool.worker_pids();
@@ -144,7 +144,7 @@ TEST_CASE("an exception thrown by a task reaches the caller with its message", "
   REQUIRE(pool.map({1, 2, 3}, 5s) == std::vector<std::int64_t>{1, 4, 9});
 }
 
-TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced", "[07-process-pool][unit]") {
+TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced", "[07-process-pool][unit][req:2][req:3][req:5]") {
   {
     pp::ProcessPool pool(1, task);  // one worker: the pool has no other to fall back on
     const pid_t first = pool.worker_pids().at(0);
@@ -172,7 +172,7 @@ TEST_CASE("a task that aborts fails with WorkerDied and its worker is replaced",
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the workers", "[07-process-pool][unit]") {
+TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the workers", "[07-process-pool][unit][req:6]") {
   {
     pp::ProcessPool pool(2, task);
     std::vector<pp::Ticket> tickets;
@@ -191,7 +191,7 @@ TEST_CASE("close refuses new tasks and join runs the queued ones, then reaps the
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit]") {
+TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit][req:1][req:2][req:7]") {
   const auto start = kata::Clock::now();
   {
     pp::ProcessPool pool(2, task);
@@ -206,7 +206,7 @@ TEST_CASE("the destructor stops busy workers at once", "[07-process-pool][unit]"
   REQUIRE_THROWS_AS(pp::ProcessPool(0, task), std::invalid_argument);
 }
 
-TEST_CASE("a task that throws something other than a std::exception fails with TaskFailed too", "[07-process-pool][unit]") {
+TEST_CASE("a task that throws something other than a std::exception fails with TaskFailed too", "[07-process-pool][unit][req:2][req:4]") {
   DefaultAbortAction plain_abort;  // an exception escaping a worker ends in abort()
   pp::ProcessPool pool(1, task);
   const auto before = pool.worker_pids();
@@ -220,7 +220,7 @@ TEST_CASE("a task that throws something other than a std::exception fails with T
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("a task whose worker exits fails with WorkerDied that tells the exit code", "[07-process-pool][unit]") {
+TEST_CASE("a task whose worker exits fails with WorkerDied that tells the exit code", "[07-process-pool][unit][req:2][req:5]") {
   {
     pp::ProcessPool pool(1, task);
     const pid_t first = pool.worker_pids().at(0);
@@ -236,7 +236,7 @@ TEST_CASE("a task whose worker exits fails with WorkerDied that tells the exit c
   REQUIRE(kata::no_children_left());
 }
 
-TEST_CASE("join that runs out of time kills the workers and returns false", "[07-process-pool][unit]") {
+TEST_CASE("join that runs out of time kills the workers and returns false", "[07-process-pool][unit][req:6]") {
   const auto start = kata::Clock::now();
   {
     pp::ProcessPool pool(2, task);

@@ -82,7 +82,7 @@ std::vector<int> first_n(int n) {
 
 }  // namespace
 
-TEST_CASE("the affinity mask decides, not the number of CPUs in the machine", "[08-cpu-count][unit]") {
+TEST_CASE("the affinity mask decides, not the number of CPUs in the machine", "[08-cpu-count][unit][req:1]") {
   struct Case {
     std::vector<int> mask;
     int expected;
@@ -97,7 +97,7 @@ TEST_CASE("the affinity mask decides, not the number of CPUs in the machine", "[
   }
 }
 
-TEST_CASE("a cgroup v2 cpu.max quota limits the CPUs, rounded up", "[08-cpu-count][unit]") {
+TEST_CASE("a cgroup v2 cpu.max quota limits the CPUs, rounded up", "[08-cpu-count][unit][req:2][req:5]") {
   struct Case {
     const char* cpu_max;
     std::optional<int> limit;
@@ -114,7 +114,7 @@ TEST_CASE("a cgroup v2 cpu.max quota limits the CPUs, rounded up", "[08-cpu-coun
   }
 }
 
-TEST_CASE("a quota below one CPU still gives one, and no size is ever zero", "[08-cpu-count][unit]") {
+TEST_CASE("a quota below one CPU still gives one, and no size is ever zero", "[08-cpu-count][unit][req:1][req:3]") {
   for (const char* text : {"50000 100000", "1000 100000", "1 1000000"}) {
     FakeSystem sys;
     sys.in_cgroup("/tiny");
@@ -132,7 +132,7 @@ TEST_CASE("a quota below one CPU still gives one, and no size is ever zero", "[0
   REQUIRE(cpus::pool_size(Work::cpu, empty_mask.view()) == 1);
 }
 
-TEST_CASE("a parent cgroup's quota binds its children", "[08-cpu-count][unit]") {
+TEST_CASE("a parent cgroup's quota binds its children", "[08-cpu-count][unit][req:2]") {
   {
     FakeSystem sys;
     sys.in_cgroup("/pod/container");
@@ -157,7 +157,7 @@ TEST_CASE("a parent cgroup's quota binds its children", "[08-cpu-count][unit]") 
   }
 }
 
-TEST_CASE("malformed or missing files set no limit and never throw", "[08-cpu-count][unit]") {
+TEST_CASE("malformed or missing files set no limit and never throw", "[08-cpu-count][unit][req:4]") {
   for (const char* text : {"", "\n", "abc 100000", "150000", "-100000 100000", "100000 0", "100000 -5", "12x 100000",
                            "0 100000", "100000 100000x"}) {
     FakeSystem sys;
@@ -190,7 +190,7 @@ TEST_CASE("malformed or missing files set no limit and never throw", "[08-cpu-co
   }
 }
 
-TEST_CASE("pool sizes: CPU work gets the usable CPUs, IO work min(32, CPUs + 4)", "[08-cpu-count][unit]") {
+TEST_CASE("pool sizes: CPU work gets the usable CPUs, IO work min(32, CPUs + 4)", "[08-cpu-count][unit][req:5]") {
   struct Case {
     int cpus, cpu_pool, io_pool;
   };
@@ -208,7 +208,7 @@ TEST_CASE("pool sizes: CPU work gets the usable CPUs, IO work min(32, CPUs + 4)"
   REQUIRE(cpus::pool_size(Work::io, quota.view()) == 6);
 }
 
-TEST_CASE("on the real system the answer is between 1 and the affinity mask", "[08-cpu-count][unit]") {
+TEST_CASE("on the real system the answer is between 1 and the affinity mask", "[08-cpu-count][unit][req:6]") {
   const cpu_set_t real = cpus::current_affinity();
   REQUIRE(CPU_COUNT(&real) >= 1);
   const SystemView system;  // the defaults: /sys/fs/cgroup, /proc/self/cgroup, sched_getaffinity

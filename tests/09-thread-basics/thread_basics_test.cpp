@@ -72,7 +72,7 @@ std::string outcome_of_get(const std::shared_ptr<Task>& task) {
 }  // namespace
 
 TEST_CASE("a Task starts its function on a new thread at once and get returns the result",
-          "[09-thread-basics][unit]") {
+          "[09-thread-basics][unit][req:1]") {
   auto started = std::make_shared<std::promise<std::thread::id>>();
   auto started_on = started->get_future();
   auto task = std::make_shared<Task>([started] {
@@ -88,7 +88,7 @@ TEST_CASE("a Task starts its function on a new thread at once and get returns th
   REQUIRE(*result == 42);
 }
 
-TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][unit]") {
+TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][unit][req:3][req:7]") {
   // Two participants meet only if both are running at the same time.
   auto meeting = std::make_shared<kata::Meeting>(2);
   auto first = std::make_shared<Task>([meeting] {
@@ -107,7 +107,7 @@ TEST_CASE("two Tasks run at the same time in one program", "[09-thread-basics][u
 }
 
 TEST_CASE("an exception thrown by the function comes out of get with its type and message",
-          "[09-thread-basics][unit]") {
+          "[09-thread-basics][unit][req:2]") {
   SECTION("a std::exception") {
     auto task = std::make_shared<Task>([]() -> int { throw std::domain_error("boom"); });
     auto outcome = kata::value_within(5s, [task] { return outcome_of_get(task); });
@@ -122,7 +122,7 @@ TEST_CASE("an exception thrown by the function comes out of get with its type an
   }
 }
 
-TEST_CASE("the destructor joins: a Task never leaves its thread running", "[09-thread-basics][unit]") {
+TEST_CASE("the destructor joins: a Task never leaves its thread running", "[09-thread-basics][unit][req:4]") {
   auto ended = std::make_shared<Ended>();
   auto task = std::make_shared<Task>([ended] {
     auto guard = ended->guard();
@@ -137,7 +137,7 @@ TEST_CASE("the destructor joins: a Task never leaves its thread running", "[09-t
 }
 
 TEST_CASE("interrupt stops a function at an interruption point and get rethrows thread_interrupted",
-          "[09-thread-basics][unit]") {
+          "[09-thread-basics][unit][req:5]") {
   auto ended = std::make_shared<Ended>();
   auto task = std::make_shared<Task>([ended] {
     auto guard = ended->guard();
@@ -151,7 +151,7 @@ TEST_CASE("interrupt stops a function at an interruption point and get rethrows 
 }
 
 TEST_CASE("destroying a Task whose function still waits interrupts it and returns promptly",
-          "[09-thread-basics][unit]") {
+          "[09-thread-basics][unit][req:5]") {
   auto ended = std::make_shared<Ended>();
   auto task = std::make_shared<Task>([ended] {
     auto guard = ended->guard();
@@ -162,7 +162,7 @@ TEST_CASE("destroying a Task whose function still waits interrupts it and return
   REQUIRE(ended->flag);
 }
 
-TEST_CASE("run_two runs both functions at the same time and returns both results", "[09-thread-basics][unit]") {
+TEST_CASE("run_two runs both functions at the same time and returns both results", "[09-thread-basics][unit][req:6][req:7]") {
   auto meeting = std::make_shared<kata::Meeting>(2);
   auto results = kata::value_within(5s, [meeting] {
     return run_two(
@@ -181,7 +181,7 @@ TEST_CASE("run_two runs both functions at the same time and returns both results
   REQUIRE(meeting->all_met());
 }
 
-TEST_CASE("when the first function throws run_two stops the second and rethrows", "[09-thread-basics][unit]") {
+TEST_CASE("when the first function throws run_two stops the second and rethrows", "[09-thread-basics][unit][req:6]") {
   auto second_ended = std::make_shared<Ended>();
   auto outcome = kata::value_within(2s, [second_ended]() -> std::string {
     try {
@@ -200,7 +200,7 @@ TEST_CASE("when the first function throws run_two stops the second and rethrows"
   REQUIRE(*outcome == "domain_error: first failed");
 }
 
-TEST_CASE("when only the second function throws run_two rethrows its exception", "[09-thread-basics][unit]") {
+TEST_CASE("when only the second function throws run_two rethrows its exception", "[09-thread-basics][unit][req:6]") {
   auto outcome = kata::value_within(5s, []() -> std::string {
     try {
       run_two([] { return 1; }, []() -> int { throw std::domain_error("second failed"); });

@@ -60,14 +60,14 @@ bool run_together(std::chrono::milliseconds limit, Body body) {
 
 }  // namespace
 
-TEST_CASE("a counter counts the hits of one thread", "[10-race-condition][unit]") {
+TEST_CASE("a counter counts the hits of one thread", "[10-race-condition][unit][req:1]") {
   HitCounter counter;
   REQUIRE(counter.hits() == 0);
   for (int i = 0; i < 1000; ++i) counter.hit();
   REQUIRE(counter.hits() == 1000);
 }
 
-TEST_CASE("an account pays out only what it holds", "[10-race-condition][unit]") {
+TEST_CASE("an account pays out only what it holds", "[10-race-condition][unit][req:1]") {
   Account account(100);
   REQUIRE(account.balance() == 100);
   account.deposit(50);
@@ -83,7 +83,7 @@ TEST_CASE("an account pays out only what it holds", "[10-race-condition][unit]")
   REQUIRE_THROWS_AS(Account(-1), std::invalid_argument);
 }
 
-TEST_CASE("no hit is lost when eight threads count at once", "[10-race-condition][stress]") {
+TEST_CASE("no hit is lost when eight threads count at once", "[10-race-condition][stress][req:2][req:5]") {
   // A time budget, not a small count: the longer the threads run, the more
   // often one is preempted (or runs on the other core) in the middle of ++.
   auto counter = std::make_shared<HitCounter>();
@@ -101,7 +101,7 @@ TEST_CASE("no hit is lost when eight threads count at once", "[10-race-condition
   REQUIRE(counter->hits() == expected);
 }
 
-TEST_CASE("money only one thread can hold is never granted to two at once", "[10-race-condition][stress]") {
+TEST_CASE("money only one thread can hold is never granted to two at once", "[10-race-condition][stress][req:3][req:5]") {
   // The account holds exactly kCoin: whoever withdraws it holds the whole
   // balance until depositing it back, so at most one thread may hold it at
   // a time, like a lock. The other threads keep trying to withdraw it, and
@@ -134,7 +134,7 @@ TEST_CASE("money only one thread can hold is never granted to two at once", "[10
   REQUIRE(account->balance() == kCoin);
 }
 
-TEST_CASE("deposits and withdrawals from many threads keep the books exact", "[10-race-condition][stress]") {
+TEST_CASE("deposits and withdrawals from many threads keep the books exact", "[10-race-condition][stress][req:4][req:5]") {
   // Thread 0 is an auditor: it reads the balance all along, with no lock of
   // its own (a read racing with a write is a data race: the tsan profile
   // reports it). The others deposit and withdraw random amounts and book

@@ -133,7 +133,7 @@ std::function<Instruction()> cpu_bound_program(std::shared_ptr<Sim> sim, int t, 
 
 }  // namespace
 
-TEST_CASE("acquire and release make the calling thread the holder and only that thread", "[11-gil][unit]") {
+TEST_CASE("acquire and release make the calling thread the holder and only that thread", "[11-gil][unit][req:1]") {
   REQUIRE_THROWS_AS(Gil(0us), std::invalid_argument);
   auto sim = std::make_shared<Sim>(5ms);
   Gil& gil = sim->gil;
@@ -169,7 +169,7 @@ TEST_CASE("acquire and release make the calling thread the holder and only that 
   REQUIRE(*taken);
 }
 
-TEST_CASE("interpret runs bytecode with the GIL held and blocking I/O with it released", "[11-gil][unit]") {
+TEST_CASE("interpret runs bytecode with the GIL held and blocking I/O with it released", "[11-gil][unit][req:2]") {
   auto sim = std::make_shared<Sim>(5ms);
   // What each instruction saw: whether its thread held the GIL.
   auto trace = std::make_shared<std::vector<std::string>>();
@@ -204,7 +204,7 @@ TEST_CASE("interpret runs bytecode with the GIL held and blocking I/O with it re
   }));
 }
 
-TEST_CASE("a lone thread with a tiny switch interval never waits for itself", "[11-gil][unit]") {
+TEST_CASE("a lone thread with a tiny switch interval never waits for itself", "[11-gil][unit][req:8]") {
   auto sim = std::make_shared<Sim>(100us);
   PyThreads threads(sim);
   threads.start(mixed_program(sim, 0, 2000, 500, 1ms, 0us));
@@ -214,7 +214,7 @@ TEST_CASE("a lone thread with a tiny switch interval never waits for itself", "[
   REQUIRE(sim->ran[0] == 2000);
 }
 
-TEST_CASE("never two threads in bytecode at once", "[11-gil][stress]") {
+TEST_CASE("never two threads in bytecode at once", "[11-gil][stress][req:3][req:9]") {
   constexpr int kThreads = 4;
   constexpr int kBytecodes = 300;
   // 1 ms interval, 4 x 300 x 40 us of bytecode: dozens of forced switches,
@@ -237,7 +237,7 @@ TEST_CASE("never two threads in bytecode at once", "[11-gil][stress]") {
   REQUIRE(sim->bytecode.thread_count() == kThreads);
 }
 
-TEST_CASE("blocking I/O releases the GIL so I/O waits of several threads overlap", "[11-gil][unit]") {
+TEST_CASE("blocking I/O releases the GIL so I/O waits of several threads overlap", "[11-gil][unit][req:4]") {
   constexpr int kThreads = 4;
   auto sim = std::make_shared<Sim>(5ms);
   {
@@ -259,7 +259,7 @@ TEST_CASE("blocking I/O releases the GIL so I/O waits of several threads overlap
   REQUIRE(sim->bytecode.max_overlap() == 1);
 }
 
-TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a few switch intervals", "[11-gil][unit]") {
+TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a few switch intervals", "[11-gil][unit][req:5]") {
   auto sim = std::make_shared<Sim>(5ms);
   PyThreads threads(sim);
   // Thread 0 computes without end (until stop, or 4 s).
@@ -300,7 +300,7 @@ TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a fe
   REQUIRE(sim->log.empty());
 }
 
-TEST_CASE("no CPU-bound thread starves: each gets a turn again and again", "[11-gil][stress][timing]") {
+TEST_CASE("no CPU-bound thread starves: each gets a turn again and again", "[11-gil][stress][timing][req:6][req:9]") {
   constexpr int kThreads = 3;
   constexpr auto kRun = 4s;
   // 1000 switch intervals of 2 ms between two turns of one thread. Measured
@@ -350,7 +350,7 @@ TEST_CASE("no CPU-bound thread starves: each gets a turn again and again", "[11-
   }
 }
 
-TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][unit][timing]") {
+TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][unit][timing][req:7]") {
   constexpr int kWaiters = 3;
   auto sim = std::make_shared<Sim>(5ms);
   auto entered = std::make_shared<std::promise<void>>();
@@ -388,7 +388,7 @@ TEST_CASE("threads waiting for the GIL sleep instead of spinning", "[11-gil][uni
   for (int t = 1; t <= kWaiters; ++t) REQUIRE(sim->ran[t] == 1);
 }
 
-TEST_CASE("interpret lets go of the GIL when an instruction or fetch throws", "[11-gil][unit]") {
+TEST_CASE("interpret lets go of the GIL when an instruction or fetch throws", "[11-gil][unit][req:2]") {
   auto sim = std::make_shared<Sim>(5ms);
   auto pc = std::make_shared<int>(0);
   std::function<Instruction()> program;

@@ -235,7 +235,7 @@ bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
 
 }  // namespace
 
-TEST_CASE("the server reports the port the OS chose and echoes a short message", "[21-blocking-sockets][unit]") {
+TEST_CASE("the server reports the port the OS chose and echoes a short message", "[21-blocking-sockets][unit][req:1]") {
   TestServer server;
   REQUIRE(server->port() != 0);
   Fd client = raw_connect(server->port());
@@ -246,7 +246,7 @@ TEST_CASE("the server reports the port the OS chose and echoes a short message",
   REQUIRE(raw_recv(client.fd, 5) == "again");
 }
 
-TEST_CASE("send_all delivers every byte when signals interrupt a blocked send", "[21-blocking-sockets][unit]") {
+TEST_CASE("send_all delivers every byte when signals interrupt a blocked send", "[21-blocking-sockets][unit][req:2][req:8]") {
   // Small buffers make a 4 MiB send block for a long time; SIGUSR1 then
   // interrupts it again and again: send() returns a partial count (or EINTR).
   constexpr int kBuffer = 16 * 1024;
@@ -306,7 +306,7 @@ TEST_CASE("send_all delivers every byte when signals interrupt a blocked send", 
   REQUIRE(first_difference(received, data) == data.size());
 }
 
-TEST_CASE("recv_exact returns exactly n bytes and throws when the peer closes early", "[21-blocking-sockets][unit]") {
+TEST_CASE("recv_exact returns exactly n bytes and throws when the peer closes early", "[21-blocking-sockets][unit][req:3]") {
   auto [a, b] = connected_pair();
   // Sent in pieces, received as one: a stream has no message boundaries.
   REQUIRE(raw_send(a.fd, "abc"));
@@ -329,7 +329,7 @@ TEST_CASE("recv_exact returns exactly n bytes and throws when the peer closes ea
   REQUIRE(*outcome == "runtime_error");
 }
 
-TEST_CASE("the server echoes a 4 MiB message intact", "[21-blocking-sockets][unit]") {
+TEST_CASE("the server echoes a 4 MiB message intact", "[21-blocking-sockets][unit][req:4]") {
   TestServer server;
   Fd client = raw_connect(server->port());
   const std::string message = pattern(4 * 1024 * 1024);
@@ -338,7 +338,7 @@ TEST_CASE("the server echoes a 4 MiB message intact", "[21-blocking-sockets][uni
   REQUIRE(first_difference(back, message) == message.size());
 }
 
-TEST_CASE("the client's echo returns a message larger than the socket buffers", "[21-blocking-sockets][unit]") {
+TEST_CASE("the client's echo returns a message larger than the socket buffers", "[21-blocking-sockets][unit][req:4]") {
   TestServer server;
   auto client = std::make_shared<EchoClient>(server->port());
   auto small = kata::value_within(5s, [client] { return client->echo("ping"); });
@@ -352,7 +352,7 @@ TEST_CASE("the client's echo returns a message larger than the socket buffers", 
   REQUIRE(first_difference(*big, message) == message.size());
 }
 
-TEST_CASE("clients connected at the same time are served at the same time", "[21-blocking-sockets][unit]") {
+TEST_CASE("clients connected at the same time are served at the same time", "[21-blocking-sockets][unit][req:5][req:8]") {
   TestServer server;
   // Three clients stay connected and silent; a fourth must still be served.
   std::vector<Fd> idle;
@@ -371,13 +371,13 @@ TEST_CASE("clients connected at the same time are served at the same time", "[21
   REQUIRE(raw_recv(idle[0].fd, 5) == "still");
 }
 
-TEST_CASE("an idle server stops promptly", "[21-blocking-sockets][unit]") {
+TEST_CASE("an idle server stops promptly", "[21-blocking-sockets][unit][req:6]") {
   TestServer server;
   INFO("stop() must wake the thread blocked in accept(): close() does not, shutdown() does");
   REQUIRE(server.stop_within(3s));
 }
 
-TEST_CASE("stop returns promptly with idle clients connected, and they see end of stream", "[21-blocking-sockets][unit]") {
+TEST_CASE("stop returns promptly with idle clients connected, and they see end of stream", "[21-blocking-sockets][unit][req:6]") {
   TestServer server;
   std::vector<Fd> idle;
   for (int i = 0; i < 3; ++i) {
@@ -392,7 +392,7 @@ TEST_CASE("stop returns promptly with idle clients connected, and they see end o
   for (auto& client : idle) REQUIRE(recv_once(client.fd) == 0);  // end of stream, not a timeout
 }
 
-TEST_CASE("a stopped server's port can be bound again at once", "[21-blocking-sockets][unit]") {
+TEST_CASE("a stopped server's port can be bound again at once", "[21-blocking-sockets][unit][req:7]") {
   std::uint16_t port = 0;
   {
     TestServer first;
@@ -479,7 +479,7 @@ TEST_CASE("recv_exact throws system_error when the peer resets the connection", 
   REQUIRE(*outcome == "reset");
 }
 
-TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", "[21-blocking-sockets][unit]") {
+TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", "[21-blocking-sockets][unit][req:3]") {
   InterruptingSignal interrupting;
   auto pair = connected_pair();  // 5 s SO_RCVTIMEO: the receiver cannot block for ever
   const int signals_before = g_signals.load();
@@ -511,7 +511,7 @@ TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", 
 }
 
 TEST_CASE("a connection's thread ends when its client disconnects, and later clients are served",
-          "[21-blocking-sockets][unit]") {
+          "[21-blocking-sockets][unit][req:5][req:8]") {
   TestServer server;
   for (int i = 0; i < 3; ++i) {
     Fd client = raw_connect(server->port());
@@ -526,7 +526,7 @@ TEST_CASE("a connection's thread ends when its client disconnects, and later cli
 }
 
 TEST_CASE("a client that resets its connection while the server sends to it does not disturb the others",
-          "[21-blocking-sockets][unit]") {
+          "[21-blocking-sockets][unit][req:5][req:8]") {
   TestServer server;
   Fd rude = raw_connect(server->port(), {16 * 1024, 16 * 1024});
   // Send without ever reading, until nothing moves any more: the echo fills

@@ -138,7 +138,7 @@ class JoinOnExit {
 
 }  // namespace
 
-TEST_CASE("complete lines come back to their sender and a partial line waits for its end", "[22-nonblocking-sockets][unit]") {
+TEST_CASE("complete lines come back to their sender and a partial line waits for its end", "[22-nonblocking-sockets][unit][req:1]") {
   RunningServer server;
   Fd client = raw_connect(server.port());
   REQUIRE(raw_send(client.fd, "hel"));
@@ -152,7 +152,7 @@ TEST_CASE("complete lines come back to their sender and a partial line waits for
   REQUIRE(raw_recv(client.fd, 15) == "world\nand more\n");
 }
 
-TEST_CASE("one thread serves many connected clients", "[22-nonblocking-sockets][unit]") {
+TEST_CASE("one thread serves many connected clients", "[22-nonblocking-sockets][unit][req:2][req:7]") {
   const int before = kata::baseline_thread_count();
   RunningServer server;  // +1: the thread that calls run()
   std::vector<Fd> clients;
@@ -174,7 +174,7 @@ TEST_CASE("one thread serves many connected clients", "[22-nonblocking-sockets][
   }
 }
 
-TEST_CASE("a client that sends half a line and stalls does not delay the others", "[22-nonblocking-sockets][unit]") {
+TEST_CASE("a client that sends half a line and stalls does not delay the others", "[22-nonblocking-sockets][unit][req:3]") {
   RunningServer server;
   Fd stalled = raw_connect(server.port());
   REQUIRE(raw_send(stalled.fd, "half a li"));
@@ -196,7 +196,7 @@ TEST_CASE("a client that sends half a line and stalls does not delay the others"
   REQUIRE(raw_recv(stalled.fd, 12) == "half a line\n");
 }
 
-TEST_CASE("echoes a client is not reading are kept until it reads, without stalling the others", "[22-nonblocking-sockets][unit]") {
+TEST_CASE("echoes a client is not reading are kept until it reads, without stalling the others", "[22-nonblocking-sockets][unit][req:4][req:7]") {
   RunningServer server;
   // 8 MiB of lines from a client that reads nothing for a while: more than the
   // server's send buffer and the client's receive buffer hold together, so
@@ -233,7 +233,7 @@ TEST_CASE("echoes a client is not reading are kept until it reads, without stall
   REQUIRE(first_difference(back, data) == data.size());
 }
 
-TEST_CASE("an idle server sleeps in poll and uses no CPU", "[22-nonblocking-sockets][unit][timing]") {
+TEST_CASE("an idle server sleeps in poll and uses no CPU", "[22-nonblocking-sockets][unit][timing][req:5]") {
   RunningServer server;
   std::vector<Fd> clients;
   for (int i = 0; i < 3; ++i) {
@@ -249,7 +249,7 @@ TEST_CASE("an idle server sleeps in poll and uses no CPU", "[22-nonblocking-sock
   REQUIRE(load < 0.1);
 }
 
-TEST_CASE("stop from another thread ends run promptly and the clients see end of stream", "[22-nonblocking-sockets][unit]") {
+TEST_CASE("stop from another thread ends run promptly and the clients see end of stream", "[22-nonblocking-sockets][unit][req:6][req:7]") {
   auto server = std::make_unique<RunningServer>();
   std::vector<Fd> clients;
   for (int i = 0; i < 3; ++i) {

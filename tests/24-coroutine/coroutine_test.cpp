@@ -181,7 +181,7 @@ std::string deep_chain_in_child() {
 
 // ------------------------------------------------------------ generators
 
-TEST_CASE("a generator yields its values in order and then stops", "[24-coroutine][unit]") {
+TEST_CASE("a generator yields its values in order and then stops", "[24-coroutine][unit][req:1]") {
   Log log;
   std::vector<int> seen;
   for (int v : count_to(4, log)) seen.push_back(v);
@@ -193,7 +193,7 @@ TEST_CASE("a generator yields its values in order and then stops", "[24-coroutin
   REQUIRE(texts == std::vector<std::string>{"local", "temporary"});
 }
 
-TEST_CASE("a generator runs its body only as values are asked for", "[24-coroutine][unit]") {
+TEST_CASE("a generator runs its body only as values are asked for", "[24-coroutine][unit][req:1]") {
   Log log;
   auto gen = count_to(3, log);
   {
@@ -209,14 +209,14 @@ TEST_CASE("a generator runs its body only as values are asked for", "[24-corouti
   REQUIRE(log == Log{"started", "yield 0", "yield 1"});
 }
 
-TEST_CASE("a generator that yields nothing is empty", "[24-coroutine][unit]") {
+TEST_CASE("a generator that yields nothing is empty", "[24-coroutine][unit][req:1]") {
   Log log;
   auto gen = count_to(0, log);
   REQUIRE(gen.begin() == gen.end());
   REQUIRE(log == Log{"started", "finished"});
 }
 
-TEST_CASE("an exception thrown in a generator comes out of the loop that reads it", "[24-coroutine][unit]") {
+TEST_CASE("an exception thrown in a generator comes out of the loop that reads it", "[24-coroutine][unit][req:2]") {
   std::vector<int> seen;
   try {
     for (int v : two_then_throw()) seen.push_back(v);
@@ -227,7 +227,7 @@ TEST_CASE("an exception thrown in a generator comes out of the loop that reads i
   REQUIRE(seen == std::vector<int>{1, 2});
 }
 
-TEST_CASE("a generator left early or never started destroys its frame", "[24-coroutine][unit]") {
+TEST_CASE("a generator left early or never started destroys its frame", "[24-coroutine][unit][req:3]") {
   REQUIRE(Tracker::live == 0);
   {
     std::vector<int> seen;
@@ -250,7 +250,7 @@ TEST_CASE("a generator left early or never started destroys its frame", "[24-cor
 
 // ------------------------------------------------------------------ tasks
 
-TEST_CASE("a task does not start until it is awaited", "[24-coroutine][unit]") {
+TEST_CASE("a task does not start until it is awaited", "[24-coroutine][unit][req:4]") {
   Log log;
   Task<int> outer = add_one(log);
   {
@@ -261,7 +261,7 @@ TEST_CASE("a task does not start until it is awaited", "[24-coroutine][unit]") {
   REQUIRE(log == Log{"add_one starts", "inner created", "answer runs", "add_one resumed with 42"});
 }
 
-TEST_CASE("co_await on a task gives its value and Task of void completes", "[24-coroutine][unit]") {
+TEST_CASE("co_await on a task gives its value and Task of void completes", "[24-coroutine][unit][req:4]") {
   Log log;
   REQUIRE(sync_wait(answer(log)) == 42);
   REQUIRE(sync_wait(text()) == "a string result");
@@ -270,7 +270,7 @@ TEST_CASE("co_await on a task gives its value and Task of void completes", "[24-
 }
 
 TEST_CASE("an exception in an inner task reaches the awaiting task and comes out of sync_wait",
-          "[24-coroutine][unit]") {
+          "[24-coroutine][unit][req:5]") {
   REQUIRE(sync_wait(catches()) == 7);
   try {
     sync_wait(passes_through());
@@ -281,7 +281,7 @@ TEST_CASE("an exception in an inner task reaches the awaiting task and comes out
   REQUIRE_THROWS_WITH(sync_wait(fails("directly")), "directly");
 }
 
-TEST_CASE("every task frame is destroyed once: finished, failed and never started", "[24-coroutine][unit]") {
+TEST_CASE("every task frame is destroyed once: finished, failed and never started", "[24-coroutine][unit][req:7]") {
   REQUIRE(Tracker::live == 0);
   REQUIRE(sync_wait(tracked_outer(Tracker{})) == 11);
   INFO("live copies of task parameters: some task frames were never destroyed");
@@ -292,7 +292,7 @@ TEST_CASE("every task frame is destroyed once: finished, failed and never starte
   REQUIRE(Tracker::live == 0);
 }
 
-TEST_CASE("a chain of 100000 nested co_awaits runs on a small fixed stack", "[24-coroutine][unit]") {
+TEST_CASE("a chain of 100000 nested co_awaits runs on a small fixed stack", "[24-coroutine][unit][req:6]") {
   // Warm up in this process first: a short chain must work at all.
   REQUIRE(sync_wait(chain(100)) == 100);
   REQUIRE(deep_chain_in_child() == "finished");

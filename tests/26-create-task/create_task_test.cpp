@@ -85,7 +85,7 @@ long long ms_since(kata::Clock::time_point start) {
 
 // ------------------------------------------------------------------- Task
 
-TEST_CASE("Task starts its operation at once, before anyone awaits its result", "[26-create-task][unit]") {
+TEST_CASE("Task starts its operation at once, before anyone awaits its result", "[26-create-task][unit][req:1]") {
   Lab lab;
   std::string state_before_await;
   bool done_before_await = false;
@@ -106,7 +106,7 @@ TEST_CASE("Task starts its operation at once, before anyone awaits its result", 
 }
 
 TEST_CASE("Task result waits for a running operation and can be awaited again afterwards",
-          "[26-create-task][unit]") {
+          "[26-create-task][unit][req:2]") {
   Lab lab;
   bool done_at_start = true;
   auto body = [&]() -> asio::awaitable<std::vector<int>> {
@@ -123,7 +123,7 @@ TEST_CASE("Task result waits for a running operation and can be awaited again af
   CHECK_FALSE(done_at_start);
 }
 
-TEST_CASE("Task result rethrows the exception its operation threw", "[26-create-task][unit]") {
+TEST_CASE("Task result rethrows the exception its operation threw", "[26-create-task][unit][req:2]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<std::string> {
     auto ex = co_await asio::this_coro::executor;
@@ -141,7 +141,7 @@ TEST_CASE("Task result rethrows the exception its operation threw", "[26-create-
 // --------------------------------------------------------- run_one_by_one
 
 TEST_CASE("run_one_by_one starts each operation only after the previous one has finished",
-          "[26-create-task][unit]") {
+          "[26-create-task][unit][req:3]") {
   Lab lab;
   const auto start = kata::Clock::now();
   auto values = lab.run(run_one_by_one(ops(lab.returns(0, 100ms, 10), lab.returns(1, 100ms, 11),
@@ -155,7 +155,7 @@ TEST_CASE("run_one_by_one starts each operation only after the previous one has 
 
 // ------------------------------------------------------- run_concurrently
 
-TEST_CASE("run_concurrently starts every operation before the first one finishes", "[26-create-task][unit]") {
+TEST_CASE("run_concurrently starts every operation before the first one finishes", "[26-create-task][unit][req:4]") {
   Lab lab;
   const auto start = kata::Clock::now();
   auto values = lab.run(run_concurrently(ops(lab.returns(0, 200ms, 1), lab.returns(1, 200ms, 2),
@@ -172,7 +172,7 @@ TEST_CASE("run_concurrently starts every operation before the first one finishes
 }
 
 TEST_CASE("run_concurrently returns the results in input order when the operations finish in reverse order",
-          "[26-create-task][unit]") {
+          "[26-create-task][unit][req:5]") {
   Lab lab;
   auto values = lab.run(run_concurrently(ops(lab.returns(0, 150ms, 10), lab.returns(1, 100ms, 11),
                                              lab.returns(2, 50ms, 12))));
@@ -181,7 +181,7 @@ TEST_CASE("run_concurrently returns the results in input order when the operatio
 }
 
 TEST_CASE("run_concurrently waits for every operation, then rethrows the first failure in input order",
-          "[26-create-task][unit]") {
+          "[26-create-task][unit][req:6]") {
   Lab lab;
   std::vector<std::string> states_when_thrown;
   auto body = [&]() -> asio::awaitable<std::string> {

@@ -100,7 +100,7 @@ Started start(Lab& lab, asio::awaitable<int> op) {
 }  // namespace
 
 TEST_CASE("with_lease releases the connection after the body returns and before its awaiter resumes",
-          "[29-async-context][unit]") {
+          "[29-async-context][unit][req:1]") {
   Lab lab;
   Pool pool(lab.ctx.get_executor(), 2, lab.reset());
   int resets_when_resumed = -1, in_use_when_resumed = -1;
@@ -117,7 +117,7 @@ TEST_CASE("with_lease releases the connection after the body returns and before 
 }
 
 TEST_CASE("with_lease releases the connection when the body throws, then rethrows the body's exception",
-          "[29-async-context][unit]") {
+          "[29-async-context][unit][req:2]") {
   Lab lab;
   Pool pool(lab.ctx.get_executor(), 2, lab.reset());
   int resets_when_resumed = -1;
@@ -138,7 +138,7 @@ TEST_CASE("with_lease releases the connection when the body throws, then rethrow
 }
 
 TEST_CASE("with_lease releases the connection when its caller is cancelled during the body, and reports the cancellation",
-          "[29-async-context][unit]") {
+          "[29-async-context][unit][req:3]") {
   Lab lab;
   Pool pool(lab.ctx.get_executor(), 1, lab.reset());
   Started caller;
@@ -158,7 +158,7 @@ TEST_CASE("with_lease releases the connection when its caller is cancelled durin
 }
 
 TEST_CASE("never more than limit leases at once, and the others wait without blocking the thread",
-          "[29-async-context][unit]") {
+          "[29-async-context][unit][req:4][req:5]") {
   Lab lab;
   Pool pool(lab.ctx.get_executor(), 2, lab.reset());
   std::size_t most_waiting = 0;
@@ -179,7 +179,7 @@ TEST_CASE("never more than limit leases at once, and the others wait without blo
   CHECK(pool.in_use() == 0);
 }
 
-TEST_CASE("a cancelled acquire leaves the queue and takes no connection", "[29-async-context][unit]") {
+TEST_CASE("a cancelled acquire leaves the queue and takes no connection", "[29-async-context][unit][req:5][req:6]") {
   Lab lab;
   Pool pool(lab.ctx.get_executor(), 1, lab.reset());
   Started holder, cancelled, later;

@@ -72,7 +72,7 @@ struct Lab {
 }  // namespace
 
 TEST_CASE("the event loop keeps running while a blocking function runs on the pool",
-          "[30-run-in-executor][unit]") {
+          "[30-run-in-executor][unit][req:1][req:2][req:6]") {
   Lab lab;
   const auto loop_thread = std::this_thread::get_id();
   std::atomic<int> ticks_at_start{-1}, ticks_at_end{-1};
@@ -98,7 +98,7 @@ TEST_CASE("the event loop keeps running while a blocking function runs on the po
 }
 
 TEST_CASE("the awaiting coroutine resumes on the event loop's thread, not on the pool",
-          "[30-run-in-executor][unit]") {
+          "[30-run-in-executor][unit][req:3][req:6]") {
   Lab lab;
   const auto loop_thread = std::this_thread::get_id();
   std::thread::id resumed_on;
@@ -116,7 +116,7 @@ TEST_CASE("the awaiting coroutine resumes on the event loop's thread, not on the
   CHECK(resumed_on == loop_thread);
 }
 
-TEST_CASE("an exception thrown by the blocking function comes out of the co_await", "[30-run-in-executor][unit]") {
+TEST_CASE("an exception thrown by the blocking function comes out of the co_await", "[30-run-in-executor][unit][req:4]") {
   Lab lab;
   auto failing = []() -> int { throw std::runtime_error("disk on fire"); };
   auto body = [&]() -> asio::awaitable<std::string> {
@@ -131,7 +131,7 @@ TEST_CASE("an exception thrown by the blocking function comes out of the co_awai
 }
 
 TEST_CASE("two blocking calls awaited together run at once on a pool of two threads",
-          "[30-run-in-executor][unit]") {
+          "[30-run-in-executor][unit][req:5][req:6]") {
   using namespace asio::experimental::awaitable_operators;
   Lab lab;
   kata::IntervalRecorder intervals;

@@ -108,7 +108,7 @@ struct LoopState {
 }  // namespace
 
 TEST_CASE("the job runs on the loop's thread, and so does the function that makes it",
-          "[31-threadsafe-submit][unit]") {
+          "[31-threadsafe-submit][unit][req:1]") {
   LoopThread loop;
   std::thread::id made_on, started_on, resumed_on;
   Job job = [&]() {
@@ -127,7 +127,7 @@ TEST_CASE("the job runs on the loop's thread, and so does the function that make
 }
 
 TEST_CASE("submit wakes a loop asleep on a 10 s timer: the result arrives within a second",
-          "[31-threadsafe-submit][unit]") {
+          "[31-threadsafe-submit][unit][req:2]") {
   LoopThread loop;
   auto first = submit(loop.ctx, returns(1));  // the loop runs; then it sleeps again
   REQUIRE(kata::ready_within(first, 5s));
@@ -145,7 +145,7 @@ TEST_CASE("submit wakes a loop asleep on a 10 s timer: the result arrives within
 }
 
 TEST_CASE("jobs submitted from many threads at once each get their own result, all run on the loop",
-          "[31-threadsafe-submit][stress]") {
+          "[31-threadsafe-submit][stress][req:1][req:3]") {
   constexpr int kThreads = 4;
   constexpr int kJobsPerThread = 25;
   LoopThread loop;
@@ -199,7 +199,7 @@ TEST_CASE("jobs submitted from many threads at once each get their own result, a
   CHECK(state.jobs_off_the_loop == 0);
 }
 
-TEST_CASE("an exception thrown by the job comes out of the future's get()", "[31-threadsafe-submit][unit]") {
+TEST_CASE("an exception thrown by the job comes out of the future's get()", "[31-threadsafe-submit][unit][req:4]") {
   LoopThread loop;
   Job failing = []() -> asio::awaitable<int> {
     co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
@@ -218,7 +218,7 @@ TEST_CASE("an exception thrown by the job comes out of the future's get()", "[31
   }
 }
 
-TEST_CASE("submit to a stopped loop returns a future that holds LoopStopped at once", "[31-threadsafe-submit][unit]") {
+TEST_CASE("submit to a stopped loop returns a future that holds LoopStopped at once", "[31-threadsafe-submit][unit][req:5]") {
   bool ran = false;
   Job job = [&ran]() -> asio::awaitable<int> {
     ran = true;
@@ -246,7 +246,7 @@ TEST_CASE("submit to a stopped loop returns a future that holds LoopStopped at o
 }
 
 TEST_CASE("a job submitted before the loop runs waits in its queue and runs once the loop starts",
-          "[31-threadsafe-submit][unit]") {
+          "[31-threadsafe-submit][unit][req:6]") {
   LoopThread loop(/*start_now=*/false);
   std::thread::id started_on, resumed_on;
   Job job = [&]() { return record_threads(started_on, resumed_on); };
@@ -262,7 +262,7 @@ TEST_CASE("a job submitted before the loop runs waits in its queue and runs once
 }
 
 TEST_CASE("a loop destroyed before its job finished breaks the job's promise instead of leaving the future hanging",
-          "[31-threadsafe-submit][unit]") {
+          "[31-threadsafe-submit][unit][req:7]") {
   auto loop = std::make_unique<LoopThread>(/*start_now=*/false);
   std::future<int> result;
   bool finished = false;

@@ -116,7 +116,7 @@ std::string exchange(int fd, const std::string& request, const std::string& expe
 
 }  // namespace
 
-TEST_CASE("every line comes back to its sender and half a line waits for its end", "[32-async-vs-threads][unit]") {
+TEST_CASE("every line comes back to its sender and half a line waits for its end", "[32-async-vs-threads][unit][req:1][req:5]") {
   HeavyLab lab;
   Server server(1, lab.fn());
   Fd a = raw_connect(server.port());
@@ -131,7 +131,7 @@ TEST_CASE("every line comes back to its sender and half a line waits for its end
   CHECK(lab.intervals.size() == 0);
 }
 
-TEST_CASE("work requests are answered by the heavy function, in request order", "[32-async-vs-threads][unit]") {
+TEST_CASE("work requests are answered by the heavy function, in request order", "[32-async-vs-threads][unit][req:1]") {
   HeavyLab lab;
   Server server(2, lab.fn());
   Fd client = raw_connect(server.port());
@@ -142,7 +142,7 @@ TEST_CASE("work requests are answered by the heavy function, in request order", 
 }
 
 TEST_CASE("a heavy function that throws is answered with an error line and the connection goes on",
-          "[32-async-vs-threads][unit]") {
+          "[32-async-vs-threads][unit][req:1]") {
   HeavyLab lab;
   Server server(1, lab.fn());
   Fd client = raw_connect(server.port());
@@ -153,7 +153,7 @@ TEST_CASE("a heavy function that throws is answered with an error line and the c
 }
 
 TEST_CASE("three hundred connected clients are served by the loop thread and the pool alone",
-          "[32-async-vs-threads][unit]") {
+          "[32-async-vs-threads][unit][req:2]") {
   const int before = kata::baseline_thread_count();
   constexpr int kPoolThreads = 2;
   constexpr int kClients = 300;
@@ -182,7 +182,7 @@ TEST_CASE("three hundred connected clients are served by the loop thread and the
   CHECK(kata::os_thread_count() <= before + 1 + kPoolThreads);
 }
 
-TEST_CASE("an echo is answered while a heavy request is still running", "[32-async-vs-threads][unit]") {
+TEST_CASE("an echo is answered while a heavy request is still running", "[32-async-vs-threads][unit][req:3]") {
   HeavyLab lab;
   Server server(1, lab.fn());
   OpenOnExit opener{lab};
@@ -206,7 +206,7 @@ TEST_CASE("an echo is answered while a heavy request is still running", "[32-asy
   REQUIRE(raw_recv(heavy_client.fd, 10) == "done gate\n");
 }
 
-TEST_CASE("at most pool_threads heavy requests run at once, on the pool's threads", "[32-async-vs-threads][unit]") {
+TEST_CASE("at most pool_threads heavy requests run at once, on the pool's threads", "[32-async-vs-threads][unit][req:4]") {
   // Each "crowd" call holds its thread until 3 calls have started (at most
   // 800 ms). With a pool of 2 that never happens while the first two run;
   // with a thread per request all four start, and three run at once.
@@ -228,7 +228,7 @@ TEST_CASE("at most pool_threads heavy requests run at once, on the pool's thread
   CHECK(lab.intervals.thread_count() <= 2);
 }
 
-TEST_CASE("destroying the server closes every connection", "[32-async-vs-threads][unit]") {
+TEST_CASE("destroying the server closes every connection", "[32-async-vs-threads][unit][req:5]") {
   HeavyLab lab;
   auto server = std::make_unique<Server>(1, lab.fn());
   Fd a = raw_connect(server->port());

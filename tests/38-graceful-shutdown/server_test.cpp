@@ -97,7 +97,7 @@ asio::awaitable<std::string> request(unsigned short port, std::string line, bool
 }  // namespace
 
 TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and new connections are refused",
-          "[38-graceful-shutdown][unit]") {
+          "[38-graceful-shutdown][unit][req:1][req:2][req:3][req:4][req:7]") {
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 2000ms);
   const auto port = server.port();
@@ -137,7 +137,7 @@ TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and
 }
 
 TEST_CASE("a request that never finishes is cut off at the drain deadline and the server still returns",
-          "[38-graceful-shutdown][unit]") {
+          "[38-graceful-shutdown][unit][req:2][req:6][req:7]") {
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 300ms);
   const auto port = server.port();
@@ -170,7 +170,7 @@ TEST_CASE("a request that never finishes is cut off at the drain deadline and th
   CHECK(kata::ms_between(signalled, returned) < 1500);
 }
 
-TEST_CASE("on SIGINT an idle server closes idle connections and returns at once", "[38-graceful-shutdown][unit]") {
+TEST_CASE("on SIGINT an idle server closes idle connections and returns at once", "[38-graceful-shutdown][unit][req:1][req:2][req:5][req:7]") {
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 3000ms);
   const auto port = server.port();

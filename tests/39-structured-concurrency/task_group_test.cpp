@@ -73,7 +73,7 @@ std::vector<std::string> messages(const ExceptionGroup& group) {
 }  // namespace
 
 TEST_CASE("join waits for every child: none is still running after the group returns",
-          "[39-structured-concurrency][unit]") {
+          "[39-structured-concurrency][unit][req:1][req:2][req:5]") {
   Lab lab;
   std::map<std::string, std::string> when_joined;
   std::size_t running_before = 0, running_after = 99;
@@ -99,7 +99,7 @@ TEST_CASE("join waits for every child: none is still running after the group ret
 }
 
 TEST_CASE("a child spawned by a child belongs to the group too, and join waits for it",
-          "[39-structured-concurrency][unit]") {
+          "[39-structured-concurrency][unit][req:1][req:2]") {
   Lab lab;
   std::string grandchild_when_joined;
   auto body = [&]() -> asio::awaitable<void> {
@@ -117,7 +117,7 @@ TEST_CASE("a child spawned by a child belongs to the group too, and join waits f
 }
 
 TEST_CASE("the first failure cancels the siblings at once and join throws an ExceptionGroup",
-          "[39-structured-concurrency][unit]") {
+          "[39-structured-concurrency][unit][req:3][req:4]") {
   Lab lab;
   std::map<std::string, std::string> when_thrown;
   std::vector<std::string> errors;
@@ -149,7 +149,7 @@ TEST_CASE("the first failure cancels the siblings at once and join throws an Exc
   CHECK(thrown_after_ms < 350);
 }
 
-TEST_CASE("every error is collected, the first one first", "[39-structured-concurrency][unit]") {
+TEST_CASE("every error is collected, the first one first", "[39-structured-concurrency][unit][req:3][req:4]") {
   Lab lab;
   std::vector<std::string> errors;
   std::string what;
@@ -172,7 +172,7 @@ TEST_CASE("every error is collected, the first one first", "[39-structured-concu
 }
 
 TEST_CASE("an empty group joins at once, and a joined group takes no more children",
-          "[39-structured-concurrency][unit]") {
+          "[39-structured-concurrency][unit][req:5][req:6]") {
   Lab lab;
   bool refused = false;
   auto body = [&]() -> asio::awaitable<void> {
@@ -189,7 +189,7 @@ TEST_CASE("an empty group joins at once, and a joined group takes no more childr
   CHECK(lab.state("too late") != "running");
 }
 
-TEST_CASE("a group that is shutting down after a failure takes no more children", "[39-structured-concurrency][unit]") {
+TEST_CASE("a group that is shutting down after a failure takes no more children", "[39-structured-concurrency][unit][req:3][req:6]") {
   Lab lab;
   bool refused = false, threw_group = false;
   auto body = [&]() -> asio::awaitable<void> {
@@ -214,7 +214,7 @@ TEST_CASE("a group that is shutting down after a failure takes no more children"
   CHECK(lab.state("sibling") == "aborted");
 }
 
-TEST_CASE("ExceptionGroup names a non-standard first error too", "[39-structured-concurrency][unit]") {
+TEST_CASE("ExceptionGroup names a non-standard first error too", "[39-structured-concurrency][unit][req:4]") {
   ExceptionGroup group({std::make_exception_ptr(42)});
   CHECK(std::string(group.what()) == "1 error(s) in the task group; first: a non-std exception");
   CHECK(group.errors().size() == 1);
