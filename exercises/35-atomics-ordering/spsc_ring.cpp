@@ -7,8 +7,7 @@
 
 #include <stdexcept>
 
-SpscRing::SpscRing(std::size_t capacity)
-    : capacity_(capacity), slots_(std::make_unique<int[]>(capacity)) {
+SpscRing::SpscRing(std::size_t capacity) : capacity_(capacity), slots_(std::make_unique<int[]>(capacity)) {
   // TODO: SpscRing::SpscRing: refuse capacity 0 with std::invalid_argument.
   throw std::logic_error("TODO: SpscRing::SpscRing");
 }

@@ -8,8 +8,7 @@
 
 #include <stdexcept>
 
-SpscRing::SpscRing(std::size_t capacity)
-    : capacity_(capacity), slots_(std::make_unique<int[]>(capacity)) {
+SpscRing::SpscRing(std::size_t capacity) : capacity_(capacity), slots_(std::make_unique<int[]>(capacity)) {
   if (capacity == 0) throw std::invalid_argument("SpscRing: capacity must be at least 1");
 }
 

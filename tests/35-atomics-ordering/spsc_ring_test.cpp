@@ -37,10 +37,10 @@ std::size_t fill(SpscRing& ring) {
 
 /// What a producer and a consumer thread did with one ring.
 struct Transfer {
-  long sent = 0;         // values the producer pushed (0, 1, 2, ...), the end mark not counted
-  long received = 0;     // values the consumer popped, the end mark not counted
-  long out_of_order = 0; // values that were not the next one expected
-  long first_bad = -1;   // the first wrong value seen, with...
+  long sent = 0;              // values the producer pushed (0, 1, 2, ...), the end mark not counted
+  long received = 0;          // values the consumer popped, the end mark not counted
+  long out_of_order = 0;      // values that were not the next one expected
+  long first_bad = -1;        // the first wrong value seen, with...
   long expected_at_bad = -1;  // ...the value that was due there
 };
 
@@ -50,7 +50,7 @@ struct Transfer {
 /// but the ring (each keeps its own counts), so no other synchronization
 /// can hide a missing acquire/release from ThreadSanitizer.
 std::optional<Transfer> transfer(std::size_t capacity, long count, std::chrono::milliseconds budget) {
-  return kata::value_within(30s, [capacity, count, budget] {
+  return kata::value_within(15s, [capacity, count, budget] {
     auto ring = std::make_shared<SpscRing>(capacity);
     Transfer t;
     long sent = 0;
@@ -213,7 +213,8 @@ TEST_CASE("values keep their order while the counters wrap around the ring many 
 }
 
 // R6
-TEST_CASE("a producer and a consumer thread move values in order without loss or duplication", "[35-atomics-ordering][stress]") {
+TEST_CASE("a producer and a consumer thread move values in order without loss or duplication",
+          "[35-atomics-ordering][stress]") {
   // Small rings wrap (and run full and empty) all the time; capacity 1 hands
   // over every single value.
   const std::size_t capacity = GENERATE(1, 16, 1000);
