@@ -80,28 +80,6 @@ void start_acquirers(const std::shared_ptr<Waiters>& w, int n) {
 /// inside acquire(), where only a notification can wake it.
 void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 
-/// Context switches of every thread of this process so far, voluntary (the
-/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
-/// /proc/self/task/*/status. A thread blocked on a condition variable adds
-/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
-long context_switches() {
-  long total = 0;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream status(entry.path() / "status");
-    std::string key;
-    while (status >> key) {
-      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
-        long n = 0;
-        status >> n;
-        total += n;
-      } else {
-        status.ignore(4096, '\n');
-      }
-    }
-  }
-  return total;
-}
 
 /// What run_bounded's tasks record; shared with them, so a run_bounded that
 /// hangs past its deadline leaves its tasks nothing dangling to touch.
@@ -164,9 +142,9 @@ TEST_CASE("blocked acquirers sleep until a release instead of waking up to look"
   // A waiter that polls the count with a short timed wait uses little CPU,
   // but each of its wake-ups is a context switch: 4 waiters blocked until a
   // release have none, 4 waking every 1 ms about 1200 in 300 ms.
-  const long before = context_switches();
+  const long before = kata::context_switches();
   std::this_thread::sleep_for(300ms);  // no permit released; this thread sleeps (1 or 2 switches)
-  const long switches = context_switches() - before;
+  const long switches = kata::context_switches() - before;
   w->sem.release(4);
   REQUIRE(w->passed.wait_for(4, 2s));
   CAPTURE(switches);

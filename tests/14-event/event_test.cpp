@@ -10,6 +10,7 @@
 #include "event.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -119,28 +120,6 @@ std::optional<std::chrono::nanoseconds> runnable_time() {
   return std::chrono::nanoseconds(total);
 }
 
-/// Context switches of every thread of this process so far, voluntary (the
-/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
-/// /proc/self/task/*/status. A thread blocked on a condition variable adds
-/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
-long context_switches() {
-  long total = 0;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream status(entry.path() / "status");
-    std::string key;
-    while (status >> key) {
-      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
-        long n = 0;
-        status >> n;
-        total += n;
-      } else {
-        status.ignore(4096, '\n');
-      }
-    }
-  }
-  return total;
-}
 
 /// Not to provoke a race: to reach the state under test, every waiter asleep
 /// inside wait(), where only a notification can wake it.
@@ -313,9 +292,9 @@ TEST_CASE("blocked waiters are not woken while the flag stays clear", "[14-event
   // (it sleeps most of the time), but each of its wake-ups is a context
   // switch: a waiter blocked until set() has none while the flag stays clear,
   // one waking every 1 ms about 300 in 300 ms.
-  const long before = context_switches();
+  const long before = kata::context_switches();
   std::this_thread::sleep_for(300ms);  // the waiters wait; this thread sleeps (1 or 2 switches)
-  const long switches = context_switches() - before;
+  const long switches = kata::context_switches() - before;
   CAPTURE(switches);
   REQUIRE(switches < 60);
 

@@ -15,6 +15,7 @@
 #include "blocking_queue.hpp"
 
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -88,28 +89,6 @@ bool still_blocked(std::future<std::string>& f) { return f.wait_for(0s) != std::
 /// still_blocked().
 void let_them_block() { std::this_thread::sleep_for(150ms); }
 
-/// Context switches of every thread of this process so far, voluntary (the
-/// thread blocked: a wait, a sleep, a timed wait that timed out) and not, from
-/// /proc/self/task/*/status. A thread blocked on a condition variable adds
-/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
-long context_switches() {
-  long total = 0;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", error)) {
-    std::ifstream status(entry.path() / "status");
-    std::string key;
-    while (status >> key) {
-      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
-        long n = 0;
-        status >> n;
-        total += n;
-      } else {
-        status.ignore(4096, '\n');
-      }
-    }
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -375,9 +354,9 @@ TEST_CASE("blocked pushers and poppers are not woken while nothing changes", "[1
   // CPU time cannot see a caller that polls with a short timed wait (it
   // sleeps most of the time), but each of its wake-ups is a context switch:
   // callers blocked until notified have none, one waking every 1 ms about 300.
-  const long before = context_switches();
+  const long before = kata::context_switches();
   std::this_thread::sleep_for(300ms);  // four callers blocked; this thread sleeps (1 or 2 switches)
-  const long switches = context_switches() - before;
+  const long switches = kata::context_switches() - before;
   empty->close();
   full->close();
   for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");

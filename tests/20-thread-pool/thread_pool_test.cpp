@@ -85,28 +85,6 @@ bool run_n_at_once(ThreadPool& pool, int n, kata::IntervalRecorder& recorder, ka
   return all_met;
 }
 
-/// Context switches of every thread of this process so far, voluntary (the
-/// thread blocked: a sleep, a wait, a timed wait that timed out) and not, from
-/// /proc/self/task/*/status. A thread blocked on a condition variable adds
-/// none; one that polls with a 1 ms timed wait adds about 1000 a second.
-long context_switches() {
-  long total = 0;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream status(task.path() / "status");
-    std::string key;
-    while (status >> key) {
-      if (key == "voluntary_ctxt_switches:" || key == "nonvoluntary_ctxt_switches:") {
-        long n = 0;
-        status >> n;
-        total += n;
-      } else {
-        status.ignore(4096, '\n');
-      }
-    }
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -188,9 +166,9 @@ TEST_CASE("idle workers sleep until there is work instead of waking up to look",
   // sleeps most of the time), but its wake-ups show as context switches: a
   // worker blocked on the condition variable is switched to 0 times while
   // the pool idles, one waking every 1 ms about 500 times in 500 ms.
-  const long before = context_switches();
+  const long before = kata::context_switches();
   std::this_thread::sleep_for(500ms);  // the pool idles; this thread sleeps (1 or 2 switches)
-  const long switches = context_switches() - before;
+  const long switches = kata::context_switches() - before;
   CAPTURE(switches);
   REQUIRE(switches < 60);
 }
