@@ -158,7 +158,7 @@ TEST_CASE("arrive_and_wait releases everyone once the last one arrives, after th
   REQUIRE(party->barrier.waiting() == 0);
 }
 
-TEST_CASE("a reused barrier keeps every thread in the same round and runs the completion once per round", "[15-barrier][stress][req:3][req:4][req:5]") {
+TEST_CASE("a reused barrier keeps every thread in the same round and runs the completion once per round", "[15-barrier][stress][req:3][req:4][req:5][req:8]") {
   // Each round every thread adds to that round's work counter, then arrives.
   // Once released from round r it checks that all N did round r's work (no
   // one passed through early) and that exactly r + 1 completions have run.
@@ -241,7 +241,7 @@ TEST_CASE("threads that arrive while a slow completion runs count for the next r
   REQUIRE_FALSE(party->barrier.broken());
 }
 
-TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier][unit][req:6]") {
+TEST_CASE("abort releases every blocked waiter with BrokenBarrier", "[15-barrier][unit][req:6][req:8]") {
   auto party = std::make_shared<Party>(4);
   Party::start(party, 3);
   let_threads_fall_asleep();

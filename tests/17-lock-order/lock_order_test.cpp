@@ -251,7 +251,7 @@ TEST_CASE("a released mutex orders nothing taken after it", "[17-lock-order][req
   REQUIRE(nest_on_new_thread({a, d}) == "D -> A -> D");
 }
 
-TEST_CASE("many threads taking mutexes in one order never get a report and still exclude each other", "[17-lock-order][req:1][req:6][stress]") {
+TEST_CASE("many threads taking mutexes in one order never get a report and still exclude each other", "[17-lock-order][req:1][req:6][stress][req:7]") {
   constexpr int kThreads = 4;
   struct Shared {
     std::array<Mutex, 3> m{make("A"), make("B"), make("C")};

@@ -197,7 +197,7 @@ TEST_CASE("a worker alone at the bench does every job without waiting", "[18-liv
   REQUIRE_THROWS_AS(polite_worker(run->bench, 2, 1, [](int) {}, [] {}), std::invalid_argument);
 }
 
-TEST_CASE("two polite workers finish when the threads run freely", "[18-livelock][req:5][stress]") {
+TEST_CASE("two polite workers finish when the threads run freely", "[18-livelock][req:5][stress][req:6]") {
   constexpr int kFreeJobs = 200;
   struct Free {
     Workbench bench;

@@ -93,7 +93,7 @@ std::optional<Transfer> transfer(std::size_t capacity, long count, std::chrono::
 }  // namespace
 
 // R1
-TEST_CASE("capacity() is exactly the capacity asked for", "[35-atomics-ordering][unit]") {
+TEST_CASE("capacity() is exactly the capacity asked for", "[35-atomics-ordering][unit][req:1]") {
   const std::size_t capacity = GENERATE(1, 2, 3, 7, 8, 1000);
   CAPTURE(capacity);
   SpscRing ring(capacity);
@@ -102,12 +102,12 @@ TEST_CASE("capacity() is exactly the capacity asked for", "[35-atomics-ordering]
 }
 
 // R1
-TEST_CASE("a ring of capacity 0 is refused with std::invalid_argument", "[35-atomics-ordering][unit]") {
+TEST_CASE("a ring of capacity 0 is refused with std::invalid_argument", "[35-atomics-ordering][unit][req:1]") {
   CHECK_THROWS_AS(SpscRing(0), std::invalid_argument);
 }
 
 // R2
-TEST_CASE("try_pop on an empty ring returns false and leaves its argument alone", "[35-atomics-ordering][unit]") {
+TEST_CASE("try_pop on an empty ring returns false and leaves its argument alone", "[35-atomics-ordering][unit][req:2]") {
   SpscRing ring(4);
   int out = kUntouched;
   CHECK_FALSE(ring.try_pop(out));
@@ -126,7 +126,7 @@ TEST_CASE("try_pop on an empty ring returns false and leaves its argument alone"
 }
 
 // R3
-TEST_CASE("try_push on a full ring returns false and changes nothing", "[35-atomics-ordering][unit]") {
+TEST_CASE("try_push on a full ring returns false and changes nothing", "[35-atomics-ordering][unit][req:3]") {
   const std::size_t capacity = GENERATE(1, 3, 8);
   CAPTURE(capacity);
   SpscRing ring(capacity);
@@ -145,7 +145,7 @@ TEST_CASE("try_push on a full ring returns false and changes nothing", "[35-atom
 }
 
 // R3
-TEST_CASE("one pop from a full ring makes room for exactly one push", "[35-atomics-ordering][unit]") {
+TEST_CASE("one pop from a full ring makes room for exactly one push", "[35-atomics-ordering][unit][req:3]") {
   SpscRing ring(5);
   REQUIRE(fill(ring) == 5);
   int out = 0;
@@ -161,7 +161,7 @@ TEST_CASE("one pop from a full ring makes room for exactly one push", "[35-atomi
 }
 
 // R4
-TEST_CASE("a ring of capacity 1 holds one value at a time", "[35-atomics-ordering][unit]") {
+TEST_CASE("a ring of capacity 1 holds one value at a time", "[35-atomics-ordering][unit][req:4]") {
   SpscRing ring(1);
   for (int round = 0; round < 1000; ++round) {
     CAPTURE(round);
@@ -175,7 +175,7 @@ TEST_CASE("a ring of capacity 1 holds one value at a time", "[35-atomics-orderin
 }
 
 // R5
-TEST_CASE("values keep their order while the counters wrap around the ring many times", "[35-atomics-ordering][unit]") {
+TEST_CASE("values keep their order while the counters wrap around the ring many times", "[35-atomics-ordering][unit][req:5]") {
   // A capacity that is not a power of two too: the slot is the count modulo
   // capacity, whatever the capacity.
   const std::size_t capacity = GENERATE(2, 3, 5, 16);
@@ -214,7 +214,7 @@ TEST_CASE("values keep their order while the counters wrap around the ring many 
 
 // R6
 TEST_CASE("a producer and a consumer thread move values in order without loss or duplication",
-          "[35-atomics-ordering][stress]") {
+          "[35-atomics-ordering][stress][req:6]") {
   // Small rings wrap (and run full and empty) all the time; capacity 1 hands
   // over every single value.
   const std::size_t capacity = GENERATE(1, 16, 1000);
@@ -229,7 +229,7 @@ TEST_CASE("a producer and a consumer thread move values in order without loss or
 }
 
 // R7
-TEST_CASE("head and tail sit on different cache lines", "[35-atomics-ordering][unit]") {
+TEST_CASE("head and tail sit on different cache lines", "[35-atomics-ordering][unit][req:7]") {
   const auto line = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) / SpscRing::kCacheLine; };
   const auto check_layout = [&](const SpscRing& ring) {
     const auto head = reinterpret_cast<std::uintptr_t>(ring.head_address());

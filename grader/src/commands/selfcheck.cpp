@@ -102,8 +102,10 @@ Check requirements_check(const Paths& paths, const Exercise& ex) {
     auto found = tagged_requirements(source.str());
     tagged.insert(found.begin(), found.end());
   }
+  std::vector<std::string> forbidden;
+  for (const auto& f : ex.forbidden) forbidden.push_back(f.symbol);
   std::string why;
-  for (const auto& p : traceability_problems(readme_requirements(text.str()), tagged))
+  for (const auto& p : traceability_problems(readme_requirements(text.str()), tagged, forbidden))
     why += (why.empty() ? "" : "\n") + p;
   return {ex.slug, "requirements", why.empty(), why};
 }
