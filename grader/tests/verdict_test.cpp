@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include "collect/verdict.hpp"
@@ -17,10 +19,12 @@ using namespace grader;
 namespace {
 
 TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false,
-                       std::vector<std::pair<std::string, std::string>> env = {}) {
+                       std::vector<std::pair<std::string, std::string>> env = {},
+                       std::optional<RunAs> run_as = {}) {
   PosixProcessRunner runner;
   TestJob job;
   job.env = std::move(env);
+  job.run_as = run_as;
   job.binary = GRADER_FIXTURE;
   job.test_name = name;
   job.work_dir = std::filesystem::temp_directory_path() / ("grader-verdict-test-" + std::to_string(::getpid()));
@@ -361,4 +365,56 @@ TEST_CASE("std::terminate is a crash that shows why it was called", "[verdict]")
   CHECK(r.status == TestStatus::crashed);
   CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGABRT (abort)"));
   CHECK_THAT(r.message, Catch::Contains("terminate called after throwing an instance of 'std::runtime_error'"));
+}
+
+// The same faults, graded the way the trusted path grades: the grader root,
+// the test as the unprivileged user nobody; and once more without cgroups,
+// as on a machine where none can be made.
+TEST_CASE("the fault matrix as an unprivileged user: every verdict holds, nothing is left", "[verdict][unprivileged]") {
+  const passwd* nobody = getpwnam("nobody");
+  if (geteuid() != 0 || !nobody) {
+    WARN("needs root and a user named nobody: skipped");
+    return;
+  }
+  const RunAs user{nobody->pw_uid, nobody->pw_gid};
+  struct Fault {
+    const char* test;
+    double timeout_s;
+    TestStatus status;
+    const char* says;
+  };
+  const std::vector<Fault> faults{
+      {"passes", 5, TestStatus::pass, ""},
+      {"fails an assertion", 5, TestStatus::fail, "REQUIRE( answer == 42 )"},
+      {"throws an exception", 5, TestStatus::fail, "TODO: Bank::transfer"},
+      {"hangs forever", 1, TestStatus::timeout, "timed out after 1 s"},
+      {"dereferences a null pointer", 5, TestStatus::crashed, "SIGSEGV"},
+      {"aborts", 5, TestStatus::crashed, "SIGABRT"},
+      {"exits in the middle", 5, TestStatus::error, "before the test finished"},
+      {"floods std::cout with 100 MB", 60, TestStatus::pass, ""},
+      {"spins without progress", 1, TestStatus::timeout, "timed out after 1 s"},
+      {"forks without end", 20, TestStatus::fail, "fork failed after"},
+      {"allocates 8 GiB", 5, TestStatus::fail, "at most 6 GiB of memory"},
+      {"leaves a child running", 5, TestStatus::fail, "(fixture-orphan)"},
+      {"leaves a daemon in a session of its own", 5, TestStatus::fail, "(fixture-daemon)"},
+      {"leaves a shared-memory segment behind", 5, TestStatus::fail, "left IPC objects behind"},
+      {"leaves a message queue behind", 5, TestStatus::fail, "left IPC objects behind"},
+      {"forges a report from inside the test", 5, TestStatus::error, "without the grader's secret"},
+      {"stops itself", 1, TestStatus::timeout, "stopped (SIGSTOP?)"},
+      {"cannot read the grader's secret", 5, TestStatus::pass, ""},
+  };
+  for (bool cgroups : {true, false}) {
+    if (!cgroups) ::setenv("GRADER_NO_CGROUPS", "1", 1);
+    for (const auto& f : faults) {
+      INFO(f.test << (cgroups ? "" : ", without cgroups"));
+      auto r = run_fixture(f.test, f.timeout_s, false, {}, user);
+      CHECK(to_string(r.status) == std::string(to_string(f.status)));
+      CHECK_THAT(r.message, Catch::Contains(f.says));
+    }
+    ::unsetenv("GRADER_NO_CGROUPS");
+  }
+  for (const char* name : {"fixture-orphan", "fixture-daemon", "fixture-bomb"})
+    CHECK(processes_named(name, /*zombies=*/true) == 0);
+  CHECK(shm_entries_named("_segment") == 0);
+  CHECK(shm_entries_named("_queue") == 0);
 }
