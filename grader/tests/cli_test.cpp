@@ -1,7 +1,9 @@
 // The command line: a wrong command names the right ones.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 #include "cli/cli.hpp"
@@ -49,4 +51,38 @@ TEST_CASE("no command at all is an error that lists the commands", "[cli]") {
   auto text = parse_errors({"grader"}, code);
   CHECK(code == kExitUsage);
   CHECK(text.rfind("grader: error: a command is required. The commands are:\n  list ", 0) == 0);
+}
+
+TEST_CASE("every option README.md shows after ./kata is one the grader accepts", "[cli]") {
+  // What --help says, for the grader and each of its commands.
+  std::string help;
+  for (std::string command : {"", "list", "check", "hint", "next", "watch", "reset", "solution", "export", "changed",
+                              "take", "selfcheck"}) {
+    std::vector<std::string> args{"grader"};
+    if (!command.empty()) args.push_back(command);
+    args.push_back("--help");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    std::ostringstream out;
+    auto* saved = std::cout.rdbuf(out.rdbuf());
+    CommandLine cl;
+    parse_command_line(static_cast<int>(argv.size()), argv.data(), cl);
+    std::cout.rdbuf(saved);
+    help += out.str();
+  }
+  std::ifstream readme(std::string(GRADER_SOURCE_DIR) + "/README.md");
+  REQUIRE(readme);
+  const std::regex option(R"(--[a-z][a-z-]+)");
+  int checked = 0;
+  for (std::string line; std::getline(readme, line);) {
+    auto at = line.find("./kata");
+    if (at == std::string::npos) continue;
+    auto rest = line.substr(at);
+    for (std::sregex_iterator it(rest.begin(), rest.end(), option), end; it != end; ++it) {
+      INFO("README.md: " << line);
+      CHECK(help.find(it->str()) != std::string::npos);
+      ++checked;
+    }
+  }
+  CHECK(checked > 5);
 }
