@@ -231,15 +231,25 @@ bool end_task_limit(pid_t group, TaskLimit& limit) {
   return hit;
 }
 
-void remove_stale_cgroups() {
-  std::lock_guard guard(cgroups_mutex);
+namespace {
+
+// Kills the members of each cgroup and removes it; returns those still there
+// (members not dead yet).
+std::vector<std::string> kill_and_remove(const std::vector<std::string>& cgroups) {
   std::vector<std::string> still;
-  for (const auto& cgroup : stale_cgroups) {
+  for (const auto& cgroup : cgroups) {
     for (pid_t pid : cgroup_members(cgroup)) kill(pid, SIGKILL);
     std::error_code ec;
     if (!fs::remove(cgroup, ec) && fs::exists(cgroup, ec)) still.push_back(cgroup);
   }
-  stale_cgroups = std::move(still);
+  return still;
+}
+
+}  // namespace
+
+void remove_stale_cgroups() {
+  std::lock_guard guard(cgroups_mutex);
+  stale_cgroups = kill_and_remove(stale_cgroups);
 }
 
 void remove_every_cgroup() {
@@ -249,13 +259,7 @@ void remove_every_cgroup() {
   all.insert(all.end(), stale_cgroups.begin(), stale_cgroups.end());
   const auto give_up = std::chrono::steady_clock::now() + 3s;
   while (!all.empty() && std::chrono::steady_clock::now() < give_up) {
-    std::vector<std::string> still;
-    for (const auto& cgroup : all) {
-      for (pid_t pid : cgroup_members(cgroup)) kill(pid, SIGKILL);
-      std::error_code ec;
-      if (!fs::remove(cgroup, ec) && fs::exists(cgroup, ec)) still.push_back(cgroup);
-    }
-    all = std::move(still);
+    all = kill_and_remove(all);
     if (!all.empty()) std::this_thread::sleep_for(20ms);
   }
   live_cgroups.clear();
