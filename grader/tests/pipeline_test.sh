@@ -9,6 +9,8 @@
 #   12  the solution plus a static initializer that forges a passing report
 #       (the old -o path, the result channel) and plants links where the
 #       reports go, before main;
+#   10  the solution plus its own .preinit_array entry, which runs before
+#       static initializers and tries to take the grader's secret first;
 #   13  the solution plus a thread that forges a report during a test, after
 #       trying to read the hidden tests and the reference solution;
 #   14  a learner file committed as a symbolic link;
@@ -93,6 +95,24 @@ struct ForgeBeforeMain {
     _exit(0);
   }
 } forge_before_main;
+}  // namespace
+CPP
+
+# 10: code in .preinit_array, the earliest a program can run, tries to read
+#     the secret on fd 3 and to sign a forged report with it.
+cp solutions/10-race-condition/race.hpp solutions/10-race-condition/race.cpp exercises/10-race-condition/
+cat >>exercises/10-race-condition/race.cpp <<'CPP'
+#include <string>
+#include <unistd.h>
+namespace {
+void steal_secret(int, char**, char**) {
+  char secret[128];
+  long n = read(3, secret, sizeof secret);
+  std::string frame = "kata-channel " + std::string(secret, n > 0 ? n : 0) + " report 4\n<x/>";
+  (void)!write(4, frame.data(), frame.size());
+  _exit(0);
+}
+__attribute__((section(".preinit_array"), used)) void (*const steal_first)(int, char**, char**) = steal_secret;
 }  // namespace
 CPP
 
@@ -197,13 +217,15 @@ check "20-thread-pool is judged by the base's tests (not the forged one), and fa
   results "e=E['20-thread-pool']; sys.exit(0 if e['status']=='fail' and len(e['tests'])>1 and 'everything passes' not in [t['name'] for t in e['tests']] else 1)"
 check "points come from the base's metadata" results "sys.exit(0 if r['score']==10 and E['20-thread-pool']['max_score']==10 else 1)"
 check "only the exercises with learner files are graded" \
-  results "sys.exit(0 if sorted(E)==['09-thread-basics','11-gil','12-lock','13-semaphore','14-event','15-barrier','16-deadlock','17-lock-order','18-livelock','20-thread-pool'] else 1)"
+  results "sys.exit(0 if sorted(E)==['09-thread-basics','10-race-condition','11-gil','12-lock','13-semaphore','14-event','15-barrier','16-deadlock','17-lock-order','18-livelock','20-thread-pool'] else 1)"
 check "the top-level status is not pass" results "sys.exit(0 if r['status']!='pass' else 1)"
 check "a compile error is a build error at the learner's line" \
   results "e=E['17-lock-order']; sys.exit(0 if e['status']=='build error' and 'lock_order.cpp:' in e['message'] else 1)"
 check "a link error is a build error naming the missing symbol" \
   results "e=E['18-livelock']; sys.exit(0 if e['status']=='build error' and 'never_defined' in e['message'] else 1)"
 check "a report forged before main is refused" has_message 12-lock "result channel without the"
+check "a .preinit_array entry of the learner's finds no secret" has_message 10-race-condition "result channel without the"
+check "10-race-condition does not pass" results "sys.exit(0 if E['10-race-condition']['status']!='pass' else 1)"
 check "12-lock does not pass" results "sys.exit(0 if E['12-lock']['status']!='pass' else 1)"
 check "a report forged during a test is refused" has_message 13-semaphore "result channel without the"
 check "13-semaphore does not pass" results "sys.exit(0 if E['13-semaphore']['status']!='pass' else 1)"
