@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "commands/context.hpp"
-#include "run/containment.hpp"
-#include "run/process.hpp"
+#include "process/containment.hpp"
+#include "process/process.hpp"
 
 namespace grader {
 namespace {

@@ -9,7 +9,7 @@
 #include "commands/commands.hpp"
 #include "interrupt.hpp"
 #include "paths.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 int main(int argc, char** argv) {
   grader::CommandLine cl;

@@ -3,11 +3,14 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace grader {
 
-/// The repository layout the grader works in. Only build_root (and the report
-/// paths under it) is ever written to.
+/// The repository layout the grader works in. The grader writes under
+/// build_root, to the report folder it is given, and (learner commands only)
+/// to .kata/progress.json, the learner's files on reset, and the symlink
+/// compile_commands.json at the root.
 struct Paths {
   std::filesystem::path root;        // repository root (CMakeLists.txt, exercises/)
   std::filesystem::path exercises;   // root/exercises: kata.json files and stubs
@@ -16,18 +19,12 @@ struct Paths {
 
   static Paths from_root(const std::filesystem::path& root);
 
-  /// The noise profile runs the plain build's binaries with a preloaded shim
-  /// (tests/support/noise/); every other profile has a build tree of its own.
-  static std::string build_profile(const std::string& profile) { return profile == "noise" ? "plain" : profile; }
-
-  std::filesystem::path profile_tree(const std::string& profile) const { return build_root / build_profile(profile); }
-  std::filesystem::path binary(const std::string& profile, const std::string& slug,
+  /// build/<tree>: one CMake build tree per compiler setup (pipeline/profile.hpp
+  /// says which profile builds in which tree).
+  std::filesystem::path tree(std::string_view build_tree) const { return build_root / build_tree; }
+  std::filesystem::path binary(std::string_view build_tree, const std::string& slug,
                                const std::string& implementation) const {
-    return profile_tree(profile) / "bin" / slug / implementation;
-  }
-  std::filesystem::path run_dir(const std::string& profile, const std::string& slug,
-                                const std::string& implementation) const {
-    return profile_tree(profile) / (profile == "noise" ? "runs-noise" : "runs") / slug / implementation;
+    return tree(build_tree) / "bin" / slug / implementation;
   }
 };
 

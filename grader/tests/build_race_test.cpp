@@ -63,7 +63,7 @@ struct Course {
   }
 
   fs::path object() const {
-    for (const auto& e : fs::recursive_directory_iterator(paths.profile_tree("plain") / "CMakeFiles"))
+    for (const auto& e : fs::recursive_directory_iterator(paths.tree("plain") / "CMakeFiles"))
       if (e.path().filename() == "race.cpp.o") return e.path();
     return {};
   }

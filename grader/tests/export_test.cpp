@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <unistd.h>
@@ -54,9 +55,9 @@ struct Course {
   }
   ~Course() { fs::remove_all(top); }
 
-  int run_export(std::ostringstream& out, bool allow_dirty) {
+  int run_export(std::ostringstream& out, bool allow_dirty, std::ostream& err = std::cerr) {
     PosixProcessRunner runner;
-    Context ctx{Paths::from_root(root), runner, out};
+    Context ctx{Paths::from_root(root), runner, out, err};
     return grader::run_export(ctx, copy.string(), allow_dirty);
   }
 };
@@ -65,9 +66,10 @@ struct Course {
 
 TEST_CASE("export refuses while exercises/ has uncommitted changes", "[export]") {
   Course course;
-  std::ostringstream out;
-  CHECK(course.run_export(out, false) == kExitUsage);
-  CHECK(out.str() ==
+  std::ostringstream out, err;
+  CHECK(course.run_export(out, false, err) == kExitUsage);
+  CHECK(out.str().empty());
+  CHECK(err.str() ==
         "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit and would "
         "not have them:\n"
         " M exercises/01-a/a.cpp\n"

@@ -5,7 +5,7 @@
 
 #include <signal.h>
 
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 using namespace grader;
 using namespace std::chrono_literals;

@@ -19,7 +19,7 @@
 #include "report/clean_text.hpp"
 #include "report/formats.hpp"
 #include "report/table.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 using namespace grader;
 namespace json = boost::json;

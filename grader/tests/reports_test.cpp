@@ -15,7 +15,7 @@
 #include "collect/coverage.hpp"
 #include "report/clean_text.hpp"
 #include "report/formats.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 using namespace grader;
 namespace fs = std::filesystem;

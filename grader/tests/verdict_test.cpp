@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "collect/verdict.hpp"
-#include "run/containment.hpp"
+#include "process/containment.hpp"
 #include "run/test_runner.hpp"
 
 using namespace grader;
 
 namespace {
+
+bool judged_pass(const TestJob&, const CaseEvidence& e) { return judge(e).status == TestStatus::pass; }
 
 TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false,
                        std::vector<std::pair<std::string, std::string>> env = {},
@@ -26,13 +28,14 @@ TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stack
   job.env = std::move(env);
   job.run_as = run_as;
   job.binary = GRADER_FIXTURE;
+  job.memory_limit = kTestMemoryLimit;
   job.test_name = name;
   job.work_dir = std::filesystem::temp_directory_path() / ("grader-verdict-test-" + std::to_string(::getpid()));
   job.timeout_s = timeout_s;
   job.collect_stacks = stacks;
-  auto results = run_jobs(runner, {job}, 1);
+  auto evidence = run_jobs(runner, {job}, 1, judged_pass);
   std::filesystem::remove_all(job.work_dir);
-  return results.at(0);
+  return judge(evidence.at(0));
 }
 
 // Whether this machine lets the grader bound a test's processes.
@@ -280,7 +283,8 @@ TEST_CASE("a run that needs one failure skips the rest of its tests once one fai
   jobs.push_back(jobs[1]);  // another group, which does not stop
   jobs.back().group = 1;
   jobs.back().stop_group_on_failure = false;
-  auto results = run_jobs(runner, jobs, 1);
+  std::vector<TestResult> results;
+  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) results.push_back(judge(e));
   std::filesystem::remove_all(dir);
   CHECK(results[0].status == TestStatus::fail);
   CHECK(results[1].status == TestStatus::skipped);

@@ -128,7 +128,7 @@ std::map<std::string, SourceSnapshot> prepare_learner_sources(const Paths& paths
 
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
   BuildOutcome outcome;
-  auto tree = paths.profile_tree(request.profile);
+  auto tree = paths.tree(request.tree);
   fs::create_directories(tree);
   if (request.run_as && ::chown(tree.c_str(), request.run_as->first, request.run_as->second) != 0) {
     outcome.configure_log = "cannot hand " + tree.string() + " to the user the build runs as";
@@ -140,7 +140,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   configure.cwd = paths.root;
   configure.timeout = std::chrono::minutes(5);
   configure.run_as = request.run_as;
-  configure.argv = {"cmake", "--preset", request.profile, "-B", tree.string(), "-DKATA_TESTS_DIR=" + paths.tests.string(),
+  configure.argv = {"cmake", "--preset", request.tree, "-B", tree.string(), "-DKATA_TESTS_DIR=" + paths.tests.string(),
                     "-DKATA_EXERCISES_DIR=" + paths.exercises.string(), "-DKATA_ONLY="};
   ProcessResult r;
   if (!fs::exists(tree / "build.ninja") || !configured_for(tree, paths)) {
@@ -158,7 +158,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   }
   outcome.configured = true;
   // clangd and IDEs find the learner's compile flags at the root.
-  if (request.profile == "plain" && !fs::exists(fs::symlink_status(paths.root / "compile_commands.json"))) {
+  if (request.link_compile_commands && !fs::exists(fs::symlink_status(paths.root / "compile_commands.json"))) {
     std::error_code ec;
     fs::create_symlink(fs::relative(tree / "compile_commands.json", paths.root), paths.root / "compile_commands.json", ec);
   }

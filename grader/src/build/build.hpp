@@ -7,16 +7,17 @@
 #include <vector>
 
 #include "paths.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 namespace grader {
 
 struct BuildRequest {
-  std::string profile;               // plain, tsan, asan, coverage
+  std::string tree;                  // build/<tree>, configured by the CMake preset of that name
   std::vector<std::string> targets;  // "<slug>.<implementation>"
   int jobs = 0;                      // 0: the number of cores
   std::optional<RunAs> run_as;       // CMake and the compilers run as this user (the tree becomes theirs)
   std::function<void(int done, int total)> on_progress;  // ninja's [N/M], as it builds
+  bool link_compile_commands = false;  // a compile_commands.json symlink at the root (for IDEs)
 };
 
 /// Bounds of every compiler and linker process: a template bomb or an

@@ -1,5 +1,7 @@
 #include "cli/cli.hpp"
 
+#include "pipeline/profile.hpp"
+
 #include <CLI/CLI.hpp>
 
 namespace grader {
@@ -55,8 +57,13 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
   check->add_option("exercises", cl.check.names, "Exercises: slug, number or name (16, deadlock, 16-deadlock)");
   check->add_option("--impl", cl.check.implementation, "Implementation: exercise, solution or mutant.NAME");
-  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan, asan, noise (plain with seeded schedule noise), or coverage (lcov report of your files)")
-      ->check(CLI::IsMember({"plain", "tsan", "asan", "noise", "coverage"}));
+  std::string profiles_help = "Profile (default " + std::string(grader::default_profile().name) + "):";
+  std::vector<std::string> profile_names;
+  for (const auto& p : grader::all_profiles()) {
+    profiles_help += "\n  " + std::string(p.name) + ": " + std::string(p.what);
+    profile_names.emplace_back(p.name);
+  }
+  check->add_option("--profile", cl.check.profile, profiles_help)->check(CLI::IsMember(profile_names));
   check->add_option("--report-dir", cl.check.report_dir,
                     "Where to write results.json, junit.xml, report.md, gradescope.json, exercism/ (default: build/reports)");
   check->add_flag("--reveal-hidden", cl.reveal_hidden, "Show the details of hidden tests (for instructors)");
@@ -101,7 +108,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");
   selfcheck->add_option("exercises", cl.selfcheck.names, "Exercises (default: all)");
   selfcheck->add_option("--mutant-runs", cl.selfcheck.mutant_runs, "Runs (seeds 1..N) per mutant")->check(CLI::Range(1, 20));
-  selfcheck->add_option("--profile", cl.selfcheck.profiles, "Only these profiles for solutions (repeatable)");
+  selfcheck->add_option("--profile", cl.selfcheck.profiles, "Only these profiles for solutions (repeatable)")
+      ->check(CLI::IsMember(profile_names));
   selfcheck->add_option("--shard", selfcheck_shard, "Check only shard K of N (K/N)");
   bool no_coverage = false;
   selfcheck->add_flag("--no-coverage", no_coverage, "Skip the gate on the solutions' line coverage");

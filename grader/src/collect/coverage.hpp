@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "model.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 
 namespace grader {
 

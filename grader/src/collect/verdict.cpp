@@ -7,8 +7,7 @@
 #include <fmt/format.h>
 
 #include "collect/catch_xml.hpp"
-#include "run/containment.hpp"
-#include "run/test_runner.hpp"
+#include "process/containment.hpp"
 
 namespace grader {
 namespace {
@@ -98,7 +97,7 @@ void conceal(TestResult& t) {
 
 namespace {
 
-// What the test's limits add to its verdict (run/containment.hpp).
+// What the test's limits add to its verdict (process/containment.hpp).
 void explain_limits(const CaseEvidence& e, TestResult& r) {
   // A cgroup counts refused forks; under RLIMIT_NPROC, fork and
   // pthread_create fail with EAGAIN, whose text the failure shows.
@@ -215,6 +214,20 @@ TestResult judge_process(const CaseEvidence& e) {
 }  // namespace
 
 TestResult judge(const CaseEvidence& e) {
+  if (e.skipped) {
+    TestResult r;
+    r.name = e.test_name;
+    r.status = TestStatus::skipped;
+    r.message = "not run: this run already failed a test";
+    return r;
+  }
+  if (!e.not_started.empty()) {
+    TestResult r;
+    r.name = e.test_name;
+    r.status = TestStatus::error;
+    r.message = e.not_started;
+    return r;
+  }
   auto r = judge_process(e);
   explain_limits(e, r);
   return r;

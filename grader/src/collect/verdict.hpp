@@ -4,20 +4,9 @@
 #include <string>
 
 #include "model.hpp"
-#include "run/process.hpp"
+#include "evidence.hpp"
 
 namespace grader {
-
-struct CaseEvidence {
-  std::string test_name;
-  double timeout_s = 0;
-  ProcessResult process;
-  bool report_exists = false;
-  bool report_cut = false;       // the report passed its size limit and was cut
-  std::string report_xml;
-  std::string channel_problem;   // something other than the harness wrote to the result channel
-  std::string leaked_ipc;  // names left in /dev/shm with the run's prefix
-};
 
 /// pass / fail / error / timeout / crashed / sanitizer, with a message a
 /// learner can act on.

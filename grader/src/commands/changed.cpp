@@ -81,7 +81,7 @@ int run_changed(Context& ctx, const std::string& base, const std::string& head, 
   ChangeSet changes;
   std::string merge_base, why;
   if (!changes_between(ctx, base, head, changes, merge_base, why)) {
-    std::cerr << "grader: error: " << why << "\n";
+    ctx.err << "grader: error: " << why << "\n";
     return kExitUsage;
   }
   // One record per line for people; NUL-terminated for scripts, since a path

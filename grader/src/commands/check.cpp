@@ -1,9 +1,11 @@
 #include <chrono>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
-#include "commands/grade.hpp"
+#include "pipeline/grade.hpp"
 #include "commands/learner.hpp"
 #include "report/formats.hpp"
 #include "report/table.hpp"
@@ -18,9 +20,11 @@ std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<cons
   // Until grading finishes, results.json says "error": a crash of the grader
   // itself must not leave an old verdict behind.
   write_reports(report_dir, RunSummary{{}, 0, false});
+  const Profile* chosen = find_profile(profile);
+  if (!chosen) chosen = &default_profile();  // the command line accepts only the table's names
   std::vector<Subject> subjects;
-  for (const auto* ex : exercises) subjects.push_back({ex, implementation, profile, ctx.seed});
-  return grade(ctx, subjects);
+  for (const auto* ex : exercises) subjects.push_back({ex, implementation, chosen, ctx.seed});
+  return grade(ctx, subjects, terminal_progress(ctx.out, isatty(STDOUT_FILENO)));
 }
 
 void show_results(Context& ctx, const std::vector<ExerciseResult>& results, const std::string& implementation,
@@ -32,7 +36,7 @@ void show_results(Context& ctx, const std::vector<ExerciseResult>& results, cons
   print_score(ctx.out, results);
 
   for (const auto& f : write_reports(report_dir, RunSummary{results, seconds, true}))
-    ctx.out << "grader: warning: cannot write " << f << "\n";
+    ctx.err << "grader: warning: cannot write " << f << "\n";
 
   if (implementation == "exercise") {
     auto progress = Progress::load(ctx.progress_file());
@@ -57,17 +61,18 @@ std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<co
 
 int run_check(Context& ctx, const CheckOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  for (const auto& p : catalog.problems) ctx.out << "grader: warning: " << p << "\n";
+  for (const auto& p : catalog.problems) ctx.err << "grader: warning: " << p << "\n";
   auto selection = select_exercises(catalog.exercises, options.names);
   if (!selection.errors.empty()) {
-    for (const auto& e : selection.errors) ctx.out << "grader: error: " << e << "\n";
+    for (const auto& e : selection.errors) ctx.err << "grader: error: " << e << "\n";
     return kExitUsage;
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
+  const auto profile = options.profile.empty() ? std::string(default_profile().name) : options.profile;
   ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s",
-                         options.implementation, options.profile, ctx.seed);
+                         options.implementation, profile, ctx.seed);
   auto dir = options.report_dir.empty() ? ctx.paths.build_root / "reports" : std::filesystem::absolute(options.report_dir);
-  auto results = grade_for_learner(ctx, exercises, options.implementation, options.profile, dir, 3);
+  auto results = grade_for_learner(ctx, exercises, options.implementation, profile, dir, 3);
 
   bool all_pass = !results.empty();
   for (const auto& r : results) all_pass = all_pass && r.verdict == Verdict::pass;

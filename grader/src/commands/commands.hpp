@@ -58,7 +58,7 @@ int run_watch(Context& ctx, const std::string& name, bool poll);
 struct CheckOptions {
   std::vector<std::string> names;  // empty: all
   std::string implementation = "exercise";
-  std::string profile = "plain";
+  std::string profile;             // empty: the default profile (pipeline/profile.hpp)
   std::string report_dir;          // results.json, junit.xml, report.md...; empty: build/reports
   int shard_k = 1, shard_n = 1;
 };
@@ -70,7 +70,7 @@ struct SelfcheckOptions {
   int mutant_runs = 3;
   std::vector<std::string> profiles;  // empty: every profile an exercise lists that the grader can build
   int shard_k = 1, shard_n = 1;
-  bool coverage = true;  // the solution-coverage gate (needs the g++ coverage build)
+  bool coverage = true;  // the solution-coverage gate (the coverage profile's build)
 };
 /// Proves the tests: solutions pass, stubs fail, mutants are caught.
 int run_selfcheck(Context& ctx, const SelfcheckOptions& options);

@@ -2,11 +2,12 @@
 #pragma once
 
 #include <optional>
+#include <iostream>
 #include <ostream>
 
 #include "paths.hpp"
 #include "report/style.hpp"
-#include "run/process.hpp"
+#include "process/process.hpp"
 #include "select/catalog.hpp"
 
 namespace grader {
@@ -18,6 +19,7 @@ struct Context {
   Paths paths;
   ProcessRunner& runner;
   std::ostream& out;
+  std::ostream& err = std::cerr;  // "grader: error: ..." and warnings: never mixed into what out captures
   int jobs = 0;  // build jobs and parallel test slots; 0: the number of cores
   unsigned long long seed = 0;
   bool collect_stacks = true;

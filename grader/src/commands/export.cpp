@@ -26,7 +26,7 @@ bool run(Context& ctx, const fs::path& cwd, std::vector<std::string> argv, std::
   auto r = ctx.runner.run(spec);
   if (output) *output = r.output;
   if (!r.exited_ok())
-    ctx.out << "grader: error: " << spec.argv[0] << " " << spec.argv[1] << " failed:\n" << r.output << r.start_error << "\n";
+    ctx.err << "grader: error: " << spec.argv[0] << " " << spec.argv[1] << " failed:\n" << r.output << r.start_error << "\n";
   return r.exited_ok();
 }
 
@@ -53,14 +53,14 @@ void remove_with_empty_parents(const fs::path& top, const fs::path& file) {
 int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
   auto dir = fs::absolute(dir_arg);
   if (fs::exists(dir) && !fs::is_empty(dir)) {
-    ctx.out << "grader: error: " << dir.string() << " exists and is not empty\n";
+    ctx.err << "grader: error: " << dir.string() << " exists and is not empty\n";
     return kExitUsage;
   }
   std::string status;
   if (!run(ctx, ctx.paths.root, {"git", "status", "--porcelain", "--untracked-files=all", "--", "exercises"}, &status))
     return kExitFailures;
   if (!status.empty() && !allow_dirty) {
-    ctx.out << "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit "
+    ctx.err << "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit "
                "and would not have them:\n"
             << status
             << "Commit or stash them, or pass --allow-dirty to export the last commit without them.\n";

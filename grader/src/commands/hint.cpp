@@ -11,7 +11,7 @@ int run_hint(Context& ctx, const std::string& name, int level, bool all, bool in
   std::string error;
   const auto* found = select_one(catalog.exercises, name, error);
   if (!found) {
-    ctx.out << "grader: error: " << error << "\n";
+    ctx.err << "grader: error: " << error << "\n";
     return kExitUsage;
   }
   const auto& ex = *found;

@@ -38,7 +38,7 @@ int run_list(Context& ctx, bool markdown) {
     ctx.out << fmt::format("  {} {:<26} {:>3} pts  {}\n", status, ex.slug, ex.points, ex.title);
     ctx.out << fmt::format("  {:<7} {:<26}          {}\n", "", "", s.dim(ex.question_ru));
   }
-  for (const auto& p : catalog.problems) ctx.out << "grader: warning: " << p << "\n";
+  for (const auto& p : catalog.problems) ctx.err << "grader: warning: " << p << "\n";
   const int total = static_cast<int>(catalog.exercises.size()), width = 30;
   int filled = total == 0 ? 0 : done * width / total;
   ctx.out << fmt::format("\n[{}{}] {} of {} done\n", s.green(std::string(static_cast<std::size_t>(filled), '#')),

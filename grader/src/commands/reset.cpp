@@ -47,13 +47,13 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
   std::string error;
   const auto* found = select_one(catalog.exercises, name, error);
   if (!found) {
-    ctx.out << "grader: error: " << error << "\n";
+    ctx.err << "grader: error: " << error << "\n";
     return kExitUsage;
   }
   const auto& ex = *found;
   auto rev = stub_revision(ctx);
   if (rev.empty()) {
-    ctx.out << "grader: error: reset needs git history (no origin/main or HEAD here)\n";
+    ctx.err << "grader: error: reset needs git history (no origin/main or HEAD here)\n";
     return kExitUsage;
   }
   // Read every stub file first: nothing is changed unless all of them exist.
@@ -66,7 +66,7 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
     spec.output_cap = 64 * 1024 * 1024;
     auto r = ctx.runner.run(spec);
     if (!r.exited_ok()) {
-      ctx.out << "grader: error: exercises/" << ex.slug << "/" << f << " is not in " << rev << "\n";
+      ctx.err << "grader: error: exercises/" << ex.slug << "/" << f << " is not in " << rev << "\n";
       return kExitFailures;
     }
     stubs.emplace_back(f, r.output);
@@ -75,7 +75,7 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
   auto backup = ctx.paths.root / ".kata" / "backup" / (ex.slug + "-" + timestamp());
   if (!yes) {
     if (!isatty(STDIN_FILENO)) {
-      ctx.out << "grader: error: reset overwrites your files; confirm with --yes\n";
+      ctx.err << "grader: error: reset overwrites your files; confirm with --yes\n";
       return kExitUsage;
     }
     ctx.out << fmt::format("Reset exercises/{} to its stub from {}?\nYour files are kept in {}. [y/N] ", ex.slug, rev,

@@ -14,11 +14,12 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "commands/commands.hpp"
-#include "commands/grade.hpp"
+#include "pipeline/grade.hpp"
 #include "report/table.hpp"
-#include "select/requirements.hpp"
+#include "select/metadata_lint.hpp"
 #include "select/selection.hpp"
 #include "select/test_names.hpp"
 
@@ -27,7 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan", "noise"};
 constexpr double kMinimumCoverage = 95.0;  // percent of the solution's lines
 
 struct Check {
@@ -44,72 +44,6 @@ std::string first_failure(const ExerciseResult& r) {
   return "";
 }
 
-// A learner's copy (./kata export) has no solutions/ and no mutants: its
-// self-check proves that every stub builds and fails its tests.
-bool is_learner_copy(const Paths& paths) { return !fs::exists(paths.root / "solutions"); }
-
-std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& ex, const std::vector<Mutant>& mutants) {
-  std::vector<std::string> problems;
-  const bool full = !is_learner_copy(paths);
-  for (const auto& f : ex.files) {
-    if (!fs::exists(paths.exercises / ex.slug / f)) problems.push_back("exercises/" + ex.slug + "/" + f + " is missing");
-    if (full && !fs::exists(paths.root / "solutions" / ex.slug / f))
-      problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
-  }
-  if (!fs::exists(paths.exercises / ex.slug / "README.md")) problems.push_back("exercises/" + ex.slug + "/README.md is missing");
-  // The question is quoted in Russian: Cyrillic letters are two UTF-8 bytes starting 0xD0 or 0xD1.
-  if (std::none_of(ex.question_ru.begin(), ex.question_ru.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u == 0xD0 || u == 0xD1;
-      }))
-    problems.push_back("question.ru is not in Russian");
-  if (ex.hints.size() < 2) problems.push_back("fewer than 2 hints");
-  if (full && mutants.empty()) problems.push_back("no mutants in tests/" + ex.slug + "/mutants/");
-  // A coverage exclusion must say why: "// LCOV_EXCL_LINE: <reason>" or
-  // "// LCOV_EXCL_START: <reason>" (the STOP that ends a block needs none).
-  for (const auto& f : ex.files) {
-    std::ifstream in(paths.root / "solutions" / ex.slug / f);
-    int n = 0;
-    for (std::string line; std::getline(in, line);) {
-      ++n;
-      auto at = line.find("LCOV_EXCL_");
-      if (at == std::string::npos || line.compare(at, 15, "LCOV_EXCL_STOP") == 0) continue;
-      auto colon = line.find(':', at);
-      if (colon == std::string::npos || line.find_first_not_of(" ", colon + 1) == std::string::npos)
-        problems.push_back(fmt::format("solutions/{}/{}:{}: a coverage exclusion without a reason "
-                                       "(write LCOV_EXCL_LINE: why)", ex.slug, f, n));
-    }
-  }
-  for (const auto& m : mutants)
-    if (!kBuildableProfiles.count(m.profile))
-      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan, noise)");
-  return problems;
-}
-
-// Every numbered requirement of the README is checked by a test tagged
-// [req:N], and every such tag names a requirement.
-Check requirements_check(const Paths& paths, const Exercise& ex) {
-  std::ifstream readme(paths.exercises / ex.slug / "README.md");
-  std::stringstream text;
-  text << readme.rdbuf();
-  std::set<int> tagged;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(paths.tests / ex.slug, ec)) {
-    if (entry.path().extension() != ".cpp") continue;
-    std::ifstream in(entry.path());
-    std::stringstream source;
-    source << in.rdbuf();
-    auto found = tagged_requirements(source.str());
-    tagged.insert(found.begin(), found.end());
-  }
-  std::vector<std::string> forbidden;
-  for (const auto& f : ex.forbidden) forbidden.push_back(f.symbol);
-  std::string why;
-  for (const auto& p : traceability_problems(readme_requirements(text.str()), tagged, forbidden))
-    why += (why.empty() ? "" : "\n") + p;
-  return {ex.slug, "requirements", why.empty(), why};
-}
-
 // Every test of a result can be selected alone by its name.
 Check test_names_check(const ExerciseResult& r) {
   std::vector<std::string> names;
@@ -118,6 +52,28 @@ Check test_names_check(const ExerciseResult& r) {
   std::string why;
   for (const auto& l : lint) why += (why.empty() ? "" : "\n") + l;
   return {r.slug, "test names", lint.empty(), why};
+}
+
+// Where the time went: the stages, then the exercises whose test cases took
+// longest (summed over their processes, which overlap).
+void print_time_breakdown(std::ostream& out, const std::vector<Subject>& subjects,
+                          const std::vector<ExerciseResult>& results, const StageTimes& stages, double total) {
+  out << fmt::format("\nselfcheck took {:.0f} s: plan {:.1f} s, build {:.0f} s, run {:.0f} s, collect {:.0f} s\n", total,
+                     stages.plan, stages.build, stages.run, stages.collect);
+  std::map<std::string, std::pair<double, int>> by_exercise;  // slug -> test seconds, test cases
+  for (std::size_t i = 0; i < subjects.size(); ++i) {
+    auto& [seconds, cases] = by_exercise[results[i].slug];
+    for (const auto& t : results[i].tests) {
+      seconds += t.seconds;
+      cases += t.status != TestStatus::skipped;
+    }
+  }
+  std::vector<std::pair<std::string, std::pair<double, int>>> slowest(by_exercise.begin(), by_exercise.end());
+  std::sort(slowest.begin(), slowest.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  if (slowest.size() > 10) slowest.resize(10);
+  if (!slowest.empty()) out << "test time by exercise (summed over its test processes):\n";
+  for (const auto& [slug, figures] : slowest)
+    out << fmt::format("  {:<28} {:7.1f} s in {} test runs\n", slug, figures.first, figures.second);
 }
 
 }  // namespace
@@ -144,7 +100,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
 
   auto selection = select_exercises(catalog.exercises, options.names);
   if (!selection.errors.empty()) {
-    for (const auto& e : selection.errors) ctx.out << "grader: error: " << e << "\n";
+    for (const auto& e : selection.errors) ctx.err << "grader: error: " << e << "\n";
     return kExitUsage;
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
@@ -160,21 +116,29 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     std::string why;
     for (const auto& p : problems) why += (why.empty() ? "" : "\n") + p;
     checks.push_back({ex->slug, "metadata", problems.empty(), why});
-    checks.push_back(requirements_check(ctx.paths, *ex));
+    std::string unmet;
+    for (const auto& p : requirement_problems(ctx.paths, *ex)) unmet += (unmet.empty() ? "" : "\n") + p;
+    checks.push_back({ex->slug, "requirements", unmet.empty(), unmet});
 
-    for (const auto& [profile, opts] : ex->profiles) {
-      if (is_learner_copy(ctx.paths) || !kBuildableProfiles.count(profile)) continue;
-      if (!options.profiles.empty() &&
-          std::find(options.profiles.begin(), options.profiles.end(), profile) == options.profiles.end())
+    for (const auto& profile : all_profiles()) {
+      if (is_learner_copy(ctx.paths)) break;
+      if (profile.measures_coverage) {
+        if (options.coverage) subjects.push_back({ex, "solution", &profile, ctx.seed});
         continue;
-      subjects.push_back({ex, "solution", profile, ctx.seed});
+      }
+      const std::string name(profile.name);
+      if (!profile.proven_by_selfcheck || !ex->profiles.count(name)) continue;
+      if (!options.profiles.empty() &&
+          std::find(options.profiles.begin(), options.profiles.end(), name) == options.profiles.end())
+        continue;
+      subjects.push_back({ex, "solution", &profile, ctx.seed});
     }
-    if (!is_learner_copy(ctx.paths) && options.coverage) subjects.push_back({ex, "solution", "coverage", ctx.seed});
-    subjects.push_back({ex, "exercise", "plain", ctx.seed});
+    subjects.push_back({ex, "exercise", &default_profile(), ctx.seed});
     for (const auto& m : mutants) {
-      if (!kBuildableProfiles.count(m.profile)) continue;
+      const auto* profile = find_profile(m.profile);
+      if (!profile || !profile->proven_by_selfcheck) continue;
       for (int run = 1; run <= options.mutant_runs; ++run)
-        subjects.push_back({ex, "mutant." + m.name, m.profile, static_cast<unsigned long long>(run), true});
+        subjects.push_back({ex, "mutant." + m.name, profile, static_cast<unsigned long long>(run), true});
     }
     mutants_of[ex->slug] = mutants;
   }
@@ -182,14 +146,15 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   ctx.out << fmt::format("selfcheck of {} exercise{} (seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s", ctx.seed);
   if (is_learner_copy(ctx.paths))
     ctx.out << "a learner's copy (no solutions/): checking that every stub builds and fails its tests\n";
-  auto results = grade(ctx, subjects);
+  StageTimes stages;
+  auto results = grade(ctx, subjects, terminal_progress(ctx.out, isatty(STDOUT_FILENO)), &stages);
 
   std::vector<ExerciseResult> unexpected;  // results that make a check fail, for the details
   for (std::size_t i = 0; i < subjects.size(); ++i) {
     const auto& s = subjects[i];
     const auto& r = results[i];
     Check c{r.slug, "", false, ""};
-    if (s.implementation == "solution" && s.profile == "coverage") {
+    if (s.implementation == "solution" && s.profile->measures_coverage) {
       c.what = fmt::format("coverage of the solution >= {:.0f}%", kMinimumCoverage);
       c.passed = r.verdict == Verdict::pass && r.coverage.measured && r.coverage.line_percent() >= kMinimumCoverage;
       if (r.verdict != Verdict::pass) c.why = "the solution fails under the coverage build: " + first_failure(r);
@@ -198,12 +163,10 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
         c.why = fmt::format("{:.1f}% of {} lines; not covered:\n{}", r.coverage.line_percent(), r.coverage.lines_total,
                             r.coverage.uncovered);
     } else if (s.implementation == "solution") {
-      c.what = "solution (" + s.profile + ")";
+      c.what = "solution (" + r.profile + ")";
       c.passed = r.verdict == Verdict::pass;
       if (!c.passed) c.why = first_failure(r);
-      if (s.profile == "plain") {
-        checks.push_back(test_names_check(r));
-      }
+      if (s.profile == &default_profile()) checks.push_back(test_names_check(r));
     } else if (s.implementation == "exercise") {
       if (is_learner_copy(ctx.paths)) {
         checks.push_back(test_names_check(r));
@@ -213,7 +176,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
       if (r.verdict == Verdict::pass) c.why = "the stub passes every test: the tests cannot tell it from a solution";
       else if (!c.passed) c.why = "the stub must compile and fail its tests: " + first_failure(r);
     } else {
-      c.what = fmt::format("{} ({}, seed {})", s.implementation, s.profile, s.seed);
+      c.what = fmt::format("{} ({}, seed {})", s.implementation, r.profile, s.seed);
       c.passed = r.verdict == Verdict::fail;
       if (r.verdict == Verdict::pass) c.why = "not caught: every test passed";
       else if (!c.passed) c.why = "the mutant must build and run: " + first_failure(r);
@@ -232,10 +195,10 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     for (std::size_t i = 0; i < subjects.size(); ++i) {
       if (subjects[i].exercise != ex) continue;
       const auto& r = results[i];
-      if (subjects[i].implementation == "solution" && subjects[i].profile == "coverage")
+      if (subjects[i].implementation == "solution" && subjects[i].profile->measures_coverage)
         coverage = r.coverage.measured ? fmt::format("{:.0f}%", r.coverage.line_percent()) : "?";
       else if (subjects[i].implementation == "solution")
-        solution_profiles.push_back(subjects[i].profile + (r.verdict == Verdict::pass ? " pass" : " FAIL"));
+        solution_profiles.push_back(r.profile + (r.verdict == Verdict::pass ? " pass" : " FAIL"));
       else if (subjects[i].implementation == "exercise") {
         stub_total = static_cast<int>(r.tests.size());
         stub_failing = stub_total - r.passed();
@@ -266,7 +229,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     print_failures(ctx.out, unexpected, 2);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ctx.out << fmt::format("\nselfcheck took {:.0f} s\n", seconds);
+  print_time_breakdown(ctx.out, subjects, results, stages, seconds);
   ctx.out << fmt::format("selfcheck: {} passed, {} failed\n", passed, failed);
   return failed == 0 ? kExitPass : kExitFailures;
 }

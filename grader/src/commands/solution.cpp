@@ -14,7 +14,7 @@ int run_solution(Context& ctx, const std::string& name, bool force) {
   std::string error;
   const auto* found = select_one(catalog.exercises, name, error);
   if (!found) {
-    ctx.out << "grader: error: " << error << "\n";
+    ctx.err << "grader: error: " << error << "\n";
     return kExitUsage;
   }
   const auto& ex = *found;

@@ -60,7 +60,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
   ChangeSet changes;
   std::string merge_base, why;
   if (!changes_between(ctx, base, head, changes, merge_base, why)) {
-    std::cerr << "grader: error: " << why << "\n";
+    ctx.err << "grader: error: " << why << "\n";
     return kExitUsage;
   }
   auto catalog = load_catalog(ctx.paths.exercises);
@@ -74,7 +74,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
     exercise_list += slug + '\0';
     for (const auto& file : ex->files) {
       if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
-        std::cerr << "grader: error: " << slug << "/kata.json names a file that is not a plain name: " << file << "\n";
+        ctx.err << "grader: error: " << slug << "/kata.json names a file that is not a plain name: " << file << "\n";
         return kExitUsage;
       }
       auto path = "exercises/" + slug + "/" + file;
@@ -89,7 +89,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
       if (mode == "100644" && type == "blob") {
         auto blob = run_git(ctx, {"cat-file", "blob", sha});
         if (!blob.exited_ok() || blob.output_cut) {
-          std::cerr << "grader: error: cannot read " << path << " from " << head << "\n";
+          ctx.err << "grader: error: cannot read " << path << " from " << head << "\n";
           return kExitUsage;
         }
         content = blob.output;
@@ -99,7 +99,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
         ++refused;
       }
       if (!write_regular_file(target, content)) {
-        std::cerr << "grader: error: cannot write " << target.string() << "\n";
+        ctx.err << "grader: error: cannot write " << target.string() << "\n";
         return kExitUsage;
       }
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "pipeline/profile.hpp"
 #include "commands/learner.hpp"
 #include "interrupt.hpp"
 #include "select/selection.hpp"
@@ -75,14 +76,14 @@ int terminal_rows() {
 int run_watch(Context& ctx, const std::string& name, bool force_polling) {
   auto catalog = load_catalog(ctx.paths.exercises);
   if (catalog.exercises.empty()) {
-    ctx.out << "grader: error: no exercises to watch\n";
+    ctx.err << "grader: error: no exercises to watch\n";
     return kExitUsage;
   }
   const Exercise* current = nullptr;
   if (!name.empty()) {
     auto selection = select_exercises(catalog.exercises, {name});
     if (!selection.errors.empty()) {
-      ctx.out << "grader: error: " << selection.errors.front() << "\n";
+      ctx.err << "grader: error: " << selection.errors.front() << "\n";
       return kExitUsage;
     }
     current = selection.exercises.front();
@@ -119,7 +120,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
     const auto start = std::chrono::steady_clock::now();
     auto results = grade_until_unchanged(
         ctx.paths.exercises / current->slug, "exercises/" + current->slug,
-        [&] { return grade_exercises(ctx, {current}, "exercise", "plain", results_path); }, ctx.out, graded);
+        [&] { return grade_exercises(ctx, {current}, "exercise", std::string(default_profile().name), results_path); }, ctx.out, graded);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     show_results(ctx, results, "exercise", results_path, 1, seconds);
     if (!results.empty() && results.front().verdict == Verdict::pass)
@@ -177,7 +178,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
       case 'a': {
         std::vector<const Exercise*> all;
         for (const auto& ex : catalog.exercises) all.push_back(&ex);
-        grade_for_learner(ctx, all, "exercise", "plain", results_path, 1);
+        grade_for_learner(ctx, all, "exercise", std::string(default_profile().name), results_path, 1);
         legend();
         break;
       }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/profile.hpp"
 #include "report/clean_text.hpp"
 
 namespace grader {
@@ -31,7 +32,7 @@ void print_table(std::ostream& out, const std::vector<ExerciseResult>& results, 
   out << fmt::format("{:<28} {:<22} {:>7}  {:<12} {:>7}\n", "exercise", "implementation", "tests", "verdict", "time");
   for (const auto& r : results) {
     auto tests = r.tests.empty() ? std::string("-") : fmt::format("{}/{}", r.passed(), r.tests.size());
-    auto impl = r.profile == "plain" ? r.implementation : r.implementation + " (" + r.profile + ")";
+    auto impl = r.profile == default_profile().name ? r.implementation : r.implementation + " (" + r.profile + ")";
     out << fmt::format("{:<28} {:<22} {:>7}  {} {:>6.1f}s\n", r.slug, impl, tests, colored_verdict(style, r.verdict, 12),
                        r.seconds);
   }

@@ -8,7 +8,6 @@
 
 #include <unistd.h>
 
-#include "collect/verdict.hpp"
 #include "run/result_channel.hpp"
 #include "select/test_names.hpp"
 
@@ -51,24 +50,6 @@ bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::s
   return true;
 }
 
-std::vector<std::pair<std::string, std::string>> profile_environment(const std::string& profile,
-                                                                     const std::string& options,
-                                                                     const fs::path& root,
-                                                                     unsigned long long seed) {
-  std::vector<std::pair<std::string, std::string>> env{{"KATA_SEED", std::to_string(seed)}};
-  auto with = [&](std::string base) { return options.empty() ? base : base + " " + options; };
-  if (profile == "tsan") {
-    env.emplace_back("TSAN_OPTIONS", with("halt_on_error=1 second_deadlock_stack=1 history_size=4 max_allocation_size_mb=" +
-                                          std::to_string(kTestMemoryLimit >> 20) + " suppressions=" +
-                                          (root / "tests/support/tsan.supp").string()));
-  } else if (profile == "asan") {
-    env.emplace_back("ASAN_OPTIONS", with("detect_leaks=1 abort_on_error=0 detect_stack_use_after_return=1 max_allocation_size_mb=" +
-                                          std::to_string(kTestMemoryLimit >> 20)));
-    env.emplace_back("UBSAN_OPTIONS", "halt_on_error=1 print_stacktrace=1");
-  }
-  return env;
-}
-
 namespace {
 
 std::string fresh_ipc_prefix() {
@@ -108,16 +89,16 @@ fs::path private_work_dir(const RunAs& user) {
   return name;
 }
 
-TestResult run_one(ProcessRunner& runner, const TestJob& job) {
+CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
+  CaseEvidence evidence;
+  evidence.test_name = job.test_name;
+  evidence.timeout_s = job.timeout_s;
   fs::path work_dir = job.work_dir;
   if (job.run_as) {
     work_dir = private_work_dir(*job.run_as);
     if (work_dir.empty()) {
-      TestResult r;
-      r.name = job.test_name;
-      r.status = TestStatus::error;
-      r.message = "could not make a folder for the test to run in";
-      return r;
+      evidence.not_started = "could not make a folder for the test to run in";
+      return evidence;
     }
   } else {
     fs::create_directories(work_dir);
@@ -137,16 +118,8 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job) {
   spec.collect_stacks_on_timeout = job.collect_stacks;
   spec.no_aslr = job.no_aslr;
   spec.test_limits = true;
-  // Sanitizers reserve terabytes of address space: they get
-  // max_allocation_size_mb (profile_environment) instead.
-  const bool sanitized = std::any_of(job.env.begin(), job.env.end(), [](const auto& kv) {
-    return kv.first == "TSAN_OPTIONS" || kv.first == "ASAN_OPTIONS";
-  });
-  spec.memory_limit = sanitized ? 0 : kTestMemoryLimit;
+  spec.memory_limit = job.memory_limit;
 
-  CaseEvidence evidence;
-  evidence.test_name = job.test_name;
-  evidence.timeout_s = job.timeout_s;
   evidence.process = runner.run(spec);
   auto messages = read_channel(evidence.process.channel, spec.secret);
   evidence.channel_problem = messages.problem;
@@ -164,14 +137,14 @@ TestResult run_one(ProcessRunner& runner, const TestJob& job) {
     std::error_code ec;
     fs::remove_all(work_dir, ec);  // removes links the test made, never what they point to
   }
-  return judge(evidence);
+  return evidence;
 }
 
 }  // namespace
 
-std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
-                                 const std::function<void(const TestJob&, const TestResult&)>& on_done) {
-  std::vector<TestResult> results(jobs.size());
+std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
+                                   const std::function<bool(const TestJob&, const CaseEvidence&)>& on_done) {
+  std::vector<CaseEvidence> results(jobs.size());
   std::mutex done_mutex;
   std::size_t groups = 0;
   for (const auto& j : jobs) groups = std::max(groups, j.group + 1);
@@ -179,17 +152,13 @@ std::vector<TestResult> run_jobs(ProcessRunner& runner, const std::vector<TestJo
   auto finish = [&](std::size_t i) {
     const auto& job = jobs[i];
     if (job.stop_group_on_failure && group_failed[job.group]) {
-      results[i].name = job.test_name;
-      results[i].status = TestStatus::skipped;
-      results[i].message = "not run: this run already failed a test";
+      results[i].test_name = job.test_name;
+      results[i].skipped = true;
     } else {
       results[i] = run_one(runner, job);
-      if (results[i].status != TestStatus::pass) group_failed[job.group] = true;
     }
-    if (on_done) {
-      std::lock_guard guard(done_mutex);
-      on_done(jobs[i], results[i]);
-    }
+    std::lock_guard guard(done_mutex);
+    if (!on_done(jobs[i], results[i]) && !results[i].skipped) group_failed[job.group] = true;
   };
 
   std::vector<std::size_t> parallel, alone;

@@ -1,4 +1,6 @@
 #include "select/catalog.hpp"
+
+#include "pipeline/profile.hpp"
 #include "text_file.hpp"
 
 #include <algorithm>
@@ -97,11 +99,10 @@ bool parse_exercise(const std::string& text, const std::string& slug, Exercise& 
   auto* profiles = r.need("profiles");
   if (!profiles) return false;
   if (!profiles->is_object()) return r.fail("profiles", "an object");
-  static const std::set<std::string> known{"plain", "tsan", "asan", "noise", "coverage"};
   for (const auto& [name, options] : profiles->as_object()) {
     std::string profile(name);
-    if (!known.count(profile)) {
-      why = "unknown profile \"" + profile + "\" (known: plain, tsan, asan, noise, coverage)";
+    if (!find_profile(profile)) {
+      why = "unknown profile \"" + profile + "\" (known: " + profile_names() + ")";
       return false;
     }
     if (!options.is_object()) return r.fail("profiles", "an object of objects");
@@ -112,8 +113,8 @@ bool parse_exercise(const std::string& text, const std::string& slug, Exercise& 
     }
     ex.profiles[profile] = opts;
   }
-  if (!ex.profiles.count("plain")) {
-    why = "profiles must include \"plain\"";
+  if (!ex.profiles.count(std::string(default_profile().name))) {
+    why = "profiles must include \"" + std::string(default_profile().name) + "\"";
     return false;
   }
 

@@ -9,6 +9,7 @@
 // orphans are re-parented to it; it kills and reaps them.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@
 namespace grader {
 
 inline constexpr int kMaxTestTasks = 2048;  // processes + threads of one test
+
+/// The address space one test process may use, except under a sanitizer
+/// (which reserves terabytes; its max_allocation_size_mb stands in). Hundreds
+/// of threads with 8 MiB stacks fit; 8 GiB does not.
+inline constexpr std::size_t kTestMemoryLimit = std::size_t{6} << 30;
 
 struct TaskLimit {
   std::string cgroup;  // a pids cgroup made for this test, or ""

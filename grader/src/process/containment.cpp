@@ -1,4 +1,4 @@
-#include "run/containment.hpp"
+#include "process/containment.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -25,7 +25,7 @@ struct ProcessSpec {
   bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
   bool no_aslr = false;  // ThreadSanitizer needs it where vm.mmap_rnd_bits > 28
   // A test's limits: no core files, at most 1 GiB per file, CPU time bounded by
-  // the timeout, kMaxTestTasks processes and threads (run/containment.hpp), and
+  // the timeout, kMaxTestTasks processes and threads (process/containment.hpp), and
   // memory_limit bytes of address space when set (never for the sanitizers,
   // which reserve terabytes; their own max_allocation_size_mb stands in).
   bool test_limits = false;

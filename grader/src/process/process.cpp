@@ -1,6 +1,6 @@
-#include "run/process.hpp"
+#include "process/process.hpp"
 
-#include "run/containment.hpp"
+#include "process/containment.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,0 +1,84 @@
+// The pipeline behind check, watch and selfcheck, one stage per file:
+//   plan     which binaries to build; forbidden symbols  (plan.cpp)
+//   build    one ninja run per build tree                 (build_stage.cpp)
+//   run      list each binary's tests, run every case     (run_stage.cpp)
+//   collect  judge each case's evidence, then each result (collect_stage.cpp)
+// The commands render progress (PipelineProgress) and report the results.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "build/build.hpp"
+#include "commands/context.hpp"
+#include "evidence.hpp"
+#include "model.hpp"
+#include "pipeline/profile.hpp"
+#include "run/test_runner.hpp"
+
+namespace grader {
+
+/// One thing to grade: an exercise's tests against one implementation, under
+/// one profile, with one seed.
+struct Subject {
+  const Exercise* exercise;
+  std::string implementation;  // exercise, solution, mutant.<name>
+  const Profile* profile;
+  unsigned long long seed;
+  bool first_failure_is_enough = false;  // a mutant run: stop at its first failing test
+};
+
+/// What the stages tell whoever shows progress. Every member may be empty.
+struct PipelineProgress {
+  std::function<void(std::string_view tree, std::size_t binaries)> building;
+  std::function<void(int done, int total)> build_step;  // ninja's [N/M]
+  std::function<void()> built;                          // the tree's build ended
+  std::function<void(std::size_t cases)> running;
+  std::function<void(std::size_t done, std::size_t total)> case_done;
+  std::function<void()> ran;
+};
+
+/// Wall-clock seconds of each stage, for the self-check's breakdown.
+struct StageTimes {
+  double plan = 0, build = 0, run = 0, collect = 0;
+};
+
+/// The plan: a result per subject, filled in by the stages; `ready` until a
+/// stage decides the subject's verdict on its own (a forbidden symbol, a build error).
+struct Plan {
+  std::vector<Subject> subjects;
+  std::vector<ExerciseResult> results;
+  std::vector<bool> ready;
+  std::map<std::string, std::set<std::string>> targets_by_tree;  // build tree -> "<slug>.<implementation>"
+};
+
+/// What the run stage did: a job per test case and what each left behind.
+struct RunOutput {
+  std::vector<TestJob> jobs;  // job.group: the subject's index
+  std::vector<CaseEvidence> evidence;
+  std::vector<bool> hidden;   // per job: tagged [hidden]
+};
+
+Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects);
+std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress);
+RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildOutcome>& builds,
+                    const PipelineProgress& progress);
+std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& run);
+
+/// All four stages: one result per subject, in order.
+std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects,
+                                  const PipelineProgress& progress = {}, StageTimes* times = nullptr);
+
+/// Lines of the learner's files that use a forbidden symbol, as
+/// "exercises/x/f.cpp:12: 'sleep_for' is not allowed here: <hint>".
+std::vector<std::string> forbidden_uses(const Context& ctx, const Exercise& exercise);
+
+/// Build and run progress as lines on `out`; on a terminal also the counts as they change.
+PipelineProgress terminal_progress(std::ostream& out, bool terminal);
+
+}  // namespace grader

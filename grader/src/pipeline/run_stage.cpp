@@ -1,0 +1,107 @@
+// run: list each built binary's tests (over the result channel), then run
+// every test case in its own process, several at once.
+#include <algorithm>
+#include <thread>
+
+#include "build/compile_digest.hpp"
+#include "collect/coverage.hpp"
+#include "collect/verdict.hpp"
+#include "pipeline/grade.hpp"
+
+namespace grader {
+
+namespace {
+
+// Tests mostly wait (on sleeps, timeouts, each other), so twice as many run
+// at once as there are cores; the ones tagged [timing] run alone afterwards.
+int test_slots(const Context& ctx) {
+  if (ctx.jobs > 0) return ctx.jobs;
+  return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildOutcome>& builds,
+                    const PipelineProgress& progress) {
+  RunOutput out;
+  for (std::size_t i = 0; i < plan.subjects.size(); ++i) {
+    if (!plan.ready[i]) continue;
+    const auto& s = plan.subjects[i];
+    auto& r = plan.results[i];
+    const auto tree = std::string(s.profile->build_tree);
+    const auto& build = builds.at(tree);
+    auto fail = [&](Verdict verdict, std::string message) {
+      r.verdict = verdict;
+      r.message = std::move(message);
+      plan.ready[i] = false;
+    };
+    auto target = r.slug + "." + s.implementation;
+    if (!build.configured) {
+      fail(Verdict::error, "configuring the build failed:\n" + compile_digest(build.configure_log));
+      continue;
+    }
+    if (auto f = build.failed.find(target); f != build.failed.end()) {
+      auto prefer = s.implementation == "exercise" ? "exercises/" + r.slug + "/" : r.slug;
+      fail(Verdict::build_error, ctx.run_as ? compile_digest(f->second, prefer, 3, /*hide_others=*/true)
+                                            : compile_digest(f->second, prefer) + "\n(full log: " + build.log_path + ")");
+      continue;
+    }
+    if (!s.profile->preload.empty()) {
+      if (auto f = build.failed.find(std::string(s.profile->preload)); f != build.failed.end()) {
+        fail(Verdict::error, "building the " + std::string(s.profile->name) + " profile's shim failed:\n" +
+                                 compile_digest(f->second));
+        continue;
+      }
+    }
+    auto binary = ctx.paths.binary(tree, r.slug, s.implementation);
+    // Counters of an earlier binary must go before anything runs this one:
+    // even listing its tests would merge into them (and gcov's complaints
+    // would be read as test names).
+    if (s.profile->measures_coverage)
+      reset_coverage_counters(coverage_object_dirs(ctx.paths.tree(tree), r.slug, s.implementation));
+    std::vector<std::string> names, timing, hidden;
+    std::string why;
+    if (!list_test_names(ctx.runner, binary, "", names, why, ctx.run_as) ||
+        !list_test_names(ctx.runner, binary, "[timing]", timing, why, ctx.run_as) ||
+        !list_test_names(ctx.runner, binary, "[hidden]", hidden, why, ctx.run_as)) {
+      fail(Verdict::error, "could not list the tests: " + why);
+      continue;
+    }
+    if (names.empty()) {
+      fail(Verdict::no_tests, "the test binary has no test cases");
+      continue;
+    }
+    auto options = s.exercise->profiles.count(r.profile) ? s.exercise->profiles.at(r.profile) : "";
+    auto env = profile_environment(*s.profile, options, ctx.paths.root, ctx.paths.tree(tree), s.seed);
+    auto work_dir = ctx.paths.tree(tree) / s.profile->runs_dir / r.slug / s.implementation / std::to_string(s.seed);
+    for (const auto& name : names) {
+      TestJob job;
+      job.binary = binary;
+      job.test_name = name;
+      job.work_dir = work_dir;
+      job.run_as = ctx.run_as;
+      job.env = env;
+      job.memory_limit = memory_limit(*s.profile);
+      job.timeout_s = s.exercise->timeout_s;
+      job.alone = std::find(timing.begin(), timing.end(), name) != timing.end();
+      // A run that only needs to know whether it fails (a mutant) skips gdb.
+      job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
+      job.no_aslr = needs_no_aslr(*s.profile);
+      job.group = i;
+      job.stop_group_on_failure = s.first_failure_is_enough;
+      out.jobs.push_back(std::move(job));
+      out.hidden.push_back(std::find(hidden.begin(), hidden.end(), name) != hidden.end());
+    }
+  }
+
+  if (progress.running && !out.jobs.empty()) progress.running(out.jobs.size());
+  std::size_t done = 0;
+  out.evidence = run_jobs(ctx.runner, out.jobs, test_slots(ctx), [&](const TestJob&, const CaseEvidence& evidence) {
+    if (progress.case_done) progress.case_done(++done, out.jobs.size());
+    return judge(evidence).status == TestStatus::pass;
+  });
+  if (progress.ran && !out.jobs.empty()) progress.ran();
+  return out;
+}
+
+}  // namespace grader

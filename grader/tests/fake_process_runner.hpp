@@ -1,0 +1,117 @@
+// A ProcessRunner that runs nothing (as ninja's FakeCommandRunner): it plays
+// CMake, ninja and Catch2 test binaries from a script, and records every
+// ProcessSpec it was given, so the pipeline's stages and the commands are
+// tested in milliseconds.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "process/process.hpp"
+#include "run/result_channel.hpp"
+
+namespace grader {
+
+class FakeProcessRunner : public ProcessRunner {
+ public:
+  // Script: the tests of each binary (path ending "bin/<slug>/<impl>" -> name -> passes),
+  // their tags, and the targets whose build fails (with the compiler's words).
+  std::map<std::string, std::map<std::string, bool>> tests_of;  // "<slug>/<impl>" -> test -> passes
+  std::set<std::string> timing_tests, hidden_tests;
+  std::map<std::string, std::string> failing_targets;           // "<slug>.<impl>" -> compiler output
+
+  std::vector<ProcessSpec> calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+  ProcessResult run(const ProcessSpec& spec) override {
+    {
+      std::lock_guard lock(mutex_);
+      calls_.push_back(spec);
+    }
+    ProcessResult r;
+    r.started = true;
+    r.exit_code = 0;
+    const auto& a = spec.argv;
+    if (a.size() >= 5 && a[0] == "cmake" && a[1] == "--preset") return configure(a[4]);
+    if (a.size() >= 3 && a[0] == "cmake" && a[1] == "--build") return build(a);
+    auto binary = std::filesystem::path(a.at(0));
+    auto key = binary.parent_path().filename().string() + "/" + binary.filename().string();
+    auto& tests = tests_of[key];
+    if (a.size() >= 2 && a[1] == "--list-test-names-only") {
+      std::string names;
+      for (const auto& [name, passes] : tests) {
+        bool wanted = a.size() < 3 || (a[2] == "[timing]" && timing_tests.count(name)) ||
+                      (a[2] == "[hidden]" && hidden_tests.count(name));
+        if (wanted) names += name + "\n";
+      }
+      r.channel = channel_frame(spec.secret, "list", names);
+      return r;
+    }
+    // A test run: argv[1] is the (escaped) test name; plain names are their own spec.
+    auto name = a.at(1);
+    auto it = tests.find(name);
+    bool passes = it != tests.end() && it->second;
+    r.exit_code = passes ? 0 : 1;
+    r.channel = channel_frame(spec.secret, "report", report(name, passes));
+    r.seconds = 0.01;
+    return r;
+  }
+
+ private:
+  ProcessResult configure(const std::filesystem::path& tree) {
+    std::filesystem::create_directories(tree);
+    std::ofstream(tree / "build.ninja") << "# fake\n";
+    std::ofstream list(tree / "kata-targets.txt");
+    for (const auto& [key, tests] : tests_of) list << key.substr(0, key.find('/')) << "." << key.substr(key.find('/') + 1) << "\n";
+    for (const auto& [target, words] : failing_targets) list << target << "\n";
+    list << "kata_noise\n";
+    ProcessResult r;
+    r.started = true;
+    r.exit_code = 0;
+    return r;
+  }
+
+  ProcessResult build(const std::vector<std::string>& a) {
+    std::filesystem::path tree = a[2];
+    ProcessResult r;
+    r.started = true;
+    r.exit_code = 0;
+    auto dashes = std::find(a.begin(), a.end(), "--");
+    for (auto t = dashes == a.end() ? a.end() : dashes + 1; t != a.end(); ++t) {
+      if (t->rfind("-", 0) == 0 || *t == "kata_noise") continue;
+      auto dot = t->find('.');
+      auto bin = tree / "bin" / t->substr(0, dot) / t->substr(dot + 1);
+      if (auto f = failing_targets.find(*t); f != failing_targets.end()) {
+        r.output += "FAILED: bin/" + t->substr(0, dot) + "/" + t->substr(dot + 1) + "\n" + f->second + "\n";
+        r.exit_code = 1;
+        continue;
+      }
+      std::filesystem::create_directories(bin.parent_path());
+      std::ofstream(bin) << "fake binary\n";
+    }
+    return r;
+  }
+
+  static std::string report(const std::string& name, bool passes) {
+    std::string result = passes ? "true" : "false";
+    std::string expression = passes ? "" : R"(<Expression success="false" type="REQUIRE" filename="/r/tests/x_test.cpp" line="7">
+          <Original>value == 42</Original><Expanded>41 == 42</Expanded></Expression>)";
+    return R"(<?xml version="1.0" encoding="UTF-8"?>
+<Catch name="fake"><Group name="fake"><TestCase name=")" + name + R"(" tags="" filename="/r/tests/x_test.cpp" line="3">)" +
+           expression + R"(<OverallResult success=")" + result + R"("/></TestCase></Group>
+<OverallResults successes="0" failures="0" expectedFailures="0"/></Catch>
+)";
+  }
+
+  std::mutex mutex_;
+  std::vector<ProcessSpec> calls_;
+};
+
+}  // namespace grader

@@ -1,0 +1,258 @@
+// The pipeline's stages and the commands that drive them, on a fake
+// process runner: which trees are built, what each test process is given,
+// and the verdicts that come back.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "commands/commands.hpp"
+#include "fake_process_runner.hpp"
+#include "pipeline/grade.hpp"
+#include "text_file.hpp"
+
+using namespace grader;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// A one-exercise course: 01-adder, its stub, solution, tests and one mutant.
+struct Course {
+  fs::path root = fs::temp_directory_path() / ("grader-stages-" + std::to_string(::getpid()));
+  Paths paths;
+  Catalog catalog;
+
+  explicit Course(const std::string& stub = "int add(int a, int b) { return 0; }\n") {
+    fs::remove_all(root);
+    write(root / "CMakePresets.json", "{}\n");
+    write(root / "exercises/01-adder/kata.json", R"({
+  "schema_version": 1, "title": "Adding", "module": "basics",
+  "question": {"ru": "Как сложить два числа?", "en": "How to add two numbers?"},
+  "blurb": "Add two numbers.", "files": ["adder.cpp"], "points": 10, "timeout_s": 5,
+  "profiles": {"plain": {}, "tsan": {"options": "report_signal_unsafe=0"}, "noise": {}},
+  "hints": ["Think of +.", "return a + b;"],
+  "forbidden": [{"symbol": "sleep_for", "hint": "Nothing to wait for."}]
+})");
+    write(root / "exercises/01-adder/README.md", "# Adding\n\n## Requirements\n\n1. `add` adds.\n");
+    write(root / "exercises/01-adder/adder.cpp", stub);
+    write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
+    write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
+    write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "noise", "catches": "subtracts"})");
+    write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
+    paths = Paths::from_root(root);
+    catalog = load_catalog(paths.exercises);
+  }
+  ~Course() { fs::remove_all(root); }
+
+  const Exercise* adder() const { return &catalog.exercises.at(0); }
+};
+
+// The script of a course whose solution passes, whose stub fails one of two
+// tests, and whose mutant fails the first it runs.
+void script(FakeProcessRunner& runner) {
+  runner.tests_of["01-adder/solution"] = {{"adds", true}, {"adds negatives", true}};
+  runner.tests_of["01-adder/exercise"] = {{"adds", false}, {"adds negatives", true}};
+  runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", false}, {"adds negatives", false}};
+  runner.timing_tests = {"adds negatives"};
+}
+
+std::string env_of(const ProcessSpec& spec, const std::string& name) {
+  for (const auto& [k, v] : spec.env)
+    if (k == name) return v;
+  return "(unset)";
+}
+
+std::vector<ProcessSpec> runs_of(FakeProcessRunner& runner, const std::string& binary_suffix) {
+  std::vector<ProcessSpec> runs;
+  for (const auto& c : runner.calls())
+    if (c.argv.size() >= 2 && c.argv[0].size() >= binary_suffix.size() &&
+        c.argv[0].compare(c.argv[0].size() - binary_suffix.size(), binary_suffix.size(), binary_suffix) == 0 &&
+        c.argv[1] != "--list-test-names-only")
+      runs.push_back(c);
+  return runs;
+}
+
+}  // namespace
+
+TEST_CASE("plan: one build per tree; a preloaded profile adds its shim; a forbidden symbol needs no build", "[stages]") {
+  Course course("#include <thread>\nint add(int a, int b) { std::this_thread::sleep_for(1ms); return a + b; }\n");
+  FakeProcessRunner runner;
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  auto plan = plan_stage(ctx, {{course.adder(), "exercise", &default_profile(), 1},
+                               {course.adder(), "solution", find_profile("tsan"), 1},
+                               {course.adder(), "mutant.subtracts", find_profile("noise"), 2, true}});
+  CHECK(plan.results[0].verdict == Verdict::forbidden);
+  CHECK(plan.results[0].message ==
+        "exercises/01-adder/adder.cpp:2: 'sleep_for' is not allowed here: Nothing to wait for.");
+  CHECK_FALSE(plan.ready[0]);
+  CHECK(plan.ready[1]);
+  CHECK(plan.targets_by_tree.at("tsan") == std::set<std::string>{"01-adder.solution"});
+  // noise runs the plain tree's binary with its shim preloaded
+  CHECK(plan.targets_by_tree.at("plain") == std::set<std::string>{"01-adder.mutant.subtracts", "kata_noise"});
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("the stages: each tree configured and built once, each case run with its profile's environment", "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  ctx.jobs = 2;
+  auto results = grade(ctx, {{course.adder(), "solution", find_profile("tsan"), 7},
+                             {course.adder(), "solution", find_profile("noise"), 7},
+                             {course.adder(), "exercise", &default_profile(), 7}});
+  REQUIRE(results.size() == 3);
+  CHECK(results[0].verdict == Verdict::pass);
+  CHECK(results[0].profile == "tsan");
+  CHECK(results[1].verdict == Verdict::pass);
+  CHECK(results[2].verdict == Verdict::fail);
+  CHECK(results[2].points == 0);
+  CHECK(results[0].points == 10);
+  REQUIRE(results[2].tests.size() == 2);
+
+  int configures = 0, builds = 0;
+  for (const auto& c : runner.calls()) {
+    configures += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--preset";
+    builds += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--build";
+  }
+  CHECK(configures == 2);  // plain (noise's too) and tsan
+  CHECK(builds == 2);
+
+  auto tsan_runs = runs_of(runner, "tsan/bin/01-adder/solution");
+  REQUIRE(tsan_runs.size() == 2);
+  for (const auto& spec : tsan_runs) {
+    CHECK_THAT(env_of(spec, "TSAN_OPTIONS"), Catch::StartsWith("halt_on_error=1 "));
+    CHECK_THAT(env_of(spec, "TSAN_OPTIONS"), Catch::EndsWith(" report_signal_unsafe=0"));  // the exercise's own
+    CHECK(env_of(spec, "KATA_SEED") == "7");
+    CHECK(spec.no_aslr);
+    CHECK(spec.memory_limit == 0);  // a sanitizer reserves terabytes
+    CHECK(spec.test_limits);
+    CHECK(spec.secret.size() == 64);
+  }
+  auto plain_runs = runs_of(runner, "plain/bin/01-adder/solution");
+  REQUIRE(plain_runs.size() == 2);  // the noise profile's
+  for (const auto& spec : plain_runs) {
+    CHECK(env_of(spec, "LD_PRELOAD") == (course.root / "build/plain/lib/libkata_noise.so").string());
+    CHECK(spec.memory_limit == kTestMemoryLimit);
+    CHECK_FALSE(spec.no_aslr);
+    CHECK(spec.cwd.string().find("/runs-noise/") != std::string::npos);
+  }
+}
+
+TEST_CASE("a build failure is the subject's verdict, in the compiler's words", "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  runner.failing_targets["01-adder.exercise"] =
+      "exercises/01-adder/adder.cpp:1:30: error: expected ';' before '}' token";
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  auto results = grade(ctx, {{course.adder(), "exercise", &default_profile(), 1}});
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].verdict == Verdict::build_error);
+  CHECK_THAT(results[0].message, Catch::Contains("adder.cpp:1:30: error: expected ';' before '}' token"));
+  CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
+}
+
+TEST_CASE("a mutant run stops at its first failing test; a timing test runs after the others", "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  ctx.jobs = 1;
+  auto results = grade(ctx, {{course.adder(), "mutant.subtracts", &default_profile(), 1, true}});
+  REQUIRE(results[0].tests.size() == 2);
+  CHECK(results[0].verdict == Verdict::fail);
+  CHECK(results[0].tests[0].status == TestStatus::fail);     // "adds" ran first
+  CHECK(results[0].tests[1].status == TestStatus::skipped);  // "adds negatives" is [timing]: after it, and not needed
+  CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 1);
+}
+
+TEST_CASE("progress: the stages say what they build and run, nothing else", "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  StageTimes times;
+  grade(ctx, {{course.adder(), "solution", &default_profile(), 1}}, terminal_progress(out, false), &times);
+  CHECK(out.str() == "building 1 test binary (plain)...\nrunning 2 test cases...\n");
+  CHECK(times.build >= 0);
+}
+
+TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a failure", "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CheckOptions options;
+  options.names = {"01"};
+  options.report_dir = (course.root / "reports").string();
+  CHECK(run_check(ctx, options) == kExitFailures);
+  CHECK(err.str().empty());
+  CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, plain, seed 0)"));
+  CHECK_THAT(out.str(), Catch::Contains("41 == 42"));
+  CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"fail\""));
+}
+
+TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is built", "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CheckOptions options;
+  options.names = {"99"};
+  CHECK(run_check(ctx, options) == kExitUsage);
+  CHECK(out.str().empty());
+  CHECK_THAT(err.str(), Catch::StartsWith("grader: error: "));
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, and where the time went",
+          "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  SelfcheckOptions options;
+  options.names = {"01"};
+  options.coverage = false;
+  options.mutant_runs = 2;
+  int code = run_selfcheck(ctx, options);
+  INFO(out.str());
+  CHECK(code == kExitPass);
+  CHECK_THAT(out.str(), Catch::Contains("01-adder                   ok    solution: plain pass, tsan pass, noise pass | "
+                                        "coverage - | stub fails 1/2 tests | mutants caught 2/2 runs"));
+  CHECK_THAT(out.str(), Catch::Contains("build 0 s, run 0 s, collect 0 s"));
+  CHECK_THAT(out.str(), Catch::Contains("test time by exercise"));
+  CHECK_THAT(out.str(), Catch::EndsWith("selfcheck: 9 passed, 0 failed\n"));
+}
+
+TEST_CASE("selfcheck: a mutant the tests do not catch fails the check, and says so", "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", true}, {"adds negatives", true}};
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  SelfcheckOptions options;
+  options.names = {"01"};
+  options.coverage = false;
+  options.mutant_runs = 1;
+  CHECK(run_selfcheck(ctx, options) == kExitFailures);
+  CHECK_THAT(out.str(), Catch::Contains("01-adder: mutant.subtracts (noise, seed 1) FAILED\n  not caught: every test passed"));
+}
