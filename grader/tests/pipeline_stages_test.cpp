@@ -256,3 +256,43 @@ TEST_CASE("selfcheck: a mutant the tests do not catch fails the check, and says 
   CHECK(run_selfcheck(ctx, options) == kExitFailures);
   CHECK_THAT(out.str(), Catch::Contains("01-adder: mutant.subtracts (noise, seed 1) FAILED\n  not caught: every test passed"));
 }
+
+TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh runs everything", "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  SelfcheckOptions options;
+  options.names = {"01"};
+  options.coverage = false;
+  options.mutant_runs = 1;
+  auto test_runs = [&] {
+    int n = 0;
+    for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0].find("/bin/01-adder/") != std::string::npos;
+    return n;
+  };
+  std::ostringstream first, second, third, fourth;
+  Context ctx1{course.paths, runner, first};
+  REQUIRE(run_selfcheck(ctx1, options) == kExitPass);
+  const int after_first = test_runs();
+  CHECK(after_first > 0);
+
+  Context ctx2{course.paths, runner, second};
+  REQUIRE(run_selfcheck(ctx2, options) == kExitPass);
+  CHECK(test_runs() == after_first);  // nothing listed, nothing run
+  CHECK_THAT(second.str(), Catch::Contains("5 of 5 results reused: nothing they depend on changed since they ran"));
+  CHECK_THAT(second.str(), Catch::Contains("01-adder                   ok    solution: plain pass, tsan pass, noise pass | "
+                                           "coverage - | stub fails 1/2 tests | mutants caught 1/1 runs"));
+
+  // A rebuilt binary (its tests or code changed) runs again; the others are kept.
+  runner.relink = {"01-adder.exercise"};
+  Context ctx3{course.paths, runner, third};
+  REQUIRE(run_selfcheck(ctx3, options) == kExitPass);
+  CHECK_THAT(third.str(), Catch::Contains("4 of 5 results reused"));
+
+  options.reuse_results = false;
+  Context ctx4{course.paths, runner, fourth};
+  const int before_fresh = test_runs();
+  REQUIRE(run_selfcheck(ctx4, options) == kExitPass);
+  CHECK(test_runs() > before_fresh);
+  CHECK_THAT(fourth.str(), !Catch::Contains("reused"));
+}

@@ -208,10 +208,6 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   constexpr int kMaxRounds = 3;
   for (int round = 1;; ++round) {
     auto at_start = prepare_learner_sources(paths, tree, targets);
-    for (const auto& target : targets) {
-      auto dot = target.find('.');
-      fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
-    }
     r = runner.run(build);
     std::vector<std::string> changed;
     for (const auto& [target, snapshot] : at_start) {
@@ -228,12 +224,18 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   std::ofstream(outcome.log_path) << (r.started ? r.output : r.start_error);
 
   if (!r.exited_ok()) {
+    // A binary stays in place when its target is up to date (so an unchanged
+    // one keeps its stamp and its results can be reused), but never after its
+    // build failed: an old binary must not be graded as the new code. A
+    // failure ninja did not attribute to a target (a shared step, CMake
+    // re-running and failing on a kata.json) fails every target.
     outcome.failed = failures_by_target(r.output);
-    // A failure ninja did not attribute (e.g. CMake re-running and failing on
-    // a kata.json) fails every target that did not produce its binary.
+    const bool unattributed = outcome.failed.count("(build)") || outcome.failed.empty();
     for (const auto& target : targets) {
+      if (!unattributed && !outcome.failed.count(target)) continue;
       auto dot = target.find('.');
-      if (!fs::exists(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1)) && !outcome.failed.count(target))
+      fs::remove(tree / "bin" / target.substr(0, dot) / target.substr(dot + 1));
+      if (!outcome.failed.count(target))
         outcome.failed[target] = outcome.failed.count("(build)") ? outcome.failed["(build)"] : r.output;
     }
     outcome.failed.erase("(build)");

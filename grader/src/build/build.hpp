@@ -34,9 +34,9 @@ struct BuildOutcome {
   std::vector<std::string> saved_during_build;  // still changing after the last round: the build may hold old text
 };
 
-/// Configures build/<profile> when needed, removes the targets' old binaries
-/// (so a failed build never leaves a stale one to be graded), then builds
-/// them all in one ninja run that keeps going past failures. The learner's
+/// Configures build/<tree> when needed, then builds the targets in one ninja
+/// run that keeps going past failures; a failed target's old binary is
+/// removed, so it is never graded as the new code. The learner's
 /// files are judged by content: objects compiled from text that is no longer
 /// on disk are rebuilt, and a save during the build means building again.
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request);

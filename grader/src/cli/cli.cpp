@@ -113,6 +113,9 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   selfcheck->add_option("--shard", selfcheck_shard, "Check only shard K of N (K/N)");
   bool no_coverage = false;
   selfcheck->add_flag("--no-coverage", no_coverage, "Skip the gate on the solutions' line coverage");
+  bool fresh = false;
+  selfcheck->add_flag("--fresh", fresh,
+                      "Run everything; by default a result is reused when nothing it depends on changed since it ran");
 
   try {
     app.parse(argc, argv);
@@ -131,6 +134,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     return kExitUsage;
   }
   cl.selfcheck.coverage = !no_coverage;
+  cl.selfcheck.reuse_results = !fresh;
   if (!selfcheck_shard.empty() && !parse_shard(selfcheck_shard, cl.selfcheck.shard_k, cl.selfcheck.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
     return kExitUsage;

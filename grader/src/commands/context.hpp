@@ -23,6 +23,7 @@ struct Context {
   int jobs = 0;  // build jobs and parallel test slots; 0: the number of cores
   unsigned long long seed = 0;
   bool collect_stacks = true;
+  bool reuse_results = false;  // selfcheck: a subject whose inputs did not change keeps its last result
   bool reveal_hidden = false;  // an instructor's flag: show hidden tests' details
   std::optional<RunAs> run_as;  // builds and tests run as this user (the grader stays root for its reports)
   Style style = Style::plain();

@@ -60,6 +60,9 @@ void print_time_breakdown(std::ostream& out, const std::vector<Subject>& subject
                           const std::vector<ExerciseResult>& results, const StageTimes& stages, double total) {
   out << fmt::format("\nselfcheck took {:.0f} s: plan {:.1f} s, build {:.0f} s, run {:.0f} s, collect {:.0f} s\n", total,
                      stages.plan, stages.build, stages.run, stages.collect);
+  if (stages.reused > 0)
+    out << fmt::format("{} of {} results reused: nothing they depend on changed since they ran (--fresh runs them all)\n",
+                       stages.reused, subjects.size());
   std::map<std::string, std::pair<double, int>> by_exercise;  // slug -> test seconds, test cases
   for (std::size_t i = 0; i < subjects.size(); ++i) {
     auto& [seconds, cases] = by_exercise[results[i].slug];
@@ -146,6 +149,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   ctx.out << fmt::format("selfcheck of {} exercise{} (seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s", ctx.seed);
   if (is_learner_copy(ctx.paths))
     ctx.out << "a learner's copy (no solutions/): checking that every stub builds and fails its tests\n";
+  ctx.reuse_results = options.reuse_results;
   StageTimes stages;
   auto results = grade(ctx, subjects, terminal_progress(ctx.out, isatty(STDOUT_FILENO)), &stages);
 

@@ -1,4 +1,5 @@
 #include "pipeline/grade.hpp"
+#include "pipeline/result_cache.hpp"
 
 #include <chrono>
 
@@ -21,8 +22,15 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
   auto run = run_stage(ctx, plan, builds, progress);
   spent.run = since(t);
   t = clock::now();
+  auto ran = plan.ready;
   auto results = collect_stage(ctx, plan, run);
   spent.collect = since(t);
+  // Only verdicts the tests gave are kept: an error may be the machine's.
+  for (std::size_t i = 0; i < results.size(); ++i)
+    if (ran[i] && !plan.cache_keys[i].empty() &&
+        (results[i].verdict == Verdict::pass || results[i].verdict == Verdict::fail))
+      ResultCache(ctx.paths.tree(subjects[i].profile->build_tree) / "results-cache").store(plan.cache_keys[i], results[i]);
+  for (bool reused : plan.reused) spent.reused += reused;
   if (times) *times = spent;
   return results;
 }

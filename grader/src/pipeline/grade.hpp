@@ -46,6 +46,7 @@ struct PipelineProgress {
 /// Wall-clock seconds of each stage, for the self-check's breakdown.
 struct StageTimes {
   double plan = 0, build = 0, run = 0, collect = 0;
+  std::size_t reused = 0;  // subjects whose result came from the cache
 };
 
 /// The plan: a result per subject, filled in by the stages; `ready` until a
@@ -55,6 +56,8 @@ struct Plan {
   std::vector<ExerciseResult> results;
   std::vector<bool> ready;
   std::map<std::string, std::set<std::string>> targets_by_tree;  // build tree -> "<slug>.<implementation>"
+  std::vector<std::string> cache_keys;  // per subject: its inputs, when the result cache is on
+  std::vector<bool> reused;             // per subject: the result came from the cache
 };
 
 /// What the run stage did: a job per test case and what each left behind.

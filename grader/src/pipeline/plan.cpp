@@ -25,6 +25,8 @@ Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects) {
   plan.subjects = subjects;
   plan.results.resize(subjects.size());
   plan.ready.assign(subjects.size(), false);
+  plan.cache_keys.resize(subjects.size());
+  plan.reused.assign(subjects.size(), false);
   for (std::size_t i = 0; i < subjects.size(); ++i) {
     const auto& s = subjects[i];
     auto& r = plan.results[i];

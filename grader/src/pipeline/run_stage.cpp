@@ -7,6 +7,7 @@
 #include "collect/coverage.hpp"
 #include "collect/verdict.hpp"
 #include "pipeline/grade.hpp"
+#include "pipeline/result_cache.hpp"
 
 namespace grader {
 
@@ -17,6 +18,26 @@ namespace {
 int test_slots(const Context& ctx) {
   if (ctx.jobs > 0) return ctx.jobs;
   return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// Everything the subject's result depends on, as text: the grader itself,
+// the binary and shim (by size and time: a build replaces them), and how it runs.
+std::string cache_key(const Context& ctx, const Subject& s, const std::filesystem::path& binary,
+                      const std::vector<std::pair<std::string, std::string>>& env) {
+  std::error_code ec;
+  auto grader = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string key = "grader " + ResultCache::file_stamp(grader) + " binary " + binary.string() + " " +
+                    ResultCache::file_stamp(binary);
+  for (const auto& [name, value] : env) {
+    key += " " + name + "=" + value;
+    if (name == "LD_PRELOAD") key += " " + ResultCache::file_stamp(value);
+  }
+  key += " timeout " + std::to_string(s.exercise->timeout_s) + " first-failure " +
+         std::to_string(s.first_failure_is_enough) + " stacks " + std::to_string(ctx.collect_stacks) + " reveal " +
+         std::to_string(ctx.reveal_hidden) + " user " + (ctx.run_as ? std::to_string(ctx.run_as->first) : "-");
+  for (auto& c : key)
+    if (c == '\n') c = ' ';
+  return key;
 }
 
 }  // namespace
@@ -54,6 +75,17 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       }
     }
     auto binary = ctx.paths.binary(tree, r.slug, s.implementation);
+    auto options = s.exercise->profiles.count(r.profile) ? s.exercise->profiles.at(r.profile) : "";
+    auto env = profile_environment(*s.profile, options, ctx.paths.root, ctx.paths.tree(tree), s.seed);
+    if (ctx.reuse_results) {
+      plan.cache_keys[i] = cache_key(ctx, s, binary, env);
+      if (auto kept = ResultCache(ctx.paths.tree(tree) / "results-cache").find(plan.cache_keys[i])) {
+        r = *kept;
+        plan.ready[i] = false;
+        plan.reused[i] = true;
+        continue;
+      }
+    }
     // Counters of an earlier binary must go before anything runs this one:
     // even listing its tests would merge into them (and gcov's complaints
     // would be read as test names).
@@ -71,8 +103,6 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       fail(Verdict::no_tests, "the test binary has no test cases");
       continue;
     }
-    auto options = s.exercise->profiles.count(r.profile) ? s.exercise->profiles.at(r.profile) : "";
-    auto env = profile_environment(*s.profile, options, ctx.paths.root, ctx.paths.tree(tree), s.seed);
     auto work_dir = ctx.paths.tree(tree) / s.profile->runs_dir / r.slug / s.implementation / std::to_string(s.seed);
     for (const auto& name : names) {
       TestJob job;
