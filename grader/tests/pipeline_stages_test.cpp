@@ -289,6 +289,17 @@ TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh
   REQUIRE(run_selfcheck(ctx3, options) == kExitPass);
   CHECK_THAT(third.str(), Catch::Contains("4 of 5 results reused"));
 
+  // A surprise is never kept: a mutant that got through runs again next time.
+  runner.relink = {"01-adder.mutant.subtracts"};
+  runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", true}, {"adds negatives", true}};
+  std::ostringstream escaped, again;
+  Context ctx_escaped{course.paths, runner, escaped};
+  CHECK(run_selfcheck(ctx_escaped, options) == kExitFailures);
+  Context ctx_again{course.paths, runner, again};
+  CHECK(run_selfcheck(ctx_again, options) == kExitFailures);
+  CHECK_THAT(again.str(), Catch::Contains("4 of 5 results reused"));
+  runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", false}, {"adds negatives", false}};
+
   options.reuse_results = false;
   Context ctx4{course.paths, runner, fourth};
   const int before_fresh = test_runs();

@@ -113,6 +113,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   selfcheck->add_option("--shard", selfcheck_shard, "Check only shard K of N (K/N)");
   bool no_coverage = false;
   selfcheck->add_flag("--no-coverage", no_coverage, "Skip the gate on the solutions' line coverage");
+  selfcheck->add_option("--summary", cl.selfcheck.summary_file,
+                        "Also write the counts to this file, for scripts: lines passed=N and failed=N");
   bool fresh = false;
   selfcheck->add_flag("--fresh", fresh,
                       "Run everything; by default a result is reused when nothing it depends on changed since it ran");

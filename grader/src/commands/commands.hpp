@@ -70,6 +70,7 @@ struct SelfcheckOptions {
   int mutant_runs = 3;
   std::vector<std::string> profiles;  // empty: every profile an exercise lists that the grader can build
   int shard_k = 1, shard_n = 1;
+  std::string summary_file;   // "passed=N\nfailed=N\n" for scripts; empty: none
   bool reuse_results = true;  // keep results whose inputs did not change (--fresh: run everything)
   bool coverage = true;  // the solution-coverage gate (the coverage profile's build)
 };

@@ -126,7 +126,7 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
     for (const auto& profile : all_profiles()) {
       if (is_learner_copy(ctx.paths)) break;
       if (profile.measures_coverage) {
-        if (options.coverage) subjects.push_back({ex, "solution", &profile, ctx.seed});
+        if (options.coverage) subjects.push_back({ex, "solution", &profile, ctx.seed, false, Verdict::pass});
         continue;
       }
       const std::string name(profile.name);
@@ -134,14 +134,14 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
       if (!options.profiles.empty() &&
           std::find(options.profiles.begin(), options.profiles.end(), name) == options.profiles.end())
         continue;
-      subjects.push_back({ex, "solution", &profile, ctx.seed});
+      subjects.push_back({ex, "solution", &profile, ctx.seed, false, Verdict::pass});
     }
-    subjects.push_back({ex, "exercise", &default_profile(), ctx.seed});
+    subjects.push_back({ex, "exercise", &default_profile(), ctx.seed, false, Verdict::fail});
     for (const auto& m : mutants) {
       const auto* profile = find_profile(m.profile);
       if (!profile || !profile->proven_by_selfcheck) continue;
       for (int run = 1; run <= options.mutant_runs; ++run)
-        subjects.push_back({ex, "mutant." + m.name, profile, static_cast<unsigned long long>(run), true});
+        subjects.push_back({ex, "mutant." + m.name, profile, static_cast<unsigned long long>(run), true, Verdict::fail});
     }
     mutants_of[ex->slug] = mutants;
   }
@@ -235,6 +235,9 @@ int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   print_time_breakdown(ctx.out, subjects, results, stages, seconds);
   ctx.out << fmt::format("selfcheck: {} passed, {} failed\n", passed, failed);
+  if (!options.summary_file.empty() &&
+      !(std::ofstream(options.summary_file) << fmt::format("passed={}\nfailed={}\n", passed, failed)))
+    ctx.err << "grader: warning: cannot write " << options.summary_file << "\n";
   return failed == 0 ? kExitPass : kExitFailures;
 }
 

@@ -25,10 +25,8 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
   auto ran = plan.ready;
   auto results = collect_stage(ctx, plan, run);
   spent.collect = since(t);
-  // Only verdicts the tests gave are kept: an error may be the machine's.
   for (std::size_t i = 0; i < results.size(); ++i)
-    if (ran[i] && !plan.cache_keys[i].empty() &&
-        (results[i].verdict == Verdict::pass || results[i].verdict == Verdict::fail))
+    if (ran[i] && !plan.cache_keys[i].empty() && subjects[i].keep_if == results[i].verdict)
       ResultCache(ctx.paths.tree(subjects[i].profile->build_tree) / "results-cache").store(plan.cache_keys[i], results[i]);
   for (bool reused : plan.reused) spent.reused += reused;
   if (times) *times = spent;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct Subject {
   const Profile* profile;
   unsigned long long seed;
   bool first_failure_is_enough = false;  // a mutant run: stop at its first failing test
+  // The verdict the caller expects (selfcheck): only such a result is kept for
+  // reuse, so a surprise always runs again. Unset: never kept.
+  std::optional<Verdict> keep_if;
 };
 
 /// What the stages tell whoever shows progress. Every member may be empty.

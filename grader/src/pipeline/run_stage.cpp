@@ -77,7 +77,7 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
     auto binary = ctx.paths.binary(tree, r.slug, s.implementation);
     auto options = s.exercise->profiles.count(r.profile) ? s.exercise->profiles.at(r.profile) : "";
     auto env = profile_environment(*s.profile, options, ctx.paths.root, ctx.paths.tree(tree), s.seed);
-    if (ctx.reuse_results) {
+    if (ctx.reuse_results && s.keep_if) {
       plan.cache_keys[i] = cache_key(ctx, s, binary, env);
       if (auto kept = ResultCache(ctx.paths.tree(tree) / "results-cache").find(plan.cache_keys[i])) {
         r = *kept;
