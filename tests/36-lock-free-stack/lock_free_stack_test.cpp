@@ -357,8 +357,9 @@ TEST_CASE("a pop stopped before its compare-exchange is not fooled when its head
     bool a_finished = false;
     std::vector<int> rest;
   };
-  // Everything else on one thread, with no allocation of ours in between:
-  // the allocator's reuse is what a naive stack runs into.
+  // Everything else on one thread, and no allocation of ours between the
+  // pops and the pushes (on_push_linked is set first): the allocator's
+  // reuse is what a naive stack runs into.
   Background<Seen> others([f, fixture, &a] {
     (void)f;  // keeps the fixture alive if this thread is abandoned
     Seen seen;
@@ -367,7 +368,6 @@ TEST_CASE("a pop stopped before its compare-exchange is not fooled when its head
       fixture->gate.release();
       seen.a_finished = a.finish_within(10s);
     };
-    seen.rest.reserve(64);
     seen.first = fixture->stack.pop();
     seen.second = fixture->stack.pop();
     fixture->run_on_push_linked.store(true);
