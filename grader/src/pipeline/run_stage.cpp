@@ -13,11 +13,12 @@ namespace grader {
 
 namespace {
 
-// Tests mostly wait (on sleeps, timeouts, each other), so twice as many run
-// at once as there are cores; the ones tagged [timing] run alone afterwards.
+// One test process per core. Tests mostly wait, yet more at once would cost
+// the ones that need two threads truly in parallel to catch a race (two
+// try_locks meeting at one instant): they would see fewer rounds.
 int test_slots(const Context& ctx) {
   if (ctx.jobs > 0) return ctx.jobs;
-  return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 // Everything the subject's result depends on, as text: the grader itself,
