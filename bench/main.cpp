@@ -103,14 +103,14 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "bench: %zu cases x 2 sides x %d repetitions...\n", cases.size(), repetitions);
   benchmark::RunSpecifiedBenchmarks(&collector);
 
-  std::printf("%-46s %-24s %12s %12s %7s\n", "case (median of runs)", "peer", "reference", "peer", "ratio");
+  std::printf("%-50s %-28s %10s %10s %6s\n", "case (median of runs)", "peer", "reference", "peer", "ratio");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const auto& c = cases[i];
     const double ref = median(collector.figures[std::to_string(i) + "/reference"]);
     const double peer = median(collector.figures[std::to_string(i) + "/peer"]);
     char ratio[16] = "-";
     if (c.higher_is_better && peer > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", ref / peer);
-    std::printf("%-46s %-24s %12s %12s %7s\n", c.name.c_str(), c.peer.c_str(), human(ref, c.unit).c_str(),
+    std::printf("%-50s %-28s %10s %10s %6s\n", c.name.c_str(), c.peer.c_str(), human(ref, c.unit).c_str(),
                 human(peer, c.unit).c_str(), ratio);
     if (std::getenv("KATA_BENCH_VERBOSE")) {
       for (const char* side : {"/reference", "/peer"}) {
