@@ -57,6 +57,17 @@ class ThreadPool {
     return result;
   }
 
+  /// Queues f() to run on some worker, with no future: fire and forget (asio's
+  /// post). What f returns is discarded; if it throws, the exception is
+  /// dropped and the worker goes on. Throws PoolShutDown after shutdown().
+  template <class F>
+  void post(F&& f) {
+    // TODO: ThreadPool::post: like submit(), without the future: wrap f in a
+    // Posted<std::decay_t<F>> (below) and enqueue it.
+    (void)f;
+    throw std::logic_error("TODO: ThreadPool::post");
+  }
+
   /// f(x) for every x, run on the pool; the results in input order. If calls
   /// threw, rethrows the exception of the first such input (in input order).
   template <class F, class T>
@@ -111,6 +122,19 @@ class ThreadPool {
     std::promise<Result> promise_;
   };
 
+  /// A posted task: no promise, so nothing to fail() into. A cancelled or
+  /// throwing posted task just ends; nobody is waiting for it.
+  template <class F>
+  class Posted final : public Job {
+   public:
+    explicit Posted(F f) : fn_(std::move(f)) {}
+    void invoke() override { std::invoke(fn_); }
+    void fail(std::exception_ptr) override {}
+
+   private:
+    F fn_;
+  };
+
   /// Queues `job` and wakes one worker; throws PoolShutDown after shutdown().
   void enqueue(std::unique_ptr<Job> job);
   /// What each worker thread runs until shutdown leaves it nothing to do.
@@ -121,6 +145,8 @@ class ThreadPool {
   std::deque<std::unique_ptr<Job>> queue_;         // FIFO of accepted, not started tasks
   [[maybe_unused]] bool shut_down_ = false;        // set once by shutdown(), never cleared
                                                    // ([[maybe_unused]] only quiets clang while the stub ignores it)
+  [[maybe_unused]] std::size_t num_idle_workers_ = 0;  // optional: workers asleep in wait(), so
+                                                       // enqueue() can skip notify_one() when none is
   std::mutex join_mutex_;                          // one joiner at a time
   std::vector<std::thread> workers_;               // written only by the constructor
 };

@@ -54,9 +54,11 @@ class BoundedQueue {
 
  private:
   const std::size_t capacity_;
-  mutable std::mutex mutex_;                // guards items_ and closed_
+  mutable std::mutex mutex_;                // guards everything below
   std::condition_variable not_full_cv_;     // items_.size() < capacity_ || closed_
   std::condition_variable not_empty_cv_;    // !items_.empty() || closed_
   std::deque<int> items_;
   bool closed_ = false;
+  std::size_t num_waiting_pushers_ = 0;     // threads blocked in push/push_for
+  std::size_t num_waiting_poppers_ = 0;     // threads blocked in pop/pop_for
 };

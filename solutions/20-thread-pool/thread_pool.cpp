@@ -29,6 +29,7 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::enqueue(std::unique_ptr<Job> job) {
+  bool someone_sleeps;
   {
     // The check and the push happen under the same lock as shutdown()'s
     // flag: a job is either refused or queued before the workers can see an
@@ -36,10 +37,13 @@ void ThreadPool::enqueue(std::unique_ptr<Job> job) {
     std::lock_guard guard(mutex_);
     if (shut_down_) throw PoolShutDown();
     queue_.push_back(std::move(job));
+    someone_sleeps = num_idle_workers_ > 0;
   }
   // One new job needs one worker. Notifying after unlocking saves the woken
-  // worker from blocking again on the mutex we still hold.
-  work_or_shutdown_cv_.notify_one();
+  // worker from blocking again on the mutex we still hold. And only when a
+  // worker sleeps: while all are busy they pick the job up on their own, and
+  // an unneeded notify can cost a system call per task.
+  if (someone_sleeps) work_or_shutdown_cv_.notify_one();
 }
 
 void ThreadPool::worker_loop() {
@@ -47,9 +51,15 @@ void ThreadPool::worker_loop() {
     std::unique_ptr<Job> job;
     {
       std::unique_lock lock(mutex_);
-      // Blocks without using CPU until there is work or a shutdown; the
-      // predicate makes spurious and stolen wake-ups harmless.
-      work_or_shutdown_cv_.wait(lock, [this] { return !queue_.empty() || shut_down_; });
+      // Blocks without using CPU until there is work or a shutdown; the loop
+      // re-checks the predicate, so spurious and stolen wake-ups are harmless.
+      // It is wait(lock, pred) written out, to count the sleepers: kept under
+      // the same mutex, the count tells enqueue() whether anyone needs waking.
+      while (queue_.empty() && !shut_down_) {
+        ++num_idle_workers_;
+        work_or_shutdown_cv_.wait(lock);
+        --num_idle_workers_;
+      }
       // After shutdown, keep draining: queued jobs still run (unless
       // cancelled, in which case shutdown() already emptied the queue).
       if (queue_.empty()) return;

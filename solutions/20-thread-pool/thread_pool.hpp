@@ -56,6 +56,17 @@ class ThreadPool {
     return result;
   }
 
+  /// Queues f() to run on some worker, with no future: fire and forget (asio's
+  /// post). What f returns is discarded; if it throws, the exception is
+  /// dropped and the worker goes on. Throws PoolShutDown after shutdown().
+  template <class F>
+  void post(F&& f) {
+    // Why a second way to submit: a future costs a shared state (one more
+    // heap allocation, plus atomics to set and read it) per task. A caller
+    // that does not need the result, or reports it some other way, skips it.
+    enqueue(std::make_unique<Posted<std::decay_t<F>>>(std::forward<F>(f)));
+  }
+
   /// f(x) for every x, run on the pool; the results in input order. If calls
   /// threw, rethrows the exception of the first such input (in input order).
   template <class F, class T>
@@ -117,6 +128,19 @@ class ThreadPool {
     std::promise<Result> promise_;
   };
 
+  /// A posted task: no promise, so nothing to fail() into. A cancelled or
+  /// throwing posted task just ends; nobody is waiting for it.
+  template <class F>
+  class Posted final : public Job {
+   public:
+    explicit Posted(F f) : fn_(std::move(f)) {}
+    void invoke() override { std::invoke(fn_); }
+    void fail(std::exception_ptr) override {}
+
+   private:
+    F fn_;
+  };
+
   /// Queues `job` and wakes one worker; throws PoolShutDown after shutdown().
   void enqueue(std::unique_ptr<Job> job);
   /// What each worker thread runs until shutdown leaves it nothing to do.
@@ -126,6 +150,7 @@ class ThreadPool {
   std::condition_variable work_or_shutdown_cv_;    // !queue_.empty() || shut_down_
   std::deque<std::unique_ptr<Job>> queue_;         // FIFO of accepted, not started tasks
   bool shut_down_ = false;                         // set once by shutdown(), never cleared
+  std::size_t num_idle_workers_ = 0;               // workers asleep in wait(); guarded by mutex_
   std::mutex join_mutex_;                          // one joiner at a time
   std::vector<std::thread> workers_;               // written only by the constructor
 };

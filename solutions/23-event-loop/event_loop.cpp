@@ -75,16 +75,24 @@ Handle EventLoop::call_at(Clock::time_point when, Callback callback) {
 Handle EventLoop::call_soon_threadsafe(Callback callback) {
   auto scheduled = std::make_shared<ScheduledCallback>();
   scheduled->callback = std::move(callback);
+  bool was_empty;
   {
     // ready_ belongs to the loop's thread: another thread leaves the callback
     // in a locked inbox that the loop empties each iteration.
     std::lock_guard guard(threadsafe_mutex_);
+    was_empty = threadsafe_.empty();
     threadsafe_.push_back(scheduled);
   }
   // The loop may be asleep in epoll_wait() with a long (or no) timeout: the
   // inbox alone would wait there. Make the eventfd readable to wake it.
-  const std::uint64_t one = 1;
-  while (::write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+  // Only the call that finds the inbox empty needs to: it writes after its
+  // push, and the loop empties the whole inbox once it wakes; a later call
+  // finding it non-empty knows that a wake-up is already on its way, and
+  // skips a system call.
+  if (was_empty) {
+    const std::uint64_t one = 1;
+    while (::write(wake_fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
   }
   return Handle(std::move(scheduled));
 }
@@ -117,7 +125,12 @@ int EventLoop::wait_timeout_ms() const {
 
 void EventLoop::run_once() {
   epoll_event events[64];
-  const int n = ::epoll_wait(epoll_fd_, events, 64, wait_timeout_ms());
+  const int timeout_ms = wait_timeout_ms();
+  // With work due now (timeout 0) and no descriptor watched, epoll_wait()
+  // could report only the wake-up eventfd, and the inbox is read below
+  // anyway: skip the system call, which would cost more than a callback.
+  // (The eventfd stays readable; the next real wait just returns at once.)
+  const int n = timeout_ms == 0 && readers_.empty() ? 0 : ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
   if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
   for (int i = 0; i < n; ++i) {
     const int fd = events[i].data.fd;
@@ -141,7 +154,7 @@ void EventLoop::run_once() {
   {
     std::lock_guard guard(threadsafe_mutex_);
     for (auto& scheduled : threadsafe_) ready_.push_back(std::move(scheduled));
-    threadsafe_.clear();
+    threadsafe_.clear();  // empty again: the next call_soon_threadsafe wakes us
   }
   // Every timer whose deadline has come, earliest (then first scheduled) first.
   const auto now = Clock::now();

@@ -24,6 +24,7 @@
 #include <future>
 #include <latch>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -542,4 +543,65 @@ TEST_CASE("every task accepted while shutdown races with submitters still runs",
     accepted += static_cast<long>(futures[t].size());
   }
   REQUIRE(ran == accepted);
+}
+
+TEST_CASE("post runs a task on a worker without a future, and a throwing posted task does not stop the worker", "[20-thread-pool][unit][req:10]") {
+  std::promise<std::thread::id> first;
+  std::promise<int> last;
+  auto ran_on = first.get_future();
+  auto after_throw = last.get_future();
+  TestPool pool(1);  // one worker: it must survive the throw to run the last task
+
+  pool->post([&first] { first.set_value(std::this_thread::get_id()); });
+  pool->post([] { throw std::runtime_error("dropped: a posted task has no future"); });
+  pool->post([&last] { last.set_value(7); });
+
+  REQUIRE(kata::ready_within(ran_on, 5s));
+  // On a worker, not on the caller: post queues, it does not run f now.
+  REQUIRE(ran_on.get() != std::this_thread::get_id());
+  REQUIRE(kata::ready_within(after_throw, 5s));
+  REQUIRE(after_throw.get() == 7);
+}
+
+TEST_CASE("posted tasks run in order on one worker, and shutdown with wait runs the queued ones", "[20-thread-pool][unit][req:10]") {
+  std::vector<int> order;  // touched by the only worker; read after it is joined
+  TestPool pool(1);
+  for (int i = 0; i < 100; ++i) pool->post([&order, i] { order.push_back(i); });
+
+  REQUIRE(kata::finishes_within(5s, [p = pool.shared()] { p->shutdown(true); }));
+  std::vector<int> expected;
+  for (int i = 0; i < 100; ++i) expected.push_back(i);
+  REQUIRE(order == expected);
+}
+
+TEST_CASE("post after shutdown throws PoolShutDown, and cancel_pending drops posted tasks", "[20-thread-pool][unit][req:10]") {
+  std::atomic<int> ran{0};
+  kata::Gate gate;
+  std::promise<void> started;
+  auto started_future = started.get_future();
+  TestPool pool(1);
+
+  // The blocker holds the only worker (submitted: a post that wrongly ran
+  // it on this thread would block the test itself).
+  auto blocker = pool->submit([&started, &gate] {
+    started.set_value();
+    gate.pass();
+  });
+  for (int i = 0; i < 10; ++i) pool->post([&ran] { ++ran; });
+  const bool blocker_started = kata::ready_within(started_future, 5s);
+  const bool returned = kata::finishes_within(2s, [p = pool.shared()] { p->shutdown(false, true); });
+  bool refused = false;
+  try {
+    pool->post([&ran] { ++ran; });
+  } catch (const PoolShutDown&) {
+    refused = true;
+  }
+  gate.open();
+
+  REQUIRE(blocker_started);
+  REQUIRE(returned);
+  REQUIRE(refused);
+  REQUIRE(kata::ready_within(blocker, 5s));
+  REQUIRE(pool.destroy_within(5s));
+  REQUIRE(ran == 0);
 }
