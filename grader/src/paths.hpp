@@ -16,9 +16,12 @@ struct Paths {
 
   static Paths from_root(const std::filesystem::path& root);
 
-  /// The noise profile runs the plain build's binaries with a preloaded shim
-  /// (tests/support/noise/); every other profile has a build tree of its own.
-  static std::string build_profile(const std::string& profile) { return profile == "noise" ? "plain" : profile; }
+  /// The noise and explore profiles run the plain build's binaries with a
+  /// preloaded shim (tests/support/noise/, tests/support/explore/); every
+  /// other profile has a build tree of its own.
+  static std::string build_profile(const std::string& profile) {
+    return profile == "noise" || profile == "explore" ? "plain" : profile;
+  }
 
   std::filesystem::path profile_tree(const std::string& profile) const { return build_root / build_profile(profile); }
   std::filesystem::path binary(const std::string& profile, const std::string& slug,
@@ -27,7 +30,7 @@ struct Paths {
   }
   std::filesystem::path run_dir(const std::string& profile, const std::string& slug,
                                 const std::string& implementation) const {
-    return profile_tree(profile) / (profile == "noise" ? "runs-noise" : "runs") / slug / implementation;
+    return profile_tree(profile) / (build_profile(profile) != profile ? "runs-" + profile : std::string("runs")) / slug / implementation;
   }
 };
 

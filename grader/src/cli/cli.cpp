@@ -55,8 +55,8 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
   check->add_option("exercises", cl.check.names, "Exercises: slug, number or name (16, deadlock, 16-deadlock)");
   check->add_option("--impl", cl.check.implementation, "Implementation: exercise, solution or mutant.NAME");
-  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan, asan, noise (plain with seeded schedule noise), or coverage (lcov report of your files)")
-      ->check(CLI::IsMember({"plain", "tsan", "asan", "noise", "coverage"}));
+  check->add_option("--profile", cl.check.profile, "Profile: plain, tsan, asan, noise (plain with seeded schedule noise), explore (plain under a seeded deterministic scheduler), or coverage (lcov report of your files)")
+      ->check(CLI::IsMember({"plain", "tsan", "asan", "noise", "explore", "coverage"}));
   check->add_option("--report-dir", cl.check.report_dir,
                     "Where to write results.json, junit.xml, report.md, gradescope.json, exercism/ (default: build/reports)");
   check->add_flag("--reveal-hidden", cl.reveal_hidden, "Show the details of hidden tests (for instructors)");

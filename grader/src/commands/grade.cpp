@@ -65,7 +65,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
       }
     }
     targets_by_profile[Paths::build_profile(s.profile)].insert(r.slug + "." + s.implementation);
-    if (s.profile == "noise") targets_by_profile["plain"].insert("kata_noise");
+    if (s.profile == "noise" || s.profile == "explore") targets_by_profile["plain"].insert("kata_" + s.profile);
     ready[i] = true;
   }
 
@@ -144,14 +144,14 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     }
     auto options = s.exercise->profiles.count(s.profile) ? s.exercise->profiles.at(s.profile) : "";
     auto env = profile_environment(s.profile, options, ctx.paths.root, s.seed);
-    if (s.profile == "noise") {
-      if (auto f = build.failed.find("kata_noise"); f != build.failed.end()) {
+    if (s.profile == "noise" || s.profile == "explore") {
+      if (auto f = build.failed.find("kata_" + s.profile); f != build.failed.end()) {
         r.verdict = Verdict::error;
-        r.message = "building the noise shim failed:\n" + compile_digest(f->second);
+        r.message = "building the " + s.profile + " shim failed:\n" + compile_digest(f->second);
         ready[i] = false;
         continue;
       }
-      env.emplace_back("LD_PRELOAD", (ctx.paths.profile_tree("noise") / "lib" / "libkata_noise.so").string());
+      env.emplace_back("LD_PRELOAD", (ctx.paths.profile_tree(s.profile) / "lib" / ("libkata_" + s.profile + ".so")).string());
     }
     auto work_dir = ctx.paths.run_dir(s.profile, r.slug, s.implementation) / std::to_string(s.seed);
     for (const auto& name : names) {

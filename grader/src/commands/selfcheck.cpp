@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan", "noise"};
+const std::set<std::string> kBuildableProfiles{"plain", "tsan", "asan", "noise", "explore"};
 constexpr double kMinimumCoverage = 95.0;  // percent of the solution's lines
 
 struct Check {
@@ -82,7 +82,7 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
   }
   for (const auto& m : mutants)
     if (!kBuildableProfiles.count(m.profile))
-      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan, noise)");
+      problems.push_back("mutant " + m.name + ": profile '" + m.profile + "' cannot be built (plain, tsan, asan, noise, explore)");
   return problems;
 }
 

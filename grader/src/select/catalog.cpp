@@ -97,11 +97,11 @@ bool parse_exercise(const std::string& text, const std::string& slug, Exercise& 
   auto* profiles = r.need("profiles");
   if (!profiles) return false;
   if (!profiles->is_object()) return r.fail("profiles", "an object");
-  static const std::set<std::string> known{"plain", "tsan", "asan", "noise", "coverage"};
+  static const std::set<std::string> known{"plain", "tsan", "asan", "noise", "explore", "coverage"};
   for (const auto& [name, options] : profiles->as_object()) {
     std::string profile(name);
     if (!known.count(profile)) {
-      why = "unknown profile \"" + profile + "\" (known: plain, tsan, asan, noise, coverage)";
+      why = "unknown profile \"" + profile + "\" (known: plain, tsan, asan, noise, explore, coverage)";
       return false;
     }
     if (!options.is_object()) return r.fail("profiles", "an object of objects");
