@@ -463,7 +463,7 @@ std::string cycle_from(Thread* start) {
 }
 
 // Called with the big lock held, when no thread can run and no timer can fire.
-[[noreturn]] void report_deadlock() {
+void report_deadlock() {
   active = false;  // from here on everything passes through
   S.reported = true;
   std::string out = "explore: deadlock: every thread is blocked and no timed wait can fire (" + strategy_text() + ")\n";
@@ -1051,7 +1051,7 @@ int pthread_join(pthread_t thread, void** result) {
   return real.join(thread, result);
 }
 
-[[noreturn]] void pthread_exit(void* value) {
+void pthread_exit(void* value) {
   ensure_init();
   static const auto real_exit = next_fn<void (*)(void*)>("pthread_exit");
   if (managed() && self->id != 0) finish_thread();
@@ -1172,7 +1172,7 @@ long syscall(long number, ...) {
   return 0;
 }
 
-[[noreturn]] void exit(int status) {
+void exit(int status) {
   ensure_init();
   if (status != 0) print_timeline_once(("exit(" + std::to_string(status) + ")").c_str());
   step_aside();  // static destructors and atexit handlers pass through
@@ -1180,7 +1180,7 @@ long syscall(long number, ...) {
   __builtin_unreachable();
 }
 
-[[noreturn]] void _exit(int status) {
+void _exit(int status) {
   ensure_init();
   if (status != 0) print_timeline_once(("_exit(" + std::to_string(status) + ")").c_str());
   if (active.load()) {
