@@ -204,7 +204,8 @@ struct Sched {
   std::uint64_t pct_steps = 5000;
   std::vector<std::uint64_t> change_points;
   long low_priority = 0;  // next priority below every other (pct changes, yields)
-  std::vector<Thread*> threads;
+  std::vector<Thread*> threads;  // the live ones, in the order they started
+  int next_id = 1;
   Thread* current = nullptr;
   Thread* watcher = nullptr;
   std::uint64_t step = 0;
@@ -729,6 +730,9 @@ void finish_thread() {
   record(self, "exit", nullptr, 't');
   self->state = State::finished;
   wake_waiters(Wait::join, self, 1 << 30);
+  // Off the list (a test may start thousands): a later join finds it gone and
+  // joins at once.
+  S.threads.erase(std::find(S.threads.begin(), S.threads.end(), self));
   if (S.watcher == self) S.watcher = nullptr;
   if (S.current == self) reschedule();
   // wake a parked thread to watch if nobody does
@@ -766,7 +770,7 @@ void step_aside() {
 }
 
 void print_timeline_once(const char* why) {
-  if (!active.load() || S.reported || S.threads.size() < 2) return;
+  if (!active.load() || S.reported || S.next_id < 2) return;  // never threaded: nothing to show
   big_lock();
   if (S.reported) {
     big_unlock();
@@ -1019,7 +1023,7 @@ int pthread_create(pthread_t* thread, const pthread_attr_t* attr, void* (*routin
   if (!managed()) return real.create(thread, attr, routine, arg);
   big_lock();
   auto* t = new Thread;
-  t->id = int(S.threads.size());
+  t->id = S.next_id++;
   pct_assign_priority(t);
   auto* start = new Start{routine, arg, t};
   int r = real.create(thread, attr, start_thread, start);
@@ -1046,6 +1050,8 @@ int pthread_join(pthread_t thread, void** result) {
   if (target) {
     point("join", target, 't');
     while (target->state != State::finished) block(Wait::join, target, -1);
+  } else {
+    point("join", nullptr, 't');  // it has ended already (or is not ours)
   }
   big_unlock();
   return real.join(thread, result);
