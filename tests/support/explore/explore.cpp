@@ -560,6 +560,8 @@ void park() {
     raw_futex(&self->go, FUTEX_WAIT_PRIVATE, seen, watching ? &tick_time : nullptr);
     big_lock();
     self->parked = false;
+    // Set aside while on its way here: it is at a scheduling point, so back in the model.
+    if (self->state == State::outside) self->state = State::runnable;
     if (S.watcher == self) tick();
   }
   if (S.watcher == self) {
@@ -587,7 +589,9 @@ void tick() {
       S.seen_current = S.current;
       S.seen_step = S.step;
       S.seen_since = now;
-    } else if (now - S.seen_since > S.grace_ns && S.current->arrived) {
+    } else if (now - S.seen_since > S.grace_ns && S.current->arrived && !S.current->parked) {
+      // (A parked current thread has not woken up yet: a loaded machine, not
+      // a thread outside the model.)
       S.current->state = State::outside;
       S.current = nullptr;
     }
