@@ -218,6 +218,8 @@ struct Sched {
   std::int64_t seen_since = 0;
   std::int64_t last_tick = 0;
   std::int64_t grace_ns = 40'000'000;
+  std::int64_t step_ns = 10'000;   // virtual time a scheduling point takes
+  std::int64_t yield_ns = 50'000;  // ... and a sched_yield
   std::unordered_map<const void*, int> object_ids;
   std::unordered_map<const void*, std::pair<Thread*, int>> owners;  // mutex -> holder, depth
   std::vector<Event> ring = std::vector<Event>(4096);
@@ -606,9 +608,9 @@ void tick() {
 }
 
 // A scheduling point of the current thread: record, then maybe switch. Big lock held.
-void point(const char* op, const void* obj, char kind, std::int64_t advance = 1000) {
+void point(const char* op, const void* obj, char kind, std::int64_t yields = 0) {
   if (self->state == State::outside) self->state = State::runnable;
-  S.vt += advance;
+  S.vt += yields ? S.yield_ns : S.step_ns;
   fire_timers();
   record(self, op, obj, kind);
   if (S.pct) {
@@ -818,6 +820,8 @@ void init() {
   if (const char* d = std::getenv("KATA_EXPLORE_DEPTH")) S.depth = std::max(1, std::atoi(d));
   if (const char* k = std::getenv("KATA_EXPLORE_STEPS")) S.pct_steps = std::max(1ull, std::strtoull(k, nullptr, 10));
   if (const char* g = std::getenv("KATA_EXPLORE_GRACE_MS")) S.grace_ns = std::int64_t(std::max(1, std::atoi(g))) * 1000000;
+  if (const char* u = std::getenv("KATA_EXPLORE_STEP_US")) S.step_ns = std::int64_t(std::max(0, std::atoi(u))) * 1000;
+  S.yield_ns = std::max<std::int64_t>(S.yield_ns, S.step_ns);
   S.rng = S.seed * 0x100000001b3ull + 0x5eed;
   for (int i = 1; i < S.depth; ++i) S.change_points.push_back(1 + splitmix(S.rng) % S.pct_steps);
   S.low_priority = 0;
@@ -1074,7 +1078,7 @@ int sched_yield() {
   if (!managed()) return real.sched_yield();
   big_lock();
   if (S.pct) self->priority = ++S.low_priority - 1'000'000'000;  // let the others go first
-  point("yield", nullptr, ' ', 20'000);
+  point("yield", nullptr, ' ', 1);
   big_unlock();
   return 0;
 }
