@@ -181,6 +181,7 @@ struct Thread {
   std::uint64_t wait_seq = 0;  // FIFO order among the waiters of an object
   std::atomic<int> go{0};
   pthread_t handle{};
+  long tid = 0;
   long priority = 0;  // pct
   void* frames[24];
   int nframes = 0;
@@ -216,6 +217,7 @@ struct Sched {
   Thread* seen_current = nullptr;
   std::uint64_t seen_step = 0;
   std::int64_t seen_since = 0;
+  std::int64_t seen_cpu = 0;
   std::int64_t last_tick = 0;
   std::int64_t grace_ns = 40'000'000;
   std::int64_t step_ns = 10'000;   // virtual time a scheduling point takes
@@ -549,6 +551,31 @@ void reschedule() {
 
 void tick();
 
+// CPU time the thread has used, in ns (-1 if unknown).
+std::int64_t cpu_ns(Thread* t) {
+  clockid_t cid;
+  if (pthread_getcpuclockid(t->handle, &cid) != 0) return -1;
+  timespec ts{};
+  if (real.clock_gettime(cid, &ts) != 0) return -1;
+  return ns_of(ts);
+}
+
+// Whether the kernel has the thread running or ready to run ('R'), rather
+// than asleep in a system call.
+bool kernel_runnable(Thread* t) {
+  if (t->tid <= 0) return true;
+  char path[64], buf[512];
+  std::snprintf(path, sizeof path, "/proc/self/task/%ld/stat", t->tid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  auto n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return true;
+  buf[n] = '\0';
+  const char* close_paren = std::strrchr(buf, ')');
+  return !close_paren || close_paren[1] != ' ' || close_paren[2] == 'R';
+}
+
 // Waits until `self` is the current thread. Big lock held on entry and exit.
 void park() {
   while (S.current != self) {
@@ -591,9 +618,13 @@ void tick() {
       S.seen_current = S.current;
       S.seen_step = S.step;
       S.seen_since = now;
-    } else if (now - S.seen_since > S.grace_ns && S.current->arrived && !S.current->parked) {
-      // (A parked current thread has not woken up yet: a loaded machine, not
-      // a thread outside the model.)
+      S.seen_cpu = cpu_ns(S.current);
+    } else if (now - S.seen_since > S.grace_ns && S.current->arrived && !S.current->parked &&
+               (!kernel_runnable(S.current) || cpu_ns(S.current) - S.seen_cpu > S.grace_ns / 2)) {
+      // Outside: asleep in a system call, or running (spinning, computing)
+      // for the grace without a scheduling point. A thread that is ready but
+      // gets no CPU (a loaded machine), or a parked current thread that has
+      // not woken up yet, is not.
       S.current->state = State::outside;
       S.current = nullptr;
     }
@@ -750,6 +781,7 @@ void* start_thread(void* raw) {
   Start start = *static_cast<Start*>(raw);
   delete static_cast<Start*>(raw);
   self = start.thread;
+  self->tid = real.syscall(SYS_gettid);
   big_lock();
   self->handle = pthread_self();
   park();
@@ -837,6 +869,7 @@ void init() {
     main_thread->id = 0;
     main_thread->arrived = true;
     main_thread->handle = pthread_self();
+    main_thread->tid = real.syscall(SYS_gettid);
     pct_assign_priority(main_thread);
     S.threads.push_back(main_thread);
     S.current = main_thread;
