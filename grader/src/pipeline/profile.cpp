@@ -12,6 +12,11 @@ const std::vector<Profile>& all_profiles() {
       // the pthread calls (tests/support/noise/).
       {"noise", "plain", "runs-noise", "kata_noise", Sanitizer::none, false, true,
        "plain with seeded schedule noise at every pthread call"},
+      // The plain build's binaries under a preloaded scheduler that runs one
+      // thread at a time, in an order the seed decides, with virtual time
+      // (tests/support/explore/): the same seed replays the same schedule.
+      {"explore", "plain", "runs-explore", "kata_explore", Sanitizer::none, false, true,
+       "plain under a seeded deterministic scheduler: one thread at a time, virtual time, replayable by --seed"},
       {"coverage", "coverage", "runs", "", Sanitizer::none, true, false, "an lcov report of the lines and branches of your files"},
   };
   return profiles;
