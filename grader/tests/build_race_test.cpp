@@ -132,3 +132,30 @@ TEST_CASE("a build reports ninja's progress as it goes", "[build]") {
   CHECK(steps.back().first == steps.back().second);  // the last step: all done
   CHECK(steps.front().first <= steps.back().first);
 }
+
+TEST_CASE("a compile that does not end is stopped at its CPU limit, and the build error says so", "[build]") {
+  Course course;
+  // Exponential constexpr recursion: g++ would evaluate it for hours.
+  write(course.source,
+        "constexpr long fib(long n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n"
+        "constexpr long value = fib(90);\nint main() { return static_cast<int>(value); }\n");
+  PosixProcessRunner runner;
+  BuildRequest request{"plain", {"99-race.exercise"}, 2, {}, {}};
+  request.compile_cpu_seconds = 2;
+  auto outcome = build_targets(runner, course.paths, request);
+  REQUIRE(outcome.failed.count("99-race.exercise"));
+  CHECK_THAT(outcome.failed.at("99-race.exercise"),
+             Catch::EndsWith("\nthe compiler was stopped after 2 s of CPU time: a template instantiation or constexpr "
+                             "evaluation that does not end (or grows without bound)?"));
+  CHECK_FALSE(fs::exists(course.paths.binary("plain", "99-race", "exercise")));
+}
+
+TEST_CASE("what a compiler's end says about its limits", "[build]") {
+  CHECK(explain_compile_limits("g++: fatal error: Killed signal terminated program cc1plus", 300) ==
+        "\nthe compiler was stopped after 300 s of CPU time: a template instantiation or constexpr evaluation that "
+        "does not end (or grows without bound)?");
+  CHECK(explain_compile_limits("LLVM ERROR: out of memory", 300) ==
+        "\nthe compiler ran out of its 4 GiB of memory: a template instantiation that grows without bound, or an "
+        "#include of something that is not source?");
+  CHECK(explain_compile_limits("a.cpp:1:1: error: expected ';'", 300).empty());
+}

@@ -1,5 +1,7 @@
 #include "build/build.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -126,6 +128,18 @@ std::map<std::string, SourceSnapshot> prepare_learner_sources(const Paths& paths
 
 }  // namespace
 
+std::string explain_compile_limits(const std::string& output, int cpu_seconds) {
+  auto has = [&](const char* text) { return output.find(text) != std::string::npos; };
+  // SIGXCPU reaches g++'s driver as "Killed signal", clang's as "CPU time limit exceeded".
+  if (has("CPU time limit exceeded") || has("Killed signal terminated program") || has("signal 24"))
+    return fmt::format("\nthe compiler was stopped after {} s of CPU time: a template instantiation or constexpr "
+                       "evaluation that does not end (or grows without bound)?", cpu_seconds);
+  if (has("out of memory") || has("std::bad_alloc") || has("virtual memory exhausted") || has("Cannot allocate memory"))
+    return fmt::format("\nthe compiler ran out of its {} GiB of memory: a template instantiation that grows without "
+                       "bound, or an #include of something that is not source?", kCompileMemory >> 30);
+  return "";
+}
+
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request) {
   BuildOutcome outcome;
   auto tree = paths.tree(request.tree);
@@ -195,7 +209,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
         if (std::sscanf(pending.c_str(), "[%d/%d]", &done, &total) == 2) request.on_progress(done, total);
       }
     };
-  build.cpu_limit_s = kCompileCpuSeconds;  // each compiler's own, inherited through ninja
+  build.cpu_limit_s = request.compile_cpu_seconds;  // each compiler's own, inherited through ninja
   build.memory_limit = kCompileMemory;
   build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
   build.argv.push_back("-k0");
@@ -239,6 +253,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
         outcome.failed[target] = outcome.failed.count("(build)") ? outcome.failed["(build)"] : r.output;
     }
     outcome.failed.erase("(build)");
+    for (auto& [target, words] : outcome.failed) words += explain_compile_limits(words, request.compile_cpu_seconds);
   }
   return outcome;
 }

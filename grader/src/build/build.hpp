@@ -11,6 +11,11 @@
 
 namespace grader {
 
+/// Bounds of every compiler and linker process: a template bomb or an
+/// `#include "/dev/zero"` ends as a build error instead of filling the machine.
+inline constexpr int kCompileCpuSeconds = 300;
+inline constexpr std::size_t kCompileMemory = std::size_t{4} << 30;
+
 struct BuildRequest {
   std::string tree;                  // build/<tree>, configured by the CMake preset of that name
   std::vector<std::string> targets;  // "<slug>.<implementation>"
@@ -18,12 +23,8 @@ struct BuildRequest {
   std::optional<RunAs> run_as;       // CMake and the compilers run as this user (the tree becomes theirs)
   std::function<void(int done, int total)> on_progress;  // ninja's [N/M], as it builds
   bool link_compile_commands = false;  // a compile_commands.json symlink at the root (for IDEs)
+  int compile_cpu_seconds = kCompileCpuSeconds;  // each compiler's CPU time (tests set less)
 };
-
-/// Bounds of every compiler and linker process: a template bomb or an
-/// `#include "/dev/zero"` ends as a build error instead of filling the machine.
-inline constexpr int kCompileCpuSeconds = 300;
-inline constexpr std::size_t kCompileMemory = std::size_t{4} << 30;
 
 struct BuildOutcome {
   bool configured = false;
@@ -40,6 +41,10 @@ struct BuildOutcome {
 /// files are judged by content: objects compiled from text that is no longer
 /// on disk are rebuilt, and a save during the build means building again.
 BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const BuildRequest& request);
+
+/// What a compiler's end says about its limits, or "": killed for CPU time
+/// (a template or constexpr evaluation that never ends) or out of memory.
+std::string explain_compile_limits(const std::string& compiler_output, int cpu_seconds);
 
 /// Splits ninja's output into the failed targets' own output
 /// ("FAILED: CMakeFiles/<target>.dir/..." or "FAILED: bin/<slug>/<impl>").
