@@ -310,3 +310,19 @@ TEST_CASE("a failed task's ticket is taken once too", "[07-process-pool][unit][r
   }
   REQUIRE(kata::no_children_left());
 }
+
+TEST_CASE("map throws a failure only after every task of the call has finished", "[07-process-pool][unit][req:3]") {
+  {
+    pp::ProcessPool pool(2, task);
+    // The first input fails at once, the second sleeps 400 ms on the other
+    // worker: map must wait for it before throwing, not leave it running.
+    const auto start = kata::Clock::now();
+    REQUIRE_THROWS_AS(pool.map({kThrow, 1400}, 5s), pp::TaskFailed);
+    const auto took = kata::Clock::now() - start;
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    INFO("map threw before its 400 ms task had finished");
+    REQUIRE(took >= 350ms);
+    REQUIRE(pool.map({2, 3}, 5s) == std::vector<std::int64_t>{4, 9});
+  }
+  REQUIRE(kata::no_children_left());
+}
