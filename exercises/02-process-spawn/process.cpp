@@ -112,7 +112,9 @@ struct Child {
   // TODO: communicate: until stdout and stderr are both at EOF, poll() the
   // open ends (stdin for POLLOUT, the outputs for POLLIN) with the time left;
   // write what fits (O_NONBLOCK), close stdin when all is written or on
-  // EPIPE, append what you read. Return false if the deadline passes first.
+  // EPIPE, append what you read; a call that fails with EINTR was only
+  // interrupted by a signal: try it again. Return false if the deadline
+  // passes first.
   throw std::logic_error("TODO: communicate");
 }
 
@@ -122,7 +124,8 @@ ProcessResult run_process([[maybe_unused]] const std::vector<std::string>& argv,
                           [[maybe_unused]] std::string_view input,
                           [[maybe_unused]] std::chrono::milliseconds timeout) {
   // TODO: run_process: spawn, communicate until the deadline, then reap the
-  // child with waitpid (still within the deadline); past it, SIGKILL the
+  // child with waitpid (still within the deadline: EOF on its outputs does
+  // not mean it has exited, so no blocking wait here); past it, SIGKILL the
   // whole group with kill(-pid, ...) and reap anyway. Decode the status with
   // WIFEXITED/WEXITSTATUS and WIFSIGNALED/WTERMSIG.
   throw std::logic_error("TODO: run_process");

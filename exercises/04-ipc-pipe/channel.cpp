@@ -44,14 +44,16 @@ void Channel::close() {
 }
 
 void Channel::send([[maybe_unused]] std::string_view message) {
-  // TODO: Channel::send: 4 header bytes (size >> 24, >> 16, >> 8, size),
+  // TODO: Channel::send: refuse a message longer than kMaxMessage
+  // (std::length_error); 4 header bytes (size >> 24, >> 16, >> 8, size),
   // then the message, each with write_all.
   throw std::logic_error("TODO: Channel::send");
 }
 
 std::optional<std::string> Channel::receive() {
   // TODO: Channel::receive: read_exact the 4-byte header: 0 bytes -> nullopt,
-  // 1-3 -> PeerClosed; decode the size; read_exact the body: short ->
+  // 1-3 -> PeerClosed; decode the size from unsigned bytes (a plain char
+  // of 0x80 or more is negative); read_exact the body: short ->
   // PeerClosed, else return it.
   throw std::logic_error("TODO: Channel::receive");
 }

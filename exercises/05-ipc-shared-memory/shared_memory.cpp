@@ -62,7 +62,8 @@ void SharedCounter::update([[maybe_unused]] const std::function<void(std::int64_
 SharedRing::SharedRing(bip::create_only_t, [[maybe_unused]] const std::string& name,
                        [[maybe_unused]] std::size_t capacity) {
   // TODO: SharedRing(create_only): reject capacity 0 (std::invalid_argument)
-  // before creating anything; create the segment (room for the state and
+  // before creating anything; create the segment (create_only: an existing
+  // name is an error, never removed to make room; room for the state and
   // `capacity` values), own the name, construct the RingState and the slots.
   throw std::logic_error("TODO: SharedRing(create_only)");
 }

@@ -112,7 +112,8 @@ class QueueRemover {
 int run_worker([[maybe_unused]] const std::string& jobs_queue, [[maybe_unused]] const std::string& results_queue,
                [[maybe_unused]] const WorkFn& fn, [[maybe_unused]] std::chrono::milliseconds idle_timeout) {
   // TODO: run_worker: open both queues by name (open_only); loop: timed_receive
-  // a Job with a deadline of now + idle_timeout (SysClock), return the count
+  // a Job with a deadline of now + idle_timeout (SysClock), taken anew
+  // before each receive (idle means since the last message), return the count
   // of jobs done on a timeout or a stop message (id == kStopId); else
   // timed_send Result{id, fn(input), ::getpid()} and count it.
   throw std::logic_error("TODO: run_worker");

@@ -145,8 +145,9 @@ void ProcessPool::collect([[maybe_unused]] Worker& worker) {
 
 std::int64_t ProcessPool::get([[maybe_unused]] Ticket ticket, [[maybe_unused]] std::chrono::milliseconds timeout) {
   // TODO: ProcessPool::get: unknown ticket: std::invalid_argument; pump()
-  // until its outcome is done (WaitTimeout when pump says the time is up);
-  // take the outcome out; return the value or throw WorkerDied / TaskFailed.
+  // until its outcome is done (WaitTimeout when pump says the time is up,
+  // leaving the ticket for a later get); take the outcome out, failed or
+  // not; return the value or throw WorkerDied / TaskFailed.
   throw std::logic_error("TODO: ProcessPool::get");
 }
 

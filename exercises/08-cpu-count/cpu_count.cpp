@@ -29,6 +29,7 @@ namespace {
   // TODO: parse_cpu_max: "150000 100000" -> 2 (ceil), "50000 100000" -> 1,
   // "max 100000" -> nullopt. Anything malformed (not two numbers, negative,
   // zero) -> nullopt, without throwing: std::from_chars does not throw.
+  // A limit too large for an int must not wrap: clamp it before the cast.
   throw std::logic_error("TODO: parse_cpu_max");
 }
 
@@ -53,7 +54,8 @@ int affinity_cpus([[maybe_unused]] const SystemView& view) {
 std::optional<int> cgroup_cpu_limit([[maybe_unused]] const SystemView& view) {
   // TODO: cgroup_cpu_limit: from view.cgroup_root / own cgroup up to
   // view.cgroup_root itself, parse each cpu.max that exists; keep the
-  // smallest limit (nullopt if none).
+  // smallest limit (nullopt if none): a parent's smaller limit binds a
+  // child that has a larger one, so keep going up after the first limit.
   throw std::logic_error("TODO: cgroup_cpu_limit");
 }
 

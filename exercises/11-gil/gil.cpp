@@ -24,7 +24,8 @@ void Gil::acquire() {
 
 void Gil::release() {
   // TODO: Gil::release: throw std::logic_error unless the calling thread holds
-  // the GIL; mark it free; wake one waiter.
+  // the GIL (locked_ and holder_ both say so); mark it free (no holder); wake
+  // one waiter: it must not sleep until its own switch interval runs out.
   throw std::logic_error("TODO: Gil::release");
 }
 

@@ -34,7 +34,8 @@ std::optional<int> parse_cpu_max(const std::string& text) {
   if (quota == 0 || period == 0) return std::nullopt;  // nonsense: no division by zero
   // Round up: 1.5 CPUs of time keep 2 workers busy part of the time; 1 would
   // leave half a CPU unused. A quota below one CPU still needs one worker.
-  const unsigned long long limit = (quota + period - 1) / period;
+  // (quota + period - 1) / period would wrap for a quota near the maximum.
+  const unsigned long long limit = quota / period + (quota % period != 0 ? 1 : 0);
   return static_cast<int>(std::min<unsigned long long>(limit, 1 << 20));
 }
 

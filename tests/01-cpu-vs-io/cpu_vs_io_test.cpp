@@ -170,8 +170,11 @@ TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-c
   auto data = std::make_shared<std::vector<std::uint64_t>>(one_to(100));
   auto meeting = std::make_shared<kata::Meeting>(static_cast<int>(kThreads));
   auto recorder = std::make_shared<kata::IntervalRecorder>();
-  const auto caller = std::this_thread::get_id();
-  auto sum = kata::value_within(5s, [data, meeting, recorder] {
+  // value_within runs parallel_sum on a thread of its own: that thread, not
+  // this one, is the caller whose id no chunk may carry.
+  auto caller = std::make_shared<std::thread::id>();
+  auto sum = kata::value_within(5s, [data, meeting, recorder, caller] {
+    *caller = std::this_thread::get_id();
     return parallel_sum(*data, kThreads, [meeting, recorder](std::span<const std::uint64_t> chunk) {
       auto scope = recorder->record("chunk");
       meeting->arrive_and_wait(1s);
@@ -185,7 +188,19 @@ TEST_CASE("parallel_sum runs its k chunks on k threads at the same time", "[01-c
   INFO("the chunks did not all run at the same time");
   REQUIRE(meeting->all_met());
   REQUIRE(recorder->max_overlap() == static_cast<int>(kThreads));
-  for (const auto& interval : recorder->intervals()) REQUIRE(interval.thread != caller);
+  INFO("a chunk ran on the thread that called parallel_sum: k chunks need k threads of their own");
+  for (const auto& interval : recorder->intervals()) REQUIRE(interval.thread != *caller);
+}
+
+TEST_CASE("parallel_sum adds partial results that do not fit in 32 bits exactly", "[01-cpu-vs-io][unit][req:3]") {
+  // Each of 4 chunks reports 3e9 (above INT_MAX and UINT32_MAX / 2): a total
+  // kept in an int or a uint32_t, e.g. std::accumulate(..., 0), wraps.
+  auto data = std::make_shared<std::vector<std::uint64_t>>(one_to(8));
+  auto sum = kata::value_within(5s, [data] {
+    return parallel_sum(*data, 4, [](std::span<const std::uint64_t>) { return std::uint64_t{3'000'000'000}; });
+  });
+  REQUIRE(sum.has_value());
+  REQUIRE(*sum == std::uint64_t{12'000'000'000});
 }
 
 TEST_CASE("parallel_sum of a CPU-bound reduction matches the one-thread answer", "[01-cpu-vs-io][unit][req:3][req:4][req:6]") {

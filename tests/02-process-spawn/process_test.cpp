@@ -17,9 +17,11 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +53,27 @@ std::vector<std::string> sh(std::string script) { return {"/bin/sh", "-c", std::
 bool orphan_dies_within(pid_t pid, std::chrono::milliseconds limit) {
   return !kata::reap_within(pid, limit).timed_out;  // a pid someone else reaped counts as dead
 }
+
+extern "C" void ignore_signal(int) {}
+
+/// SIGUSR1 runs a handler installed WITHOUT SA_RESTART while one of these
+/// lives: a poll, read, write or waitpid it interrupts fails with EINTR.
+class InterruptingSigusr1 {
+ public:
+  InterruptingSigusr1() {
+    struct sigaction action {};
+    action.sa_handler = ignore_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART, on purpose
+    ::sigaction(SIGUSR1, &action, &previous_);
+  }
+  ~InterruptingSigusr1() { ::sigaction(SIGUSR1, &previous_, nullptr); }
+  InterruptingSigusr1(const InterruptingSigusr1&) = delete;
+  InterruptingSigusr1& operator=(const InterruptingSigusr1&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
 
 std::string bytes(std::size_t n) {
   std::string s(n, '\0');
@@ -166,4 +189,46 @@ TEST_CASE("input that the child never reads is dropped without killing the calle
   REQUIRE(r);
   REQUIRE_FALSE(r->timed_out);
   REQUIRE(r->exit_code == 0);
+}
+
+TEST_CASE("a child that closes its outputs and keeps running is still killed at the timeout",
+          "[02-process-spawn][unit][req:4][req:5]") {
+  // EOF on both pipes does not mean the child has exited: this one closes
+  // stdout and stderr, then sleeps 30 s. A blocking waitpid after the EOF
+  // waits those 30 s, far past the 500 ms timeout.
+  auto r = run_within(5s, sh("exec >&- 2>&-; sleep 30"), "", 500ms);
+  INFO("run_process did not return within 5 s of a 500 ms timeout: the wait for the exit ignores the deadline");
+  REQUIRE(r);
+  REQUIRE(r->timed_out);
+  REQUIRE(r->signal == SIGKILL);
+  REQUIRE_FALSE(r->exit_code);
+  REQUIRE(kata::reaped(r->pid));
+}
+
+TEST_CASE("signals that interrupt run_process while it waits are no error", "[02-process-spawn][unit][req:8]") {
+  // A SIGUSR1 every 5 ms to the thread inside run_process, through a handler
+  // without SA_RESTART: its poll (or read, or waitpid) keeps failing with
+  // EINTR while the child sleeps. EINTR means "try again", not "failed".
+  InterruptingSigusr1 handler;
+  auto tid = std::make_shared<std::atomic<pid_t>>(0);
+  std::atomic<bool> done{false};
+  std::atomic<int> sent{0};
+  std::jthread sender([&] {
+    while (!done.load()) {
+      if (const pid_t t = tid->load(); t != 0 && ::syscall(SYS_tgkill, ::getpid(), t, SIGUSR1) == 0) ++sent;
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  auto r = kata::value_within(10s, [tid] {
+    tid->store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    return run_process(sh("sleep 1; echo done"), "", 8000ms);
+  });
+  done.store(true);
+  sender.join();
+  CAPTURE(sent.load());
+  REQUIRE(r);
+  REQUIRE_FALSE(r->timed_out);
+  REQUIRE(r->exit_code == 0);
+  REQUIRE(r->out == "done\n");
+  REQUIRE(sent.load() > 10);
 }

@@ -14,6 +14,7 @@
 #include <kata/process_test.hpp>
 #include <kata/test.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -21,6 +22,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -37,6 +39,18 @@ namespace {
 // State a job changes in its child; the parent's copy must not move.
 int g_counter = 7;
 std::string g_text = "parent";
+
+/// Where the exit-time handler below reports that it ran (-1: nowhere).
+int g_exit_report_fd = -1;
+
+/// Registered with std::atexit: runs in any process that leaves through
+/// exit() (or by returning from main), not in one that calls _exit().
+extern "C" void report_exit_handler() {
+  if (g_exit_report_fd >= 0) {
+    const char ran = 'x';
+    [[maybe_unused]] const ssize_t n = ::write(g_exit_report_fd, &ran, 1);
+  }
+}
 
 /// run_in_children(jobs), or nullopt if it has not returned within 10 s.
 /// An exception it throws is rethrown here.
@@ -232,4 +246,52 @@ TEST_CASE("a worker whose status cannot be collected is reported, not waited for
   // verdict is defensible, but not hanging or crashing.
   REQUIRE((*outcome == "WorkerFailed" || *outcome == "returned answer"));
   REQUIRE(kata::no_children_left());
+}
+
+TEST_CASE("with several failed workers, the first failure in input order is thrown", "[03-process-isolation][unit][req:5]") {
+  // Job 1 fails late, job 2 at once, job 3 answers: the first failure in
+  // input order is job 1's, though job 2's comes first in time.
+  auto outcome = kata::value_within(10s, [] {
+    try {
+      isolation::run_in_children({[] { return std::string("fine"); },
+                                  []() -> std::string {
+                                    std::this_thread::sleep_for(300ms);
+                                    throw std::runtime_error("job one failed");
+                                  },
+                                  []() -> std::string { throw std::runtime_error("job two failed"); },
+                                  [] { return std::string("fine too"); }});
+      return std::string("returned");
+    } catch (const WorkerFailed& e) {
+      return std::string(e.what());
+    }
+  });
+  REQUIRE(outcome);
+  INFO("thrown: " << *outcome);
+  REQUIRE(outcome->find("job one failed") != std::string::npos);
+  REQUIRE(outcome->find("job two failed") == std::string::npos);
+  REQUIRE(kata::no_children_left());
+}
+
+TEST_CASE("a child leaves with _exit: the parent's exit-time clean-up never runs in it", "[03-process-isolation][unit][req:6]") {
+  // A child is a copy of the parent, atexit handlers and static objects
+  // included. exit() in the child would run them (flush the parent's stdio
+  // buffers a second time, destroy the test framework's objects...): only
+  // _exit() leaves without running the parent's clean-up.
+  static const bool registered = std::atexit(report_exit_handler) == 0;
+  REQUIRE(registered);
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+  g_exit_report_fd = fds[1];
+  auto answer = run_one([] { return std::string("a"); });
+  CHECK_THROWS_AS(run_one([]() -> std::string { throw std::runtime_error("b"); }), WorkerFailed);
+  g_exit_report_fd = -1;
+  ::close(fds[1]);
+  char byte = 0;
+  const ssize_t n = ::read(fds[0], &byte, 1);  // 0: EOF, nobody wrote; 1: a handler ran in a child
+  ::close(fds[0]);
+  REQUIRE(answer);
+  REQUIRE(*answer == "a");
+  REQUIRE(kata::no_children_left());
+  INFO("a child ran the parent's atexit handlers: end the child with _exit(code), not exit(code)");
+  REQUIRE(n == 0);
 }

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -223,7 +224,78 @@ bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
   return true;
 }
 
+/// In a forked child: caps its address space at what it maps now plus
+/// `room`, so that an absurd allocation (a length read as 4 GiB) fails with
+/// bad_alloc instead of filling the machine's memory. Not under
+/// AddressSanitizer, whose shadow memory needs an unbounded address space.
+void cap_address_space(std::size_t room) {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return;
+#endif
+#endif
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0;
+  statm >> pages;
+  const auto bytes = static_cast<rlim_t>(pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) + room);
+  const rlimit limit{bytes, bytes};
+  ::setrlimit(RLIMIT_AS, &limit);
+}
+
 }  // namespace
+
+TEST_CASE("length bytes of 0x80 and above are read as unsigned", "[04-ipc-pipe][unit][req:1]") {
+  // 200 = 00 00 00 C8, 33023 = 00 00 80 FF, 128 = 00 00 00 80: a length byte
+  // with its high bit set. Read into a plain (signed) char and widened, it is
+  // negative, and the size becomes some 4 GiB: the child then fails to
+  // allocate it (its address space is capped) or waits for bytes that never come.
+  const std::size_t sizes[] = {200, 33023, 128};
+  IgnoreSigpipe ignore_sigpipe;  // a child that dies early must not kill the writer
+  auto p = make_pipe();
+  ChildProcess child([&] {
+    ::close(p.b);
+    cap_address_space(std::size_t{256} << 20);
+    Channel reader(p.a);
+    for (int i = 0; i < 3; ++i) {
+      auto m = reader.receive();
+      if (!m || *m != pattern(sizes[i], i)) return 1;
+    }
+    return reader.receive() ? 2 : 0;
+  });
+  REQUIRE(child.started());
+  ::close(p.a);
+  std::string bytes;
+  for (int i = 0; i < 3; ++i) bytes += frame(pattern(sizes[i], i));
+  REQUIRE(bytes.substr(0, 4) == std::string("\0\0\0\xC8", 4));
+  raw_write_all(p.b, bytes);  // false (EPIPE) when the child gave up: it then exits non-zero
+  ::close(p.b);
+  INFO("the receiver did not get messages of 200, 33023 and 128 bytes: decode the length from unsigned bytes");
+  REQUIRE(child.exits_cleanly_within(5000ms));
+}
+
+TEST_CASE("send refuses a message longer than kMaxMessage with length_error", "[04-ipc-pipe][unit][req:1]") {
+  // A view that claims 4 GiB: its size alone says it cannot be framed; send
+  // must refuse it without touching its bytes. Its length cut to 32 bits is
+  // 0, a frame that would lie about the message. /dev/null takes any write
+  // without reading the buffer, so a send that does not check returns.
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  REQUIRE(devnull >= 0);
+  Channel writer(devnull);
+  static const char one_byte = 'x';
+  const std::string_view too_long(&one_byte, std::size_t{ipc::kMaxMessage} + 1);
+  auto outcome = kata::value_within(10s, [&writer, too_long] {
+    try {
+      writer.send(too_long);
+      return std::string("sent");
+    } catch (const std::length_error&) {
+      return std::string("length_error");
+    } catch (const std::exception& e) {
+      return std::string("other exception: ") + e.what();
+    }
+  });
+  REQUIRE(outcome);
+  REQUIRE(*outcome == "length_error");
+}
 
 TEST_CASE("send writes the frame format and receive reads it", "[04-ipc-pipe][unit][req:1]") {
   auto p = make_pipe();

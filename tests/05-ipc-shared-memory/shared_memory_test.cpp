@@ -291,6 +291,52 @@ TEST_CASE("the ring keeps FIFO order, and push and pop give up at their timeouts
   REQUIRE_FALSE(segment_exists(name));
 }
 
+TEST_CASE("a second ring created under the same name fails and leaves the first one alone", "[05-ipc-shared-memory][unit][req:6]") {
+  const std::string name = kata::ipc_name("ring");
+  {
+    shm::SharedRing ring(bip::create_only, name, 4);
+    REQUIRE(ring.push(11, 1s));
+    REQUIRE(ring.push(12, 1s));
+    // A creator that removes an existing name first ("a stale segment")
+    // takes the ring away from the processes using it: create_only fails.
+    REQUIRE_THROWS_AS(shm::SharedRing(bip::create_only, name, 4), bip::interprocess_exception);
+    INFO("a failed create_only removed or replaced the ring another object owns");
+    REQUIRE(segment_exists(name));
+    shm::SharedRing user(bip::open_only, name);
+    REQUIRE_FALSE(user.owner());
+    REQUIRE(user.size() == 2);
+    REQUIRE(user.pop(1s) == std::optional<std::int64_t>(11));
+    REQUIRE(ring.pop(1s) == std::optional<std::int64_t>(12));
+  }
+  REQUIRE_FALSE(segment_exists(name));
+}
+
+TEST_CASE("a blocked push sleeps until another process pops", "[05-ipc-shared-memory][unit][timing][req:6][req:8]") {
+  const std::string name = kata::ipc_name("ring");
+  Children children;
+  shm::SharedRing ring(bip::create_only, name, 1);
+  REQUIRE(ring.push(1, 1s));  // full
+  const pid_t consumer = children.add(spawn([&name] {
+    shm::SharedRing mine(bip::open_only, name);
+    std::this_thread::sleep_for(500ms);
+    return mine.pop(2s) == std::optional<std::int64_t>(1);
+  }));
+  kata::CpuMeter meter;
+  const bool pushed = ring.push(2, 5s);
+  const double load = meter.load();
+  const auto waited = meter.wall();
+  const kata::ChildEnd end = children.reap(consumer, 5s);
+  INFO("the consumer " << end.describe());
+  REQUIRE(end.exited_with(kChildOk));
+  REQUIRE(pushed);
+  REQUIRE(waited >= 400ms);
+  REQUIRE(waited < 3s);
+  REQUIRE(ring.pop(1s) == std::optional<std::int64_t>(2));
+  CAPTURE(load);
+  INFO("push should sleep on the condition variable while the ring is full, not poll it");
+  REQUIRE(load < 0.05);
+}
+
 TEST_CASE("a blocked pop sleeps until another process pushes", "[05-ipc-shared-memory][unit][timing][req:8]") {
   const std::string name = kata::ipc_name("ring");
   Children children;

@@ -342,3 +342,45 @@ TEST_CASE("queues that already exist are refused and left alone", "[06-ipc-messa
   REQUIRE(queue_exists(options.results_queue));
   REQUIRE(out->children_left == 0);
 }
+
+TEST_CASE("a worker's idle timeout counts from its last message, not from its start", "[06-ipc-message-queue][unit][req:6]") {
+  const std::string jobs_name = kata::ipc_name("jobs");
+  const std::string results_name = kata::ipc_name("results");
+  Backstop backstop{jobs_name, results_name};
+  bip::message_queue jobs(bip::create_only, jobs_name.c_str(), 32, sizeof(mq::Job));
+  bip::message_queue results(bip::create_only, results_name.c_str(), 32, sizeof(mq::Result));
+
+  // 20 jobs 100 ms apart (2 s in all) to a worker whose idle timeout is 1 s:
+  // it is never idle for 1 s, so it does all 20, then takes the stop. A
+  // worker that counts its timeout from its start gives up after about 10.
+  constexpr int kJobs = 20;
+  const pid_t pid = kata::fork_child(
+      [&] { return mq::run_worker(jobs_name, results_name, square_plus_one, 1000ms); }, 200);
+  for (std::int64_t id = 0; id < kJobs; ++id) {
+    const mq::Job job{id, id};
+    REQUIRE(jobs.try_send(&job, sizeof job, 0));
+    std::this_thread::sleep_for(100ms);
+  }
+  const mq::Job stop{mq::kStopId, 0};
+  REQUIRE(jobs.try_send(&stop, sizeof stop, 0));
+  const kata::ChildEnd end = kata::reap_within(pid, 5000ms);
+  INFO("run_worker's child " << end.describe() << " (its exit code is the count of jobs it did; 200 = threw)");
+  REQUIRE(end.exited_with(kJobs));
+  REQUIRE(results.get_num_msg() == kJobs);
+}
+
+TEST_CASE("a jobs queue name that is taken is refused and left alone", "[06-ipc-message-queue][unit][req:7]") {
+  mq::Options options{kata::ipc_name("jobs"), kata::ipc_name("results"), 1, 4, 1000ms};
+  Backstop backstop{options.jobs_queue, options.results_queue};
+  bip::message_queue squatter(bip::create_only, options.jobs_queue.c_str(), 2, 8);
+  kata::SharedScratch<Outcome> out;
+  const Run run = supervise(range(3), square_plus_one, options, *out, 10s);
+  INFO("the dispatcher " << run.end);
+  REQUIRE(out->finished == 1);
+  INFO("dispatch must throw when the jobs queue's name is taken");
+  REQUIRE_FALSE(std::string(out->error).empty());
+  INFO("the jobs queue is someone else's: it must stay; no results queue may be left behind");
+  REQUIRE(queue_exists(options.jobs_queue));
+  REQUIRE_FALSE(queue_exists(options.results_queue));
+  REQUIRE(out->children_left == 0);
+}

@@ -268,3 +268,61 @@ TEST_CASE("a pool that cannot start all its workers throws and leaves no child b
   INFO("the workers started before the failure must be stopped and reaped");
   REQUIRE(kata::no_children_left());
 }
+
+TEST_CASE("map with several failing inputs throws the failure of the first in input order", "[07-process-pool][unit][req:3]") {
+  DefaultAbortAction plain_abort;
+  {
+    pp::ProcessPool pool(2, task);
+    // Two failures in one call, of two kinds: the first in input order
+    // decides what is thrown, not the last one seen nor the first to finish.
+    REQUIRE_THROWS_AS(pool.map({1, kThrow, 2, kAbort, 3}, 5s), pp::TaskFailed);
+    REQUIRE_THROWS_AS(pool.map({1, kAbort, 2, kThrow, 3}, 5s), pp::WorkerDied);
+    REQUIRE_THROWS_WITH(pool.map({kThrow, kExit}, 5s), Catch::Contains("bad input -2"));
+    REQUIRE(pool.map({4, 5}, 5s) == std::vector<std::int64_t>{16, 25});
+  }
+  REQUIRE(kata::no_children_left());
+}
+
+TEST_CASE("a get that timed out leaves the ticket to be taken later", "[07-process-pool][unit][req:2]") {
+  {
+    pp::ProcessPool pool(1, task);
+    const auto slow = pool.submit(1300);  // 300 ms
+    REQUIRE_THROWS_AS(pool.get(slow, 50ms), pp::WaitTimeout);
+    INFO("the timed-out get took the ticket away: its task's value is lost");
+    REQUIRE(pool.get(slow, 5s) == 1300);
+    REQUIRE_THROWS_AS(pool.get(slow, 1s), std::invalid_argument);
+  }
+  REQUIRE(kata::no_children_left());
+}
+
+TEST_CASE("a failed task's ticket is taken once too", "[07-process-pool][unit][req:2]") {
+  DefaultAbortAction plain_abort;
+  {
+    pp::ProcessPool pool(1, task);
+    const auto failing = pool.submit(kThrow);
+    const auto dying = pool.submit(kAbort);
+    REQUIRE_THROWS_AS(pool.get(failing, 5s), pp::TaskFailed);
+    REQUIRE_THROWS_AS(pool.get(dying, 5s), pp::WorkerDied);
+    INFO("a failure, once thrown, is taken: a second get of the ticket is an unknown ticket");
+    REQUIRE_THROWS_AS(pool.get(failing, 1s), std::invalid_argument);
+    REQUIRE_THROWS_AS(pool.get(dying, 1s), std::invalid_argument);
+    REQUIRE(pool.get(pool.submit(3), 5s) == 9);
+  }
+  REQUIRE(kata::no_children_left());
+}
+
+TEST_CASE("map throws a failure only after every task of the call has finished", "[07-process-pool][unit][req:3]") {
+  {
+    pp::ProcessPool pool(2, task);
+    // The first input fails at once, the second sleeps 400 ms on the other
+    // worker: map must wait for it before throwing, not leave it running.
+    const auto start = kata::Clock::now();
+    REQUIRE_THROWS_AS(pool.map({kThrow, 1400}, 5s), pp::TaskFailed);
+    const auto took = kata::Clock::now() - start;
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    INFO("map threw before its 400 ms task had finished");
+    REQUIRE(took >= 350ms);
+    REQUIRE(pool.map({2, 3}, 5s) == std::vector<std::int64_t>{4, 9});
+  }
+  REQUIRE(kata::no_children_left());
+}

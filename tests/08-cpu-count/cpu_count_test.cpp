@@ -157,6 +157,44 @@ TEST_CASE("a parent cgroup's quota binds its children", "[08-cpu-count][unit][re
   }
 }
 
+TEST_CASE("a smaller limit above the nearest one still binds", "[08-cpu-count][unit][req:2]") {
+  {
+    FakeSystem sys;
+    sys.in_cgroup("/pod/container");
+    sys.cpu_max("pod/container", "400000 100000");  // the nearest limit: 4
+    sys.cpu_max("pod", "100000 100000");            // the pod's: 1
+    CAPTURE("container 4 CPUs, pod 1 CPU");
+    REQUIRE(cpus::cgroup_cpu_limit(sys.view()) == 1);
+    REQUIRE(cpus::usable_cpus(sys.view()) == 1);
+  }
+  {
+    FakeSystem sys;
+    sys.in_cgroup("/a/b/c");
+    sys.cpu_max("a/b/c", "500000 100000");
+    sys.cpu_max("a/b", "max 100000");
+    sys.cpu_max("a", "300000 100000");
+    sys.cpu_max("", "200000 100000");  // the root's: 2
+    REQUIRE(cpus::cgroup_cpu_limit(sys.view()) == 2);
+    REQUIRE(cpus::usable_cpus(sys.view()) == 2);
+  }
+}
+
+TEST_CASE("a quota too large for an int of CPUs does not wrap to a small limit", "[08-cpu-count][unit][req:2][req:3]") {
+  // 429496729600000 / 100000 = 2^32 CPUs: cut to an int, that is 0 (and
+  // 2^31 would be negative). Such a quota limits nothing below 8 CPUs.
+  for (const char* text : {"429496729600000 100000", "214748364800000 100000", "18446744073709551615 1",
+                           "18446744073709551615 100000"}) {
+    FakeSystem sys;
+    sys.in_cgroup("/big");
+    sys.cpu_max("big", text);
+    CAPTURE(text);
+    const auto limit = cpus::cgroup_cpu_limit(sys.view());
+    if (limit) REQUIRE(*limit >= 8);
+    REQUIRE(cpus::usable_cpus(sys.view()) == 8);
+    REQUIRE(cpus::pool_size(Work::io, sys.view()) == 12);
+  }
+}
+
 TEST_CASE("malformed or missing files set no limit and never throw", "[08-cpu-count][unit][req:4]") {
   for (const char* text : {"", "\n", "abc 100000", "150000", "-100000 100000", "100000 0", "100000 -5", "12x 100000",
                            "0 100000", "100000 100000x"}) {

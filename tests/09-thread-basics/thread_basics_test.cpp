@@ -212,3 +212,52 @@ TEST_CASE("when only the second function throws run_two rethrows its exception",
   REQUIRE(outcome.has_value());
   REQUIRE(*outcome == "domain_error: second failed");
 }
+
+TEST_CASE("a Task destroyed by an interrupted thread still joins and does not throw", "[09-thread-basics][unit][req:4]") {
+  // The outer Task's thread is interrupted before it destroys an inner Task.
+  // ~Task's join() is an interruption point: unless interruption is disabled
+  // there, it throws boost::thread_interrupted out of a destructor, and a
+  // destructor that throws ends the process in std::terminate.
+  auto go = std::make_shared<std::promise<void>>();
+  auto inner_ended = std::make_shared<Ended>();
+  auto outer = std::make_shared<Task>([go_signal = go->get_future().share(), inner_ended] {
+    go_signal.wait();  // not an interruption point: the request stays pending
+    {
+      Task inner([inner_ended] {
+        auto guard = inner_ended->guard();
+        std::this_thread::sleep_for(100ms);  // not an interruption point either
+        return 1;
+      });
+    }  // ~Task: interrupt inner (no effect), then join it with our own interrupt pending
+    return inner_ended->flag.load() ? 5 : -5;
+  });
+  outer->interrupt();
+  go->set_value();
+  auto outcome = kata::value_within(5s, [outer] { return outcome_of_get(outer); });
+  REQUIRE(outcome.has_value());
+  INFO("returned -5: ~Task returned before the inner function ended");
+  REQUIRE(*outcome == "returned 5");
+  REQUIRE(inner_ended->flag);
+}
+
+TEST_CASE("when both functions throw run_two rethrows the first one's exception", "[09-thread-basics][unit][req:6]") {
+  // The second throws at once, the first 50 ms later: the first's exception
+  // is the one that comes out, not the last one seen nor the earliest.
+  auto outcome = kata::value_within(5s, []() -> std::string {
+    try {
+      run_two(
+          []() -> int {
+            std::this_thread::sleep_for(50ms);
+            throw std::domain_error("first failed");
+          },
+          []() -> int { throw std::runtime_error("second failed"); });
+      return "run_two returned";
+    } catch (const std::domain_error& e) {
+      return std::string("domain_error: ") + e.what();
+    } catch (const std::exception& e) {
+      return std::string("another exception: ") + e.what();
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "domain_error: first failed");
+}

@@ -101,6 +101,38 @@ TEST_CASE("no hit is lost when eight threads count at once", "[10-race-condition
   REQUIRE(counter->hits() == expected);
 }
 
+TEST_CASE("the hit count can be read while eight threads count", "[10-race-condition][stress][req:2][req:5]") {
+  // Thread 0 reads hits() all along while the others hit: the read races
+  // with the increments unless it is atomic or locked like them (the tsan
+  // profile reports it). A count read while others count never goes back.
+  auto counter = std::make_shared<HitCounter>();
+  auto done = std::make_shared<std::vector<long>>(kThreads, 0);
+  auto went_back = std::make_shared<long>(0);  // written by thread 0 only
+  auto reads = std::make_shared<long>(0);      // written by thread 0 only
+  REQUIRE(run_together(8s, [counter, done, went_back, reads](int t) {
+    long last = 0;
+    const int batches = kata::stress({1'000'000, 500ms}, [&](int) {
+      for (int i = 0; i < kBatch; ++i) {
+        if (t != 0) {
+          counter->hit();
+          continue;
+        }
+        const long now = counter->hits();
+        if (now < last) ++*went_back;
+        last = now;
+        ++*reads;
+      }
+    });
+    if (t != 0) (*done)[t] = static_cast<long>(batches) * kBatch;
+  }));
+  long expected = 0;
+  for (long n : *done) expected += n;
+  CAPTURE(*reads, *went_back);
+  REQUIRE(*reads > 0);
+  REQUIRE(*went_back == 0);
+  REQUIRE(counter->hits() == expected);
+}
+
 TEST_CASE("money only one thread can hold is never granted to two at once", "[10-race-condition][stress][req:3][req:5]") {
   // The account holds exactly kCoin: whoever withdraws it holds the whole
   // balance until depositing it back, so at most one thread may hold it at

@@ -169,6 +169,49 @@ TEST_CASE("acquire and release make the calling thread the holder and only that 
   REQUIRE(*taken);
 }
 
+TEST_CASE("a thread that released the GIL cannot release it again", "[11-gil][unit][req:1]") {
+  auto sim = std::make_shared<Sim>(5ms);
+  sim->gil.acquire();
+  sim->gil.release();
+  INFO("a second release() by the thread that already let go returned normally");
+  REQUIRE_THROWS_AS(sim->gil.release(), std::logic_error);
+  REQUIRE_FALSE(sim->gil.held_by_this_thread());
+  // Still free for anyone.
+  REQUIRE(kata::finishes_within(5s, [sim] {
+    sim->gil.acquire();
+    sim->gil.release();
+  }));
+}
+
+TEST_CASE("release wakes a thread already waiting in acquire at once", "[11-gil][unit][req:1]") {
+  // A 10 s switch interval: a waiter's own timed wake-up is 10 s away, so
+  // only release()'s notification can hand it the GIL soon after.
+  auto sim = std::make_shared<Sim>(10s);
+  sim->gil.acquire();
+  auto turn = std::make_shared<std::promise<kata::Clock::time_point>>();
+  auto turn_future = turn->get_future();
+  auto pc = std::make_shared<int>(0);
+  PyThreads threads(sim);
+  threads.start([turn, pc]() -> Instruction {  // fetch runs with the GIL held
+    if ((*pc)++ > 0) return halt();
+    return bytecode([turn] { turn->set_value(kata::Clock::now()); });
+  });
+  // The thread's interpret() blocks in acquire(): the main thread holds the
+  // GIL. Not to provoke a race: to reach the state under test, the waiter
+  // asleep in acquire() before the release.
+  std::this_thread::sleep_for(200ms);
+  const auto released = kata::Clock::now();
+  sim->gil.release();
+  REQUIRE(kata::ready_within(turn_future, 5s));
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(turn_future.get() - released);
+  CAPTURE(waited.count());
+  INFO("the waiter got the GIL only at its own timed wake-up: release() must notify a waiter");
+  REQUIRE(waited < 2s);
+  REQUIRE(threads.all_done_within(5s));
+  INFO(sim->log.summary());
+  REQUIRE(sim->log.empty());
+}
+
 TEST_CASE("interpret runs bytecode with the GIL held and blocking I/O with it released", "[11-gil][unit][req:2]") {
   auto sim = std::make_shared<Sim>(5ms);
   // What each instruction saw: whether its thread held the GIL.
