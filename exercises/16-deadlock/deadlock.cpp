@@ -51,6 +51,7 @@ std::size_t Table::seats() const { return forks_.size(); }
 void Table::dine(std::size_t /*seat*/, int /*meals*/, const std::function<void()>& /*eat*/) {
   // TODO: check the arguments; for each meal take forks seat and
   // (seat + 1) % seats() without ever waiting while holding one, call eat(),
-  // and put both down even if eat() throws.
+  // and put both down even if eat() throws (the throw ends the dinner: no
+  // further meal).
   throw std::logic_error("TODO: Table::dine");
 }

@@ -54,8 +54,8 @@ void send_all([[maybe_unused]] int fd, [[maybe_unused]] std::string_view data) {
 }
 
 std::string recv_exact([[maybe_unused]] int fd, [[maybe_unused]] std::size_t n) {
-  // TODO: recv_exact: recv() until n bytes have arrived; 0 (end of stream)
-  // before that throws std::runtime_error; EINTR retries.
+  // TODO: recv_exact: recv() until n bytes have arrived (n == 0: none, return
+  // at once); 0 (end of stream) before that throws std::runtime_error; EINTR retries.
   throw std::logic_error("TODO: recv_exact");
 }
 
@@ -86,7 +86,8 @@ void EchoServer::serve([[maybe_unused]] Connection& connection) {
 
 void EchoServer::stop() {
   // TODO: EchoServer::stop: under mutex_, set stopping_ and shutdown() the
-  // listener and every open connection; then join the acceptor, join every
+  // listener and every open connection, both ways (a thread may be blocked in
+  // recv() or in send()); then join the acceptor, join every
   // connection thread, and close the listener.
   throw std::logic_error("TODO: EchoServer::stop");
 }

@@ -66,8 +66,9 @@ void LineEchoServer::accept_clients() {
 
 bool LineEchoServer::read_from([[maybe_unused]] Client& client) {
   // TODO: LineEchoServer::read_from: recv() until EAGAIN (true), 0 (set
-  // input_ended, true) or an error (false); append to `unfinished`, move every
-  // complete line into `outgoing`.
+  // input_ended, true: `outgoing` is still owed, an unfinished line is not) or
+  // an error (false); append to `unfinished`, move every complete line into
+  // `outgoing`.
   throw std::logic_error("TODO: LineEchoServer::read_from");
 }
 

@@ -18,7 +18,8 @@ struct Task::State {
 };
 
 Task::Task(asio::any_io_executor ex, Op op) : state_(std::make_shared<State>()) {
-  // TODO: co_spawn `op` on `ex` now, with a handler that stores the outcome and wakes the waiters.
+  // TODO: co_spawn `op` on `ex` now, with a handler that stores the outcome and wakes every waiter
+  // (the handler must keep the state alive: the operation may outlive every Task handle).
   (void)ex, (void)op;
   throw std::logic_error("TODO: Task::Task");
 }
@@ -34,7 +35,7 @@ bool Task::done() const {
 }
 
 asio::awaitable<std::vector<int>> run_one_by_one(std::vector<Op> ops) {
-  // TODO: co_await each operation in turn and collect the values.
+  // TODO: co_await each operation in turn and collect the values (an exception ends the loop).
   (void)ops;
   throw std::logic_error("TODO: run_one_by_one");
 }

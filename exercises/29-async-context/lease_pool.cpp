@@ -25,7 +25,8 @@ asio::awaitable<Lease> Pool::acquire() {
 }
 
 asio::awaitable<void> Pool::release(Lease lease) {
-  // TODO: co_await the reset, then hand the connection to the longest waiter or mark it free.
+  // TODO: co_await the reset, then hand the connection to the longest waiter (to it, not to the free
+  // list: it has not run yet, and a newcomer must not take it first) or mark it free.
   (void)lease;
   throw std::logic_error("TODO: Pool::release");
 }

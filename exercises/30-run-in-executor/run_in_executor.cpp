@@ -11,7 +11,8 @@
 namespace run_in_executor {
 
 asio::awaitable<int> run_blocking(asio::thread_pool& pool, std::function<int()> fn) {
-  // TODO: run fn on a pool thread and co_await its value (or its exception) back on this coroutine's executor.
+  // TODO: run fn on a thread of `pool` (no thread of your own) and co_await its value (or its exception,
+  // as thrown) back on this coroutine's executor.
   (void)pool, (void)fn;
   throw std::logic_error("TODO: run_blocking");
 }

@@ -12,7 +12,8 @@
 namespace threadsafe_submit {
 
 std::future<int> submit(asio::io_context& loop, std::function<asio::awaitable<int>()> job) {
-  // TODO: a stopped loop never runs what is queued: return a future that already holds LoopStopped.
+  // TODO: a stopped loop never runs what is queued: return a future that already holds LoopStopped
+  // (and queue nothing: a loop restarted later must not run a job its caller was told is refused).
   // TODO: co_spawn job on the loop; its completion handler moves the value or the exception into a std::promise.
   (void)loop, (void)job;
   throw std::logic_error("TODO: submit");

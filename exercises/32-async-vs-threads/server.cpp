@@ -29,6 +29,7 @@ asio::awaitable<void> Server::accept_loop() {
 
 asio::awaitable<void> Server::serve(tcp::socket socket) {
   // TODO: read a line, answer it ("work " -> compute(), else echo it) with '\n', until the client leaves.
+  // One line at a time: replies go out in request order, and each reply is written whole.
   (void)socket;
   throw std::logic_error("TODO: Server::serve");
 }

@@ -30,7 +30,7 @@ unsigned short Server::port() const {
 }
 
 asio::awaitable<ShutdownReport> Server::run() {
-  // TODO: accept (a session per connection) until a signal; then stop accepting, close idle connections, wait for the busy ones up to the deadline, cancel the rest and wait for them.
+  // TODO: accept (a session per connection) until a signal; then stop accepting, close idle connections, wait for the busy ones up to the deadline (drain_deadline after the signal), cancel the rest and wait for them.
   throw std::logic_error("TODO: Server::run");
 }
 

@@ -27,7 +27,8 @@ TaskGroup::TaskGroup(asio::any_io_executor ex) {
 }
 
 void TaskGroup::spawn(asio::awaitable<void> child) {
-  // TODO: refuse after join() and after a failure; co_spawn the child with its own cancellation slot and a handler that records its end.
+  // TODO: refuse after join() and after a failure; co_spawn the child with its own cancellation slot and a handler that records its end
+  // (an error is a failure, operation_aborted too, unless the group had cancelled that child).
   (void)child;
   throw std::logic_error("TODO: TaskGroup::spawn");
 }

@@ -68,8 +68,9 @@ class Table {
 
   /// Philosopher `seat` eats `meals` times: each time takes both their forks,
   /// calls eat() while holding them and puts them down, also when eat()
-  /// throws (the exception then propagates). Throws std::out_of_range for an
-  /// unknown seat, std::invalid_argument when meals < 0.
+  /// throws (the exception then propagates and no further meal is eaten).
+  /// Throws std::out_of_range for an unknown seat, std::invalid_argument when
+  /// meals < 0.
   void dine(std::size_t seat, int meals, const std::function<void()>& eat);
 
  private:

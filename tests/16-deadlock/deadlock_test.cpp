@@ -1,27 +1,25 @@
 // Hidden tests for 16-deadlock: Bank (transfers) and Table (dining philosophers).
 //
 // A deadlock is caught by a watchdog: every call that may block runs inside
-// kata::finishes_within, so a hang becomes a failed test after kDeadline.
-// What the workers touch lives in a shared_ptr they hold, so threads left
-// behind by a deadlock never touch freed memory after the test has ended.
+// kata::finishes_within or kata::value_within, and worker threads run in a
+// kata::Crew waited for with one deadline, so a hang becomes a failed test
+// after kDeadline. What the workers touch lives in a shared_ptr they hold, so
+// threads left behind by a deadlock never touch freed memory after the test.
 // Lost money is caught by bookkeeping: each worker counts what it moved and
 // the main thread checks every balance and the total against those counts.
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <latch>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
-#include <optional>
 #include <string>
-#include <thread>
-#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "deadlock.hpp"
 #include "kata/test.hpp"
+#include "kata/thread_test.hpp"
 
 using namespace std::chrono_literals;
 
@@ -37,22 +35,21 @@ constexpr long kRich = 100'000'000;
 constexpr const char* kHang = "the threads were still running after the 5 s watchdog deadline: a deadlock?";
 constexpr const char* kStuck = "a call was still running after 5 s: a lock left taken, or one mutex locked twice?";
 
-/// Calls fn() on a watchdog thread and returns what it returns (or rethrows
-/// what it throws); fails the test if it has not returned after kDeadline.
-/// Even one thread hangs when a lock was left taken, say by a throw between
-/// lock() and unlock(). fn must capture by value (a shared_ptr) what it uses.
+/// What fn() returns, computed on a watchdog thread (what it throws is
+/// rethrown); fails the test if it has not returned after kDeadline. Even one
+/// thread hangs when a lock was left taken, say by a throw between lock() and
+/// unlock(). fn must capture by value (a shared_ptr) what it uses.
 template <class Fn>
-auto watched(Fn fn) {
-  using Result = std::invoke_result_t<Fn>;
-  if constexpr (std::is_void_v<Result>) {
-    if (!kata::finishes_within(kDeadline, fn)) FAIL(kStuck);
-  } else {
-    auto result = std::make_shared<std::optional<Result>>();
-    if (!kata::finishes_within(kDeadline, [fn, result] { *result = fn(); })) {
-      FAIL(kStuck);
-    }
-    return std::move(**result);
-  }
+auto within_deadline(Fn fn) {
+  auto result = kata::value_within(kDeadline, std::move(fn));
+  if (!result) FAIL(kStuck);
+  return std::move(*result);
+}
+
+/// Runs fn() on a watchdog thread (rethrowing what it throws); fails the test
+/// if it has not returned after kDeadline.
+void done_within_deadline(std::function<void()> fn) {
+  if (!kata::finishes_within(kDeadline, std::move(fn))) FAIL(kStuck);
 }
 
 /// What a group of workers shares: the object under test, a failure log, and
@@ -62,25 +59,23 @@ struct Shared {
   template <class Arg>
   Shared(Arg&& arg, std::size_t slots) : subject(std::forward<Arg>(arg)), counts(slots) {}
   Subject subject;
-  kata::FailureLog log;
+  std::shared_ptr<kata::FailureLog> log = std::make_shared<kata::FailureLog>();
   std::vector<std::atomic<long>> counts;
 };
 
-/// Runs work(shared, i) on `threads` threads started together by a latch and
-/// waits at most kDeadline for all of them. False means they hung.
+/// Runs work(shared, i) on `threads` threads of a kata::Crew, started together
+/// by a latch, and waits at most kDeadline for all of them. False: they hung.
 template <class Subject, class Work>
 bool workers_finish(std::shared_ptr<Shared<Subject>> shared, int threads, Work work) {
-  return kata::finishes_within(kDeadline, [shared, threads, work] {
-    std::latch start(threads);
-    std::vector<std::thread> workers;
-    for (int i = 0; i < threads; ++i) {
-      workers.emplace_back([&, i] {
-        start.arrive_and_wait();
-        shared->log.capture("worker " + std::to_string(i), [&] { work(*shared, i); });
-      });
-    }
-    for (auto& worker : workers) worker.join();
-  });
+  kata::Crew crew(shared->log);
+  auto start = std::make_shared<std::latch>(threads);
+  for (int i = 0; i < threads; ++i) {
+    crew.start([shared, start, work, i] {
+      start->arrive_and_wait();
+      work(*shared, i);
+    });
+  }
+  return crew.all_done_within(kDeadline);
 }
 
 /// The balances as the bank reports them, one account at a time.
@@ -108,9 +103,15 @@ struct RecordedTable {
 struct MeetingTable {
   explicit MeetingTable(std::size_t seats) : table(seats) {}
   Table table;
-  std::mutex mutex;
-  std::condition_variable all_arrived_cv;
-  int num_arrived = 0;
+  kata::Meeting meeting{2};
+};
+
+/// A stress pattern of transfers: worker i moves money from routes[i].first
+/// to routes[i].second for the whole budget.
+struct TransferPattern {
+  const char* name;
+  std::vector<long> opening;
+  std::vector<std::pair<std::size_t, std::size_t>> routes;
 };
 
 }  // namespace
@@ -121,53 +122,63 @@ TEST_CASE("a new bank holds the balances it was given and no other account", "[1
   CHECK_THROWS_AS(Bank({10, -1}), std::invalid_argument);
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 0, 250});
   REQUIRE(bank->size() == 3);
-  CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{100, 0, 250});
-  CHECK(watched([bank] { return bank->total(); }) == 350);
-  CHECK_THROWS_AS(watched([bank] { return bank->balance(3); }), std::out_of_range);
+  CHECK(within_deadline([bank] { return balances(*bank); }) == std::vector<long>{100, 0, 250});
+  CHECK(within_deadline([bank] { return bank->total(); }) == 350);
+  CHECK_THROWS_AS(within_deadline([bank] { return bank->balance(3); }), std::out_of_range);
 }
 
 TEST_CASE("transfer moves the amount from one account to the other", "[16-deadlock][unit][req:1]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 50, 7});
-  watched([bank] {
+  done_within_deadline([bank] {
     bank->transfer(0, 1, 30);
     bank->transfer(1, 2, 80);
     bank->transfer(2, 0, 87);
   });
-  CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{157, 0, 0});
-  CHECK(watched([bank] { return bank->total(); }) == 157);
+  CHECK(within_deadline([bank] { return balances(*bank); }) == std::vector<long>{157, 0, 0});
+  CHECK(within_deadline([bank] { return bank->total(); }) == 157);
 }
 
 TEST_CASE("transfer rejects bad arguments and then changes nothing", "[16-deadlock][unit][req:1]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{100, 50});
   SECTION("an unknown account") {
-    CHECK_THROWS_AS(watched([bank] { bank->transfer(2, 0, 1); }), std::out_of_range);
-    CHECK_THROWS_AS(watched([bank] { bank->transfer(0, 2, 1); }), std::out_of_range);
+    CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(2, 0, 1); }), std::out_of_range);
+    CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(0, 2, 1); }), std::out_of_range);
   }
   SECTION("an amount that is not positive") {
-    CHECK_THROWS_AS(watched([bank] { bank->transfer(0, 1, 0); }), std::invalid_argument);
-    CHECK_THROWS_AS(watched([bank] { bank->transfer(0, 1, -5); }), std::invalid_argument);
+    CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(0, 1, 0); }), std::invalid_argument);
+    CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(0, 1, -5); }), std::invalid_argument);
   }
   SECTION("more than the source account holds") {
-    CHECK_THROWS_AS(watched([bank] { bank->transfer(1, 0, 51); }), InsufficientFunds);
+    CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(1, 0, 51); }), InsufficientFunds);
   }
-  CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{100, 50});
+  CHECK(within_deadline([bank] { return balances(*bank); }) == std::vector<long>{100, 50});
 }
 
 TEST_CASE("a transfer from an account to itself moves nothing and does not deadlock", "[16-deadlock][unit][req:2]") {
   auto bank = std::make_shared<Bank>(std::vector<long>{40, 60});
   // A second lock of the same boost::mutex by its holder waits for itself.
-  watched([bank] { bank->transfer(0, 0, 40); });
-  CHECK_THROWS_AS(watched([bank] { bank->transfer(1, 1, 61); }), InsufficientFunds);
-  CHECK(watched([bank] { return balances(*bank); }) == std::vector<long>{40, 60});
+  done_within_deadline([bank] { bank->transfer(0, 0, 40); });
+  CHECK_THROWS_AS(done_within_deadline([bank] { bank->transfer(1, 1, 61); }), InsufficientFunds);
+  CHECK(within_deadline([bank] { return balances(*bank); }) == std::vector<long>{40, 60});
 }
 
-TEST_CASE("transfers in opposite directions from many threads neither deadlock nor lose money", "[16-deadlock][stress][req:3][req:11]") {
-  const std::vector<long> opening{kRich, kRich};
-  auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
-  // Even workers move money 0 -> 1, odd ones 1 -> 0: the classic AB/BA pair.
-  auto back_and_forth = [](Shared<Bank>& s, int i) {
-    auto gen = kata::rng(i);
-    const std::size_t from = i % 2, to = 1 - from;
+TEST_CASE("transfers from many threads, in opposite directions, round a ring or into one account, neither deadlock nor lose money",
+          "[16-deadlock][stress][req:3][req:4][req:11]") {
+  const auto pattern = GENERATE(values<TransferPattern>({
+      // Even workers move money 0 -> 1, odd ones 1 -> 0: the classic AB/BA pair.
+      {"opposite directions", {kRich, kRich}, {{0, 1}, {1, 0}, {0, 1}, {1, 0}}},
+      // Worker i pays account i + 1 from account i: 0 -> 1 -> 2 -> 0, a cycle.
+      {"a ring", {kRich, kRich, kRich}, {{0, 1}, {1, 2}, {2, 0}}},
+      // Four writers, one target: an unguarded credit loses updates.
+      {"into one account", {0, kRich, kRich, kRich, kRich}, {{1, 0}, {2, 0}, {3, 0}, {4, 0}}},
+  }));
+  CAPTURE(pattern.name);
+  auto shared = std::make_shared<Shared<Bank>>(pattern.opening, pattern.opening.size());
+  const auto routes = pattern.routes;
+  auto move_money = [routes](Shared<Bank>& s, int i) {
+    auto gen = kata::rng(static_cast<std::uint64_t>(i));
+    const std::size_t from = routes[static_cast<std::size_t>(i)].first;
+    const std::size_t to = routes[static_cast<std::size_t>(i)].second;
     long moved = 0;
     kata::stress(kBudget, [&](int) {
       const long amount = 1 + static_cast<long>(gen() % 10);
@@ -177,57 +188,58 @@ TEST_CASE("transfers in opposite directions from many threads neither deadlock n
     s.counts[from] -= moved;
     s.counts[to] += moved;
   };
-  if (!workers_finish(shared, 4, back_and_forth)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
-  CHECK(balances(shared->subject) == expected_balances(opening, shared->counts));
-  CHECK(shared->subject.total() == 2 * kRich);
+  if (!workers_finish(shared, static_cast<int>(routes.size()), move_money)) FAIL(kHang);
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
+  CHECK(balances(shared->subject) == expected_balances(pattern.opening, shared->counts));
+  long opening_total = 0;
+  for (long balance : pattern.opening) opening_total += balance;
+  CHECK(shared->subject.total() == opening_total);
 }
 
-TEST_CASE("a ring of transfers, each thread paying the next account, neither deadlocks nor loses money", "[16-deadlock][stress][req:3][req:11]") {
-  const std::vector<long> opening{kRich, kRich, kRich};
-  auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
-  // Worker i pays account i + 1 from account i: 0 -> 1 -> 2 -> 0, a cycle.
-  auto pay_next = [](Shared<Bank>& s, int i) {
-    auto gen = kata::rng(i);
-    const std::size_t from = static_cast<std::size_t>(i), to = (from + 1) % s.subject.size();
-    long moved = 0;
-    kata::stress(kBudget, [&](int) {
-      const long amount = 1 + static_cast<long>(gen() % 10);
-      s.subject.transfer(from, to, amount);
-      moved += amount;
-    });
-    s.counts[from] -= moved;
-    s.counts[to] += moved;
+TEST_CASE("transfers racing for the last of an account's money never overdraw it", "[16-deadlock][stress][req:1][req:11]") {
+  // Round after round, four threads each try to move 1 out of an account that
+  // holds just 1: exactly one may succeed. Checking the funds before the
+  // account is locked lets a second thread pass the check while the first
+  // holds the lock, and the account ends at -1.
+  constexpr int kRounds = 2000;
+  static constexpr int kThreads = 4;
+  // One bank and one latch per round: the four start each round together.
+  struct Rounds {
+    explicit Rounds(int n) {
+      for (int i = 0; i < n; ++i) {
+        banks.push_back(std::make_unique<Bank>(std::vector<long>{1, 0, 0, 0, 0}));
+        starts.push_back(std::make_unique<std::latch>(kThreads));
+      }
+    }
+    std::vector<std::unique_ptr<Bank>> banks;
+    std::vector<std::unique_ptr<std::latch>> starts;
   };
-  if (!workers_finish(shared, 3, pay_next)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
-  CHECK(balances(shared->subject) == expected_balances(opening, shared->counts));
-  CHECK(shared->subject.total() == 3 * kRich);
-}
-
-TEST_CASE("transfers from many accounts into one lose no money", "[16-deadlock][stress][req:4][req:11]") {
-  const std::vector<long> opening{0, kRich, kRich, kRich, kRich};
-  auto shared = std::make_shared<Shared<Bank>>(opening, opening.size());
-  // Worker i pays account 0 from its own account i + 1: four writers, one target.
-  auto pay_into_zero = [](Shared<Bank>& s, int i) {
-    auto gen = kata::rng(i);
-    const std::size_t from = static_cast<std::size_t>(i) + 1;
-    long moved = 0;
-    kata::stress(kBudget, [&](int) {
-      const long amount = 1 + static_cast<long>(gen() % 10);
-      s.subject.transfer(from, 0, amount);
-      moved += amount;
-    });
-    s.counts[from] -= moved;
-    s.counts[0] += moved;
+  auto shared = std::make_shared<Shared<Rounds>>(kRounds, 0);
+  auto grab_the_last_one = [](Shared<Rounds>& s, int i) {
+    for (std::size_t round = 0; round < s.subject.banks.size(); ++round) {
+      s.subject.starts[round]->arrive_and_wait();
+      // Any other failure is recorded and the thread goes on, so the others
+      // never wait at a latch for a thread that has left.
+      s.log->capture("transfer", [&] {
+        try {
+          s.subject.banks[round]->transfer(0, static_cast<std::size_t>(i) + 1, 1);
+        } catch (const InsufficientFunds&) {
+          // the others were first: expected
+        }
+      });
+    }
   };
-  if (!workers_finish(shared, 4, pay_into_zero)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
-  CHECK(balances(shared->subject) == expected_balances(opening, shared->counts));
-  CHECK(shared->subject.total() == 4 * kRich);
+  if (!workers_finish(shared, kThreads, grab_the_last_one)) FAIL(kHang);
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
+  for (int round = 0; round < kRounds; ++round) {
+    const auto seen = balances(*shared->subject.banks[static_cast<std::size_t>(round)]);
+    if (seen[0] != 0) {
+      CAPTURE(round, seen);
+      FAIL("account 0 held 1 and ended at " << seen[0] << ": more than one transfer passed the funds check");
+    }
+  }
 }
 
 TEST_CASE("total sees the same sum at every instant while transfers run", "[16-deadlock][stress][req:5][req:11]") {
@@ -242,7 +254,7 @@ TEST_CASE("total sees the same sum at every instant while transfers run", "[16-d
       const auto give_up = kata::Clock::now() + kBudget.max_time;
       while (writers_left->load() > 0 && kata::Clock::now() < give_up) {
         const long seen = s.subject.total();
-        if (seen != 8000) s.log.add("total() returned " + std::to_string(seen) + " instead of 8000");
+        if (seen != 8000) s.log->add("total() returned " + std::to_string(seen) + " instead of 8000");
       }
       return;
     }
@@ -260,8 +272,8 @@ TEST_CASE("total sees the same sum at every instant while transfers run", "[16-d
     --*writers_left;
   };
   if (!workers_finish(shared, 4, read_or_write)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
   CHECK(balances(shared->subject) == expected_balances(opening, shared->counts));
 }
 
@@ -271,30 +283,47 @@ TEST_CASE("a table needs two seats and knows only its own seats", "[16-deadlock]
   CHECK_THROWS_AS(Table(1), std::invalid_argument);
   auto table = std::make_shared<Table>(3);
   CHECK(table->seats() == 3);
-  CHECK_THROWS_AS(watched([table] { table->dine(3, 1, [] {}); }), std::out_of_range);
-  CHECK_THROWS_AS(watched([table] { table->dine(0, -1, [] {}); }), std::invalid_argument);
+  CHECK_THROWS_AS(done_within_deadline([table] { table->dine(3, 1, [] {}); }), std::out_of_range);
+  CHECK_THROWS_AS(done_within_deadline([table] { table->dine(0, -1, [] {}); }), std::invalid_argument);
 }
 
 TEST_CASE("a philosopher eats exactly the meals asked for", "[16-deadlock][unit][req:6]") {
   auto table = std::make_shared<Table>(2);
   auto meals = std::make_shared<std::atomic<int>>(0);
-  watched([table, meals] { table->dine(1, 3, [&] { ++*meals; }); });
+  done_within_deadline([table, meals] { table->dine(1, 3, [&] { ++*meals; }); });
   CHECK(*meals == 3);
-  watched([table, meals] { table->dine(0, 0, [&] { ++*meals; }); });
+  done_within_deadline([table, meals] { table->dine(0, 0, [&] { ++*meals; }); });
   CHECK(*meals == 3);
 }
 
 TEST_CASE("an exception thrown while eating propagates and puts both forks down", "[16-deadlock][unit][req:10]") {
   auto table = std::make_shared<Table>(3);
   auto meals = std::make_shared<std::atomic<int>>(0);
-  CHECK_THROWS_WITH(watched([table] { table->dine(0, 1, [] { throw std::runtime_error("too hot"); }); }), "too hot");
+  CHECK_THROWS_WITH(done_within_deadline([table] { table->dine(0, 1, [] { throw std::runtime_error("too hot"); }); }), "too hot");
   // Philosopher 0 held forks 0 and 1; each neighbour needs one of them.
-  watched([table, meals] {
+  done_within_deadline([table, meals] {
     table->dine(1, 1, [&] { ++*meals; });
     table->dine(2, 1, [&] { ++*meals; });
     table->dine(0, 1, [&] { ++*meals; });
   });
   CHECK(*meals == 3);
+}
+
+TEST_CASE("a dinner ends at the meal whose eat() throws", "[16-deadlock][unit][req:10]") {
+  // The third of five meals throws: the exception must reach the caller then,
+  // with no fourth meal eaten after it, and the forks must be free again.
+  auto table = std::make_shared<Table>(2);
+  auto meals = std::make_shared<std::atomic<int>>(0);
+  CHECK_THROWS_WITH(done_within_deadline([table, meals] {
+                      table->dine(0, 5, [meals] {
+                        if (++*meals == 3) throw std::runtime_error("burnt");
+                      });
+                    }),
+                    "burnt");
+  INFO("eat() was called " << meals->load() << " times; the third one threw");
+  CHECK(*meals == 3);
+  done_within_deadline([table, meals] { table->dine(1, 1, [meals] { ++*meals; }); });
+  CHECK(*meals == 4);
 }
 
 TEST_CASE("philosophers all eat their meals without deadlock", "[16-deadlock][stress][req:7][req:11]") {
@@ -310,8 +339,8 @@ TEST_CASE("philosophers all eat their meals without deadlock", "[16-deadlock][st
     });
   };
   if (!workers_finish(shared, seats, dine)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
   for (int seat = 0; seat < seats; ++seat) {
     CAPTURE(seat);
     CHECK(shared->counts[seat] == kMeals);
@@ -331,8 +360,8 @@ TEST_CASE("a fork is never held by two philosophers at once", "[16-deadlock][str
     });
   };
   if (!workers_finish(shared, kSeats, dine)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
   for (int fork = 0; fork < kSeats; ++fork) {
     CAPTURE(fork);
     CHECK(shared->subject.forks[fork].size() == 400);
@@ -346,16 +375,11 @@ TEST_CASE("philosophers who share no fork eat at the same time", "[16-deadlock][
   // table (correct, but no better than one thread) never lets them meet.
   auto shared = std::make_shared<Shared<MeetingTable>>(4, 0);
   auto meet = [](Shared<MeetingTable>& s, int i) {
-    const std::size_t seat = static_cast<std::size_t>(2 * i);
-    s.subject.table.dine(seat, 1, [&] {
-      std::unique_lock lock(s.subject.mutex);
-      ++s.subject.num_arrived;
-      s.subject.all_arrived_cv.notify_all();
-      const bool met = s.subject.all_arrived_cv.wait_for(lock, 2s, [&] { return s.subject.num_arrived == 2; });
-      if (!met) s.log.add("philosopher " + std::to_string(seat) + " ate alone: philosophers 0 and 2 never ate at once");
-    });
+    s.subject.table.dine(static_cast<std::size_t>(2 * i), 1, [&] { s.subject.meeting.arrive_and_wait(2s); });
   };
   if (!workers_finish(shared, 2, meet)) FAIL(kHang);
-  INFO(shared->log.summary());
-  REQUIRE(shared->log.empty());
+  INFO(shared->log->summary());
+  REQUIRE(shared->log->empty());
+  INFO("philosophers 0 and 2 never ate at once");
+  CHECK(shared->subject.meeting.all_met());
 }

@@ -329,6 +329,28 @@ TEST_CASE("recv_exact returns exactly n bytes and throws when the peer closes ea
   REQUIRE(*outcome == "runtime_error");
 }
 
+TEST_CASE("recv_exact of zero bytes returns nothing at once while the peer stays connected",
+          "[21-blocking-sockets][unit][req:3]") {
+  auto [a, b] = connected_pair();
+  // Nothing to wait for: a loop that calls recv() before checking whether it
+  // still needs anything gets 0 back from recv(fd, buf, 0) and takes it for
+  // the end of the stream.
+  auto outcome = kata::value_within(5s, [fd = b.fd]() -> std::string {
+    try {
+      return "returned \"" + recv_exact(fd, 0) + "\"";
+    } catch (const std::exception& e) {
+      return std::string("threw: ") + e.what();
+    }
+  });
+  REQUIRE(outcome.has_value());
+  REQUIRE(*outcome == "returned \"\"");
+  // The stream is untouched: what comes next is still all there.
+  REQUIRE(raw_send(a.fd, "next"));
+  auto next = kata::value_within(5s, [fd = b.fd] { return recv_exact(fd, 4); });
+  REQUIRE(next.has_value());
+  REQUIRE(*next == "next");
+}
+
 TEST_CASE("the server echoes a 4 MiB message intact", "[21-blocking-sockets][unit][req:4]") {
   TestServer server;
   Fd client = raw_connect(server->port());
@@ -390,6 +412,29 @@ TEST_CASE("stop returns promptly with idle clients connected, and they see end o
     REQUIRE(server.stop_within(3s));
   }
   for (auto& client : idle) REQUIRE(recv_once(client.fd) == 0);  // end of stream, not a timeout
+}
+
+TEST_CASE("stop returns promptly while a connection's thread is blocked sending to a client that does not read",
+          "[21-blocking-sockets][unit][req:6]") {
+  TestServer server;
+  Fd greedy = raw_connect(server->port(), {16 * 1024, 16 * 1024});
+  // Send without ever reading, until nothing moves any more: the echo fills
+  // this client's receive buffer and the server's thread blocks in send().
+  REQUIRE(::fcntl(greedy.fd, F_SETFL, ::fcntl(greedy.fd, F_GETFL) | O_NONBLOCK) == 0);
+  const std::string chunk = pattern(64 * 1024);
+  bool stuck = false;
+  const auto deadline = kata::Clock::now() + 5s;
+  while (!stuck && kata::Clock::now() < deadline) {
+    const ssize_t n = ::send(greedy.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n >= 0 || errno == EINTR) continue;
+    REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
+    pollfd pfd{greedy.fd, POLLOUT, 0};
+    stuck = ::poll(&pfd, 1, 300) == 0;  // no room for 300 ms: the server has stopped reading
+  }
+  REQUIRE(stuck);
+  INFO("stop() must wake a thread blocked in send() too: shutdown(SHUT_RD) ends a recv(), not a send(); "
+       "SHUT_RDWR ends both");
+  REQUIRE(server.stop_within(3s));
 }
 
 TEST_CASE("a stopped server's port can be bound again at once", "[21-blocking-sockets][unit][req:7]") {

@@ -152,6 +152,44 @@ TEST_CASE("complete lines come back to their sender and a partial line waits for
   REQUIRE(raw_recv(client.fd, 15) == "world\nand more\n");
 }
 
+TEST_CASE("a client that closes its sending side still gets every echo it is owed, then end of stream",
+          "[22-nonblocking-sockets][unit][req:1]") {
+  RunningServer server;
+  // 768 KiB of lines, then end of stream, from a client that reads nothing
+  // until it has sent it all: the echo does not fit in its small receive
+  // buffer, so the server sees the end of the stream with most of the echo
+  // still to send. It must send it all before it closes.
+  Fd client = raw_connect(server.port(), {0, 16 * 1024});
+  const std::string data = many_lines(1536, 512);
+  auto sent = kata::value_within(5s, [fd = client.fd, data] {
+    const bool ok = raw_send(fd, data);
+    ::shutdown(fd, SHUT_WR);
+    return ok;
+  });
+  REQUIRE(sent.has_value());
+  REQUIRE(*sent);
+  const std::string back = raw_recv(client.fd, data.size());
+  CAPTURE(back.size(), data.size());
+  INFO("end of stream from a client ends its input, not its output: send what it is owed, then close");
+  REQUIRE(back.size() == data.size());
+  REQUIRE(first_difference(back, data) == data.size());
+  char byte;
+  REQUIRE(::recv(client.fd, &byte, 1, 0) == 0);
+}
+
+TEST_CASE("an unfinished line is never echoed, even when its client ends the stream", "[22-nonblocking-sockets][unit][req:1]") {
+  RunningServer server;
+  Fd client = raw_connect(server.port());
+  REQUIRE(raw_send(client.fd, "whole\nhalf"));
+  ::shutdown(client.fd, SHUT_WR);
+  REQUIRE(raw_recv(client.fd, 6) == "whole\n");
+  // "half" never became a line: end of stream comes next, not "half".
+  char byte;
+  const ssize_t got = ::recv(client.fd, &byte, 1, 0);
+  INFO("after \"whole\\n\", recv() returned " << got << (got == 1 ? std::string(": '") + byte + "'" : std::string()));
+  REQUIRE(got == 0);
+}
+
 TEST_CASE("one thread serves many connected clients", "[22-nonblocking-sockets][unit][req:2][req:7]") {
   const int before = kata::baseline_thread_count();
   RunningServer server;  // +1: the thread that calls run()

@@ -68,6 +68,11 @@ Generator<int> two_then_throw() {
   throw std::runtime_error("generator failed");
 }
 
+Generator<int> throws_at_once() {
+  throw std::runtime_error("failed before the first value");
+  co_yield 0;
+}
+
 // ------------------------------------------------------------------ tasks
 
 Task<int> answer(Log& log) {
@@ -103,6 +108,20 @@ Task<int> catches() {
     co_await fails("caught one level up");
   } catch (const std::runtime_error& e) {
     co_return std::string(e.what()) == "caught one level up" ? 7 : -1;
+  }
+  co_return -2;
+}
+
+Task<> fails_void(std::string what) {
+  throw std::runtime_error(what);
+  co_return;
+}
+
+Task<int> catches_void() {
+  try {
+    co_await fails_void("from a Task<void>");
+  } catch (const std::runtime_error& e) {
+    co_return std::string(e.what()) == "from a Task<void>" ? 9 : -1;
   }
   co_return -2;
 }
@@ -248,6 +267,33 @@ TEST_CASE("a generator left early or never started destroys its frame", "[24-cor
   }
 }
 
+TEST_CASE("an exception thrown before a generator's first value comes out of begin", "[24-coroutine][unit][req:2]") {
+  auto gen = throws_at_once();
+  INFO("begin() runs the body to its first co_yield: what the body throws on the way must come out of begin()");
+  REQUIRE_THROWS_WITH(gen.begin(), "failed before the first value");
+  int values = 0;
+  try {
+    for (int v : throws_at_once()) values += v + 1;
+    FAIL("the loop ended normally: the generator's exception was lost");
+  } catch (const std::runtime_error& e) {
+    REQUIRE(std::string(e.what()) == "failed before the first value");
+  }
+  REQUIRE(values == 0);
+}
+
+TEST_CASE("a generator replaced by move assignment destroys the frame it held", "[24-coroutine][unit][req:3]") {
+  REQUIRE(Tracker::live == 0);
+  {
+    auto gen = naturals(Tracker{});
+    REQUIRE(*gen.begin() == 0);
+    gen = naturals(Tracker{});  // the first frame, suspended at a co_yield, goes
+    INFO("live copies of the generators' parameters: the replaced frame was never destroyed");
+    REQUIRE(Tracker::live == 1);
+    REQUIRE(*gen.begin() == 0);
+  }
+  REQUIRE(Tracker::live == 0);
+}
+
 // ------------------------------------------------------------------ tasks
 
 TEST_CASE("a task does not start until it is awaited", "[24-coroutine][unit][req:4]") {
@@ -279,6 +325,25 @@ TEST_CASE("an exception in an inner task reaches the awaiting task and comes out
     REQUIRE(std::string(e.what()) == "from the innermost task");
   }
   REQUIRE_THROWS_WITH(sync_wait(fails("directly")), "directly");
+}
+
+TEST_CASE("an exception in a Task of void reaches the awaiting task and comes out of sync_wait",
+          "[24-coroutine][unit][req:5]") {
+  INFO("Task<void> has no value to return, but its exception must still come out of await_resume");
+  REQUIRE(sync_wait(catches_void()) == 9);
+  REQUIRE_THROWS_WITH(sync_wait(fails_void("directly")), "directly");
+}
+
+TEST_CASE("a task replaced by move assignment destroys the frame it held", "[24-coroutine][unit][req:7]") {
+  REQUIRE(Tracker::live == 0);
+  {
+    Task<int> task = tracked_value(Tracker{}, 1);
+    task = tracked_value(Tracker{}, 2);  // the first, never started, goes
+    INFO("live copies of task parameters: the replaced frame was never destroyed");
+    REQUIRE(Tracker::live == 1);
+    REQUIRE(sync_wait(std::move(task)) == 2);
+  }
+  REQUIRE(Tracker::live == 0);
 }
 
 TEST_CASE("every task frame is destroyed once: finished, failed and never started", "[24-coroutine][unit][req:7]") {

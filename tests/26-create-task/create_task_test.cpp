@@ -77,6 +77,10 @@ std::vector<Op> ops(Ops&&... op) {
   return all;
 }
 
+/// Awaits `task`'s result (a copy of the handle lives in this coroutine's
+/// frame) and returns ten times it.
+Op ten_times(Task task) { co_return 10 * co_await task.result(); }
+
 long long ms_since(kata::Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(kata::Clock::now() - start).count();
 }
@@ -138,6 +142,34 @@ TEST_CASE("Task result rethrows the exception its operation threw", "[26-create-
   REQUIRE(lab.run(body()) == "boom");
 }
 
+TEST_CASE("two coroutines awaiting one running task both get its value", "[26-create-task][unit][req:2]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::vector<int>> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, lab.returns(0, 100ms, 5));
+    // A second waiter, in a coroutine of its own, awaits while the first does.
+    Task second_waiter(ex, ten_times(task));
+    const int first = co_await task.result();
+    const int second = co_await second_waiter.result();
+    co_return std::vector<int>{first, second};
+  };
+  INFO("every coroutine waiting in result() must be woken when the operation ends, not just one");
+  REQUIRE(lab.run(body()) == std::vector<int>{5, 50});
+}
+
+TEST_CASE("a task whose handles are all gone still runs its operation to its end", "[26-create-task][unit][req:1]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    auto ex = co_await asio::this_coro::executor;
+    { Task forgotten(ex, lab.returns(0, 50ms, 1)); }  // the only handle goes at once
+    asio::steady_timer later(ex, 150ms);
+    co_await later.async_wait(asio::use_awaitable);
+    co_return lab.state(0);
+  };
+  INFO("what the operation's completion touches must live as long as the operation, not as long as a handle");
+  REQUIRE(lab.run(body()) == "completed");
+}
+
 // --------------------------------------------------------- run_one_by_one
 
 TEST_CASE("run_one_by_one starts each operation only after the previous one has finished",
@@ -151,6 +183,23 @@ TEST_CASE("run_one_by_one starts each operation only after the previous one has 
   CAPTURE(elapsed);
   CHECK(lab.intervals.max_overlap() == 1);
   CHECK(elapsed >= 295);  // three 100 ms sleeps, one after another
+}
+
+TEST_CASE("run_one_by_one stops at the first failure: later operations never start", "[26-create-task][unit][req:3]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<std::string> {
+    try {
+      co_await run_one_by_one(ops(lab.returns(0, 50ms, 10), lab.throws(1, 50ms, "second fails"),
+                                  lab.returns(2, 50ms, 12)));
+    } catch (const std::runtime_error& e) {
+      co_return e.what();
+    }
+    co_return "run_one_by_one returned without throwing";
+  };
+  REQUIRE(lab.run(body()) == "second fails");
+  INFO("like a loop of awaits in Python, the exception ends the loop: the third operation must not have run");
+  CHECK(lab.state(2) == "");
+  CHECK(lab.finish_order == std::vector<int>{0, 1});
 }
 
 // ------------------------------------------------------- run_concurrently

@@ -59,6 +59,15 @@ class Lab {
     };
   }
 
+  /// Like body(d, value), but first appends `value` to `order`: the order in
+  /// which the bodies got their connections.
+  Body recorded(std::vector<int>& order, milliseconds d, int value) {
+    return [&order, inner = body(d, value), value](Lease lease) -> asio::awaitable<int> {
+      order.push_back(value);
+      co_return co_await inner(lease);
+    };
+  }
+
   long long now_ms() const { return kata::ms_since(start); }
 
   /// Runs `body` on the io_context until everything has finished (at most 5 s)
@@ -203,4 +212,50 @@ TEST_CASE("a cancelled acquire leaves the queue and takes no connection", "[29-a
   CHECK(*later.outcome == "value 3");
   CHECK(pool.in_use() == 0);
   CHECK(lab.resets_done == 2);
+}
+
+TEST_CASE("waiting acquires get the connection in the order they asked for it", "[29-async-context][unit][req:5]") {
+  Lab lab;
+  Pool pool(lab.ctx.get_executor(), 1, lab.reset());
+  std::vector<int> order;
+  std::vector<Started> jobs;  // a cancellation signal must outlive its operation
+  auto body = [&]() -> asio::awaitable<int> {
+    jobs.push_back(start(lab, with_lease(pool, lab.recorded(order, 100ms, 0))));
+    for (int i = 1; i <= 3; ++i) {
+      co_await kata::async_sleep(10ms);  // 1 asks before 2, 2 before 3
+      jobs.push_back(start(lab, with_lease(pool, lab.recorded(order, 20ms, i))));
+    }
+    co_return 0;
+  };
+  lab.run(body());
+  INFO("order in which the bodies got the one connection: first come, first served");
+  CHECK(order == std::vector<int>{0, 1, 2, 3});
+  CHECK(lab.resets_done == 4);
+}
+
+TEST_CASE("a newcomer does not take a released connection from the waiter it was handed to",
+          "[29-async-context][unit][req:5]") {
+  Lab lab;
+  Pool pool(lab.ctx.get_executor(), 1, lab.reset());
+  std::vector<int> order;
+  Started waiter;
+  auto body = [&]() -> asio::awaitable<int> {
+    // While body 0 holds the connection, waiter 1 queues up for it.
+    Body holder = [&](Lease) -> asio::awaitable<int> {
+      order.push_back(0);
+      waiter = start(lab, with_lease(pool, lab.recorded(order, 20ms, 1)));
+      co_await kata::async_sleep(50ms);
+      co_return 0;
+    };
+    co_await with_lease(pool, holder);
+    // Released: the connection belongs to waiter 1 now, though it has not run
+    // yet. A newcomer asking at this very instant comes after it.
+    co_return co_await with_lease(pool, lab.recorded(order, 20ms, 2));
+  };
+  REQUIRE(lab.run(body()) == 2);
+  CHECK(*waiter.outcome == "value 1");
+  INFO("order in which the bodies got the connection: a released connection goes to the longest waiter, "
+       "not to whoever asks next");
+  CHECK(order == std::vector<int>{0, 1, 2});
+  CHECK(pool.in_use() == 0);
 }

@@ -152,3 +152,44 @@ TEST_CASE("two blocking calls awaited together run at once on a pool of two thre
   CHECK(intervals.max_overlap() == 2);
   CHECK(intervals.thread_count() == 2);
 }
+
+TEST_CASE("the blocking function runs on a thread of the pool it was given", "[30-run-in-executor][unit][req:1]") {
+  Lab lab;
+  std::atomic<bool> on_given_pool{false};
+  auto blocking = [&] {
+    on_given_pool = lab.pool.get_executor().running_in_this_thread();
+    return 3;
+  };
+  auto body = [&]() -> asio::awaitable<int> { co_return co_await run_blocking(lab.pool, blocking); };
+  REQUIRE(lab.run(body()) == 3);
+  INFO("fn must run on `pool` (whose threads the caller sized and owns), not on a thread or pool of its own");
+  CHECK(on_given_pool);
+}
+
+TEST_CASE("an exception comes out of the co_await with the type it was thrown with", "[30-run-in-executor][unit][req:4]") {
+  Lab lab;
+  auto bad_argument = []() -> int { throw std::invalid_argument("no such file"); };
+  auto not_std = []() -> int { throw 42; };
+  auto body = [&]() -> asio::awaitable<std::string> {
+    std::string seen;
+    try {
+      co_await run_blocking(lab.pool, bad_argument);
+      seen += "returned; ";
+    } catch (const std::invalid_argument& e) {
+      seen += std::string("invalid_argument: ") + e.what() + "; ";
+    } catch (const std::exception& e) {
+      seen += std::string("another std::exception: ") + e.what() + "; ";
+    }
+    try {
+      co_await run_blocking(lab.pool, not_std);
+      seen += "returned";
+    } catch (int e) {
+      seen += "int " + std::to_string(e);
+    } catch (...) {
+      seen += "something else";
+    }
+    co_return seen;
+  };
+  INFO("the exception itself must cross back to the loop (an exception_ptr), not a copy of its message");
+  REQUIRE(lab.run(body()) == "invalid_argument: no such file; int 42");
+}

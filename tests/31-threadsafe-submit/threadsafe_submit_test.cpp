@@ -245,6 +245,40 @@ TEST_CASE("submit to a stopped loop returns a future that holds LoopStopped at o
   CHECK_FALSE(ran);
 }
 
+TEST_CASE("a job refused by a stopped loop is not queued: restarting the loop does not run it",
+          "[31-threadsafe-submit][unit][req:5]") {
+  bool ran = false;
+  Job job = [&ran]() -> asio::awaitable<int> {
+    ran = true;
+    co_return 1;
+  };
+  asio::io_context ctx;
+  ctx.run();  // nothing to do: returns at once, and the loop is stopped
+  auto result = submit(ctx, job);
+  REQUIRE(kata::ready_within(result, 1s));
+  REQUIRE_THROWS_AS(result.get(), LoopStopped);
+  // The caller was told the job will not run: it must not run later either,
+  // when someone restarts the loop.
+  ctx.restart();
+  INFO("the job was queued anyway: it ran once the loop was restarted, and its handler found its promise already used");
+  REQUIRE_NOTHROW(ctx.run_for(1s));
+  CHECK_FALSE(ran);
+}
+
+TEST_CASE("an exception comes out of the future's get() with the type it was thrown with",
+          "[31-threadsafe-submit][unit][req:4]") {
+  LoopThread loop;
+  Job failing = []() -> asio::awaitable<int> {
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    throw std::invalid_argument("no such account");
+  };
+  auto result = submit(loop.ctx, failing);
+  REQUIRE(kata::ready_within(result, 5s));
+  REQUIRE(loop.stop_and_join());
+  INFO("the exception itself must reach the future (an exception_ptr), not a copy of its message");
+  REQUIRE_THROWS_AS(result.get(), std::invalid_argument);
+}
+
 TEST_CASE("a job submitted before the loop runs waits in its queue and runs once the loop starts",
           "[31-threadsafe-submit][unit][req:6]") {
   LoopThread loop(/*start_now=*/false);

@@ -141,6 +141,43 @@ TEST_CASE("work requests are answered by the heavy function, in request order", 
   CHECK(lab.intervals.size() == 2);
 }
 
+TEST_CASE("a line sent after a slow work request is answered after it, not before", "[32-async-vs-threads][unit][req:1]") {
+  HeavyLab lab;
+  Server server(2, lab.fn());
+  OpenOnExit opener{lab};
+  Fd client = raw_connect(server.port());
+  // Both lines in one send: the echo is ready at once, the work request only
+  // once the gate opens. The replies still go out in request order.
+  REQUIRE(raw_send(client.fd, "work gate\nping\n"));
+  REQUIRE(lab.wait_started(1, 5s));
+  set_timeouts(client.fd, 300ms);
+  const std::string early = raw_recv(client.fd, 1);
+  INFO("replies in request order: \"ping\" may not overtake the heavy request before it (got \"" << early << "\")");
+  REQUIRE(early.empty());
+  lab.open();
+  set_timeouts(client.fd, 5s);
+  REQUIRE(raw_recv(client.fd, 15) == "done gate\nping\n");
+}
+
+TEST_CASE("a reply larger than the socket buffers comes back whole", "[32-async-vs-threads][unit][req:1]") {
+  HeavyLab lab;
+  Server server(1, lab.fn());
+  // A small receive buffer: one write() to this client takes only part of a
+  // 16 MiB reply; the rest must follow.
+  Fd client = raw_connect(server.port(), {0, 64 * 1024});
+  std::string line(16 * 1024 * 1024, 'x');
+  for (std::size_t i = 0; i < line.size(); i += 4096) line[i] = static_cast<char>('a' + (i / 4096) % 26);
+  line += '\n';
+  auto sent = kata::value_within(10s, [fd = client.fd, line] { return raw_send(fd, line); });
+  const std::string back = raw_recv(client.fd, line.size());
+  REQUIRE(sent.has_value());
+  REQUIRE(*sent);
+  CAPTURE(back.size(), line.size());
+  INFO("one write_some() sends what fits in the socket's buffer; async_write sends it all");
+  REQUIRE(back.size() == line.size());
+  REQUIRE(kata::first_difference(back, line) == line.size());
+}
+
 TEST_CASE("a heavy function that throws is answered with an error line and the connection goes on",
           "[32-async-vs-threads][unit][req:1]") {
   HeavyLab lab;

@@ -200,3 +200,47 @@ TEST_CASE("on SIGINT an idle server closes idle connections and returns at once"
   INFO("nothing was in flight: run() must not wait out the 3 s deadline for an idle connection");
   CHECK(kata::ms_between(signalled, returned) < 1000);
 }
+
+TEST_CASE("the drain deadline counts from the signal, not from the start of run", "[38-graceful-shutdown][unit][req:4][req:6]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 400ms);
+  const auto port = server.port();
+  // The server runs for 600 ms, longer than its 400 ms deadline, before a
+  // 150 ms request starts and the signal comes: the request has the 400 ms
+  // that start with the signal, more than it needs.
+  auto late_request = [&]() -> asio::awaitable<std::string> {
+    co_await kata::async_sleep(600ms);
+    co_return co_await request(port, "work 150");
+  };
+  auto trigger = [&]() -> asio::awaitable<void> {
+    co_await lab.until_started(1);
+    ::raise(SIGTERM);
+  };
+  auto report = asio::co_spawn(lab.ctx, server.run(), asio::use_future);
+  auto in_flight = asio::co_spawn(lab.ctx, late_request(), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  REQUIRE(lab.run(report, in_flight, t));
+  t.get();
+  INFO("a deadline timer started with run() had expired before the signal came: the drain got no time at all");
+  CHECK(in_flight.get() == "done 150");
+  CHECK(lab.state("work 150") == "completed");
+  const ShutdownReport r = report.get();
+  CHECK(r.completed == 1);
+  CHECK(r.cut_off == 0);
+}
+
+TEST_CASE("a signal raised after the constructor returns, before run starts, still stops the server",
+          "[38-graceful-shutdown][unit][req:1][req:7]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 300ms);
+  // The signal set is installed by the constructor: this signal is the
+  // server's, though nothing waits on it yet. The loop runs a while (and
+  // delivers it) before run() starts; run() then returns at once.
+  ::raise(SIGINT);
+  auto pause = asio::co_spawn(lab.ctx, kata::async_sleep(100ms), asio::use_future);
+  REQUIRE(lab.run(pause));
+  auto report = asio::co_spawn(lab.ctx, server.run(), asio::use_future);
+  INFO("a signal set created only in run() misses a signal that came before it, and run() waits forever");
+  REQUIRE(lab.run(report));
+  CHECK(report.get().signal_number == SIGINT);
+}

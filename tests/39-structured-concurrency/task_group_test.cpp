@@ -219,3 +219,69 @@ TEST_CASE("ExceptionGroup names a non-standard first error too", "[39-structured
   CHECK(std::string(group.what()) == "1 error(s) in the task group; first: a non-std exception");
   CHECK(group.errors().size() == 1);
 }
+
+TEST_CASE("join waits for a cancelled sibling's clean-up to end before it throws",
+          "[39-structured-concurrency][unit][req:3]") {
+  Lab lab;
+  std::string state = "not started";
+  std::string when_thrown;
+  // Cancelled, this child still has 100 ms of clean-up to do (shielded from
+  // the cancellation that started it): the group must wait for that too.
+  auto slow_cleanup = [&state]() -> asio::awaitable<void> {
+    state = "running";
+    const auto ec = co_await kata::timer_outcome(2000ms);
+    if (!ec) {
+      state = "completed";
+      co_return;
+    }
+    state = "cleaning up";
+    auto nothing = [](asio::cancellation_type) { return asio::cancellation_type::none; };
+    co_await asio::this_coro::reset_cancellation_state(nothing);
+    co_await kata::async_sleep(100ms);
+    state = "cleaned up";
+    throw boost::system::system_error(ec);
+  };
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(slow_cleanup());
+    group.spawn(lab.child("failing", 50ms, "boom"));
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup&) {
+      when_thrown = state;
+    }
+  };
+  lab.run(body());
+  INFO("join() threw while the cancelled sibling was still cleaning up: a child outlived its group");
+  CHECK(when_thrown == "cleaned up");
+}
+
+TEST_CASE("a child that fails with operation_aborted on its own is a failure of the group",
+          "[39-structured-concurrency][unit][req:3][req:4]") {
+  Lab lab;
+  std::vector<std::string> errors;
+  bool threw_group = false;
+  // Nobody cancelled this child: its own operation ended with operation_aborted
+  // (say, a socket closed under it). Only the siblings the group cancels are
+  // excused; this is the group's first failure.
+  auto aborted_by_itself = []() -> asio::awaitable<void> {
+    co_await kata::async_sleep(50ms);
+    throw boost::system::system_error(asio::error::operation_aborted);
+  };
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(aborted_by_itself());
+    group.spawn(lab.child("sibling", 400ms));
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup& e) {
+      threw_group = true;
+      errors = messages(e);
+    }
+  };
+  lab.run(body());
+  INFO("join() returned normally: an operation_aborted the group did not cause was dropped as if it had");
+  REQUIRE(threw_group);
+  CHECK(errors.size() == 1);
+  CHECK(lab.state("sibling") == "aborted");
+}
