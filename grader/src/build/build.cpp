@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 std::map<std::string, std::string> failures_by_target(const std::string& output) {
   static const std::regex object_re(R"(CMakeFiles/([^/ ]+)\.dir/)");
-  static const std::regex binary_re(R"(bin/([^/ ]+)/([^/ ]+)$)");
+  static const std::regex binary_re(R"(bin/([^/ ]+)/([^/ ]+)\s*$)");
   std::map<std::string, std::string> failed;
   std::istringstream in(output);
   std::string line, current;
