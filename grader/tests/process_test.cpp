@@ -1,10 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "commands/context.hpp"
+#include "interrupt.hpp"
 #include "process/process.hpp"
 
 using namespace grader;
@@ -73,4 +78,66 @@ TEST_CASE("a program that does not exist is not started, and says why", "[proces
   auto r = runner.run(command({"no-such-program-kata"}));
   CHECK_FALSE(r.started);
   CHECK(r.start_error == "'no-such-program-kata' is not installed (not found on PATH)");
+}
+
+namespace {
+
+// The pids cgroups a grader process made for its tests (kata-<pid>-<n>).
+std::vector<std::string> cgroups_of(pid_t grader) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup/pids", ec))
+    if (e.path().filename().string().rfind("kata-" + std::to_string(grader) + "-", 0) == 0)
+      found.push_back(e.path().string());
+  return found;
+}
+
+// Running, not a zombie nor gone.
+bool running(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  auto paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM to the grader kills its running tests and removes their cgroups", "[process][interrupt]") {
+  if (geteuid() != 0 || ::access("/sys/fs/cgroup/pids", W_OK) != 0) {
+    WARN("no writable pids cgroup here (cgroup v1 as root): the grader bounds tests with RLIMIT_NPROC instead");
+    return;
+  }
+  pid_t grader = ::fork();
+  REQUIRE(grader >= 0);
+  if (grader == 0) {  // a grader running one test that hangs
+    handle_interrupts();
+    PosixProcessRunner runner;
+    auto spec = command({"sleep", "300"});
+    spec.test_limits = true;
+    spec.timeout = 60s;
+    runner.run(spec);
+    ::_exit(0);
+  }
+  std::vector<std::string> groups;
+  for (int i = 0; i < 500 && groups.empty(); ++i) {
+    std::this_thread::sleep_for(10ms);
+    groups = cgroups_of(grader);
+  }
+  REQUIRE(groups.size() == 1);
+  std::vector<pid_t> tests;
+  for (int i = 0; i < 500 && tests.empty(); ++i) {
+    std::ifstream procs(groups[0] + "/cgroup.procs");
+    for (pid_t pid; procs >> pid;) tests.push_back(pid);
+    if (tests.empty()) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(tests.size() == 1);
+
+  ::kill(grader, SIGTERM);
+  int status = 0;
+  REQUIRE(::waitpid(grader, &status, 0) == grader);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == kExitInterrupted);
+  CHECK_FALSE(running(tests[0]));
+  CHECK(cgroups_of(grader).empty());
 }
