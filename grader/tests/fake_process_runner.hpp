@@ -40,19 +40,22 @@ class FakeProcessRunner : public ProcessRunner {
     r.started = true;
     r.exit_code = 0;
     const auto& a = spec.argv;
-    if (a.size() >= 5 && a[0] == "cmake" && a[1] == "--preset") return configure(a[4]);
+    if (a.size() >= 5 && a[0] == "cmake" && a[1] == "--preset") return configure(a);
     if (a.size() >= 3 && a[0] == "cmake" && a[1] == "--build") return build(a);
     auto binary = std::filesystem::path(a.at(0));
     auto key = binary.parent_path().filename().string() + "/" + binary.filename().string();
     auto& tests = tests_of[key];
     if (a.size() >= 2 && a[1] == "--list-test-names-only") {
-      std::string names;
+      std::string names, tags;
       for (const auto& [name, passes] : tests) {
         bool wanted = a.size() < 3 || (a[2] == "[timing]" && timing_tests.count(name)) ||
                       (a[2] == "[hidden]" && hidden_tests.count(name));
-        if (wanted) names += name + "\n";
+        if (!wanted) continue;
+        names += name + "\n";
+        tags += std::string("[req:1]") + (timing_tests.count(name) ? "[timing]" : "") +
+                (hidden_tests.count(name) ? "[hidden]" : "") + "\t" + name + "\n";
       }
-      r.channel = channel_frame(spec.secret, "list", names);
+      r.channel = channel_frame(spec.secret, "tags", tags) + channel_frame(spec.secret, "list", names);
       return r;
     }
     // A test run: argv[1] is the (escaped) test name; plain names are their own spec.
@@ -66,9 +69,14 @@ class FakeProcessRunner : public ProcessRunner {
   }
 
  private:
-  ProcessResult configure(const std::filesystem::path& tree) {
+  ProcessResult configure(const std::vector<std::string>& a) {
+    std::filesystem::path tree = a[4];
     std::filesystem::create_directories(tree);
     std::ofstream(tree / "build.ninja") << "# fake\n";
+    // The cache keeps the -D settings: KATA_TESTS_DIR:PATH=...
+    std::ofstream cache(tree / "CMakeCache.txt");
+    for (const auto& arg : a)
+      if (arg.rfind("-D", 0) == 0) cache << arg.substr(2, arg.find('=') - 2) << ":STRING" << arg.substr(arg.find('=')) << "\n";
     std::ofstream list(tree / "kata-targets.txt");
     for (const auto& [key, tests] : tests_of) list << key.substr(0, key.find('/')) << "." << key.substr(key.find('/') + 1) << "\n";
     for (const auto& [target, words] : failing_targets) list << target << "\n";
@@ -85,6 +93,16 @@ class FakeProcessRunner : public ProcessRunner {
     r.started = true;
     r.exit_code = 0;
     auto dashes = std::find(a.begin(), a.end(), "--");
+    // As ninja: a target the build files do not have stops the build before it starts.
+    std::set<std::string> known;
+    std::ifstream list(tree / "kata-targets.txt");
+    for (std::string line; std::getline(list, line);) known.insert(line);
+    for (auto t = dashes == a.end() ? a.end() : dashes + 1; t != a.end(); ++t) {
+      if (t->rfind("-", 0) == 0 || known.count(*t)) continue;
+      r.output = "ninja: error: unknown target '" + *t + "'\n";
+      r.exit_code = 1;
+      return r;
+    }
     for (auto t = dashes == a.end() ? a.end() : dashes + 1; t != a.end(); ++t) {
       if (t->rfind("-", 0) == 0 || *t == "kata_noise") continue;
       auto dot = t->find('.');

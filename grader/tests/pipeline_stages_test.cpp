@@ -165,6 +165,37 @@ TEST_CASE("a build failure is the subject's verdict, in the compiler's words", "
   CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
 }
 
+TEST_CASE("a tree configured before costs one build call; a target CMake skipped fails on its own", "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  grade(ctx, {{course.adder(), "solution", &default_profile(), 1}});
+  auto calls_before = runner.calls().size();
+
+  auto again = grade(ctx, {{course.adder(), "solution", &default_profile(), 1}});
+  CHECK(again.at(0).verdict == Verdict::pass);
+  auto calls = runner.calls();
+  REQUIRE(calls.size() > calls_before);
+  CHECK(calls[calls_before].argv.at(1) == "--build");  // no configure, no separate regeneration
+  CHECK(std::count_if(calls.begin() + calls_before, calls.end(),
+                      [](const ProcessSpec& c) { return c.argv.at(0) == "cmake"; }) == 1);
+
+  // CMake, re-run by ninja, no longer makes the exercise's target (say its
+  // kata.json broke): ninja names it unknown, and only that target fails.
+  write(course.paths.tree("plain") / "kata-targets.txt", "01-adder.solution\n");
+  calls_before = runner.calls().size();
+  auto broken = grade(ctx, {{course.adder(), "exercise", &default_profile(), 1}});
+  CHECK(broken.at(0).verdict == Verdict::build_error);
+  CHECK_THAT(broken.at(0).message,
+             Catch::StartsWith("CMake did not create the target 01-adder.exercise (its kata.json or files are broken):"));
+  calls = runner.calls();
+  CHECK(std::count_if(calls.begin() + calls_before, calls.end(),
+                      [](const ProcessSpec& c) { return c.argv.at(0) == "cmake"; }) == 1);
+  CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
+}
+
 TEST_CASE("a mutant run stops at its first failing test; a timing test runs after the others", "[stages]") {
   Course course;
   FakeProcessRunner runner;

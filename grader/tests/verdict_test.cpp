@@ -228,6 +228,15 @@ TEST_CASE("listing finds the visible tests and the timing ones", "[verdict]") {
   REQUIRE(list_test_names(runner, GRADER_FIXTURE, "[timing]", timing, why));
   CHECK(names == std::vector<std::string>{"a test that is listed", "another listed test"});
   CHECK(timing == std::vector<std::string>{"another listed test"});
+
+  // One listing also gives each test's tags, lower case.
+  std::vector<std::string> again;
+  std::map<std::string, std::string> tags;
+  REQUIRE(list_test_names(runner, GRADER_FIXTURE, "", again, why, {}, &tags));
+  CHECK(again == names);
+  REQUIRE(tags.size() == 2);
+  CHECK_THAT(tags.at("another listed test"), Catch::Contains("[timing]"));
+  CHECK_THAT(tags.at("a test that is listed"), !Catch::Contains("[timing]"));
 }
 
 TEST_CASE("a sanitizer report in the output is a sanitizer verdict", "[verdict]") {

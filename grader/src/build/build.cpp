@@ -156,19 +156,18 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   configure.run_as = request.run_as;
   configure.argv = {"cmake", "--preset", request.tree, "-B", tree.string(), "-DKATA_TESTS_DIR=" + paths.tests.string(),
                     "-DKATA_EXERCISES_DIR=" + paths.exercises.string(), "-DKATA_ONLY="};
+  // A tree configured before is not configured again: the build below lets
+  // ninja re-run CMake first when a kata.json, CMake file or globbed folder
+  // changed, so an unchanged tree costs one ninja start, not two.
   ProcessResult r;
-  if (!fs::exists(tree / "build.ninja") || !configured_for(tree, paths)) {
+  const bool configure_now = !fs::exists(tree / "build.ninja") || !configured_for(tree, paths);
+  if (configure_now) {
     r = runner.run(configure);
-  } else {
-    // Re-runs CMake only when a kata.json or CMake file changed since.
-    ProcessSpec regenerate = configure;
-    regenerate.argv = {"cmake", "--build", tree.string(), "--target", "build.ninja"};
-    r = runner.run(regenerate);
-  }
-  std::ofstream(tree / "last-configure.log") << (r.started ? r.output : r.start_error);
-  if (!r.exited_ok()) {
-    outcome.configure_log = r.started ? r.output : r.start_error;
-    return outcome;
+    std::ofstream(tree / "last-configure.log") << (r.started ? r.output : r.start_error);
+    if (!r.exited_ok()) {
+      outcome.configure_log = r.started ? r.output : r.start_error;
+      return outcome;
+    }
   }
   outcome.configured = true;
   // clangd and IDEs find the learner's compile flags at the root.
@@ -178,20 +177,26 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
   }
 
   // Targets CMake skipped (a broken kata.json, a missing file) are failures of
-  // their own; asking ninja for them would fail the whole build.
-  std::set<std::string> known;
-  std::ifstream list(tree / "kata-targets.txt");
-  for (std::string line; std::getline(list, line);)
-    if (!line.empty()) known.insert(line);
-  std::vector<std::string> targets;
-  for (const auto& t : request.targets) {
-    if (known.count(t)) {
-      targets.push_back(t);
-    } else {
-      outcome.failed[t] = "CMake did not create the target " + t + " (its kata.json or files are broken):\n" +
-                          warnings_about(r.output, t.substr(0, t.find('.')));
+  // their own; asking ninja for them would fail the whole build. The list is
+  // current right after a configure; otherwise only once ninja has re-run
+  // CMake, so it is read when ninja names a target it does not know.
+  auto keep_known = [&](const std::string& cmake_output) {
+    std::set<std::string> known;
+    std::ifstream list(tree / "kata-targets.txt");
+    for (std::string line; std::getline(list, line);)
+      if (!line.empty()) known.insert(line);
+    std::vector<std::string> kept;
+    for (const auto& t : request.targets) {
+      if (known.count(t)) {
+        kept.push_back(t);
+      } else {
+        outcome.failed[t] = "CMake did not create the target " + t + " (its kata.json or files are broken):\n" +
+                            warnings_about(cmake_output, t.substr(0, t.find('.')));
+      }
     }
-  }
+    return kept;
+  };
+  std::vector<std::string> targets = configure_now ? keep_known(r.output) : request.targets;
   if (targets.empty()) return outcome;
 
   int jobs = request.jobs > 0 ? request.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -211,29 +216,44 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
     };
   build.cpu_limit_s = request.compile_cpu_seconds;  // each compiler's own, inherited through ninja
   build.memory_limit = kCompileMemory;
-  build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
-  build.argv.push_back("-k0");
-  for (const auto& t : targets) build.argv.push_back(t);
-
-  // A save can land while the compiler runs: it read the old text, yet its
-  // object ends up newer than the source, and ninja would never rebuild it.
-  // So the learner's files are compared by content before and after, and a
-  // build whose text changed meanwhile is built again before anyone grades it.
-  constexpr int kMaxRounds = 3;
-  for (int round = 1;; ++round) {
-    auto at_start = prepare_learner_sources(paths, tree, targets);
-    r = runner.run(build);
-    std::vector<std::string> changed;
-    for (const auto& [target, snapshot] : at_start) {
-      save_snapshot(record_of(tree, target), snapshot);
-      for (const auto& name : changed_sources(snapshot, snapshot_sources(learner_dir(paths, target))))
-        changed.push_back((learner_dir(paths, target) / name).string());
+  auto build_rounds = [&] {
+    build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
+    build.argv.push_back("-k0");
+    for (const auto& t : targets) build.argv.push_back(t);
+    // A save can land while the compiler runs: it read the old text, yet its
+    // object ends up newer than the source, and ninja would never rebuild it.
+    // So the learner's files are compared by content before and after, and a
+    // build whose text changed meanwhile is built again before anyone grades it.
+    constexpr int kMaxRounds = 3;
+    for (int round = 1;; ++round) {
+      auto at_start = prepare_learner_sources(paths, tree, targets);
+      r = runner.run(build);
+      std::vector<std::string> changed;
+      for (const auto& [target, snapshot] : at_start) {
+        save_snapshot(record_of(tree, target), snapshot);
+        for (const auto& name : changed_sources(snapshot, snapshot_sources(learner_dir(paths, target))))
+          changed.push_back((learner_dir(paths, target) / name).string());
+      }
+      if (changed.empty() || round == kMaxRounds) {
+        outcome.saved_during_build = changed;
+        break;
+      }
+      outcome.rebuilt_after_save.insert(outcome.rebuilt_after_save.end(), changed.begin(), changed.end());
     }
-    if (changed.empty() || round == kMaxRounds) {
-      outcome.saved_during_build = changed;
-      break;
+  };
+  build_rounds();
+  if (!configure_now && !r.exited_ok() && r.started) {
+    if (r.output.find("ninja: error: rebuilding 'build.ninja'") != std::string::npos) {
+      std::ofstream(tree / "last-configure.log") << r.output;
+      outcome.configured = false;
+      outcome.configure_log = r.output;
+      return outcome;
     }
-    outcome.rebuilt_after_save.insert(outcome.rebuilt_after_save.end(), changed.begin(), changed.end());
+    if (r.output.find("ninja: error: unknown target") != std::string::npos) {
+      targets = keep_known(r.output);
+      if (targets.empty()) return outcome;
+      build_rounds();
+    }
   }
   std::ofstream(outcome.log_path) << (r.started ? r.output : r.start_error);
 

@@ -92,14 +92,17 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
     // would be read as test names).
     if (s.profile->measures_coverage)
       reset_coverage_counters(coverage_object_dirs(ctx.paths.tree(tree), r.slug, s.implementation));
-    std::vector<std::string> names, timing, hidden;
+    std::vector<std::string> names;
+    std::map<std::string, std::string> tags;
     std::string why;
-    if (!list_test_names(ctx.runner, binary, "", names, why, ctx.run_as) ||
-        !list_test_names(ctx.runner, binary, "[timing]", timing, why, ctx.run_as) ||
-        !list_test_names(ctx.runner, binary, "[hidden]", hidden, why, ctx.run_as)) {
+    if (!list_test_names(ctx.runner, binary, "", names, why, ctx.run_as, &tags)) {
       fail(Verdict::error, "could not list the tests: " + why);
       continue;
     }
+    auto tagged = [&](const std::string& name, const char* tag) {
+      auto t = tags.find(name);
+      return t != tags.end() && t->second.find(tag) != std::string::npos;
+    };
     if (names.empty()) {
       fail(Verdict::no_tests, "the test binary has no test cases");
       continue;
@@ -114,14 +117,14 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       job.env = env;
       job.memory_limit = memory_limit(*s.profile);
       job.timeout_s = s.exercise->timeout_s;
-      job.alone = std::find(timing.begin(), timing.end(), name) != timing.end();
+      job.alone = tagged(name, "[timing]");
       // A run that only needs to know whether it fails (a mutant) skips gdb.
       job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
       job.no_aslr = needs_no_aslr(*s.profile);
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;
       out.jobs.push_back(std::move(job));
-      out.hidden.push_back(std::find(hidden.begin(), hidden.end(), name) != hidden.end());
+      out.hidden.push_back(tagged(name, "[hidden]"));
     }
   }
 

@@ -15,7 +15,8 @@ namespace grader {
 namespace fs = std::filesystem;
 
 bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::string& spec,
-                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as) {
+                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as,
+                     std::map<std::string, std::string>* tags) {
   // The listing runs the learner's static initializers: it comes over the
   // result channel, so nothing they print can pass for a test name.
   ProcessSpec ps;
@@ -46,6 +47,17 @@ bool list_test_names(ProcessRunner& runner, const fs::path& binary, const std::s
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!line.empty()) names.push_back(line);
+  }
+  if (tags) {
+    if (!messages.frames.count("tags")) {
+      why = "the test binary did not send the tags of its tests (built with an older test main?)";
+      return false;
+    }
+    std::istringstream tag_lines(messages.frames.at("tags"));
+    while (std::getline(tag_lines, line)) {
+      auto tab = line.find('\t');
+      if (tab != std::string::npos) (*tags)[line.substr(tab + 1)] = line.substr(0, tab);
+    }
   }
   return true;
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,11 @@
 namespace grader {
 
 /// The test cases a binary runs by default (hidden "[.]" tests excluded).
-/// On failure returns false and says why.
+/// On failure returns false and says why. With `tags`, also each listed
+/// test's tags, lower case ("[req:1][timing]"), from the same listing.
 bool list_test_names(ProcessRunner& runner, const std::filesystem::path& binary, const std::string& spec,
-                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as = {});
+                     std::vector<std::string>& names, std::string& why, const std::optional<RunAs>& run_as = {},
+                     std::map<std::string, std::string>* tags = nullptr);
 
 /// One test case to run.
 struct TestJob {
