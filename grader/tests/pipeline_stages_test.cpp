@@ -338,3 +338,15 @@ TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh
   CHECK(test_runs() > before_fresh);
   CHECK_THAT(fourth.str(), !Catch::Contains("reused"));
 }
+
+TEST_CASE("selfcheck's own seed stays while the course's files do, and changes with any edit", "[stages]") {
+  Course course;
+  auto seed = course_seed(course.paths);
+  CHECK(course_seed(course.paths) == seed);
+  CHECK(seed < 1000000);
+  write(course.root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") { CHECK(true); }\n");
+  auto after_test_edit = course_seed(course.paths);
+  CHECK(after_test_edit != seed);
+  write(course.root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return b + a; }\n");
+  CHECK(course_seed(course.paths) != after_test_edit);
+}

@@ -137,6 +137,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   }
   cl.selfcheck.coverage = !no_coverage;
   cl.selfcheck.reuse_results = !fresh;
+  cl.selfcheck.seed_given = cl.seed >= 0;
   if (!selfcheck_shard.empty() && !parse_shard(selfcheck_shard, cl.selfcheck.shard_k, cl.selfcheck.shard_n)) {
     std::cerr << "grader: error: --shard takes K/N with 1 <= K <= N, e.g. 2/4\n";
     return kExitUsage;

@@ -73,7 +73,11 @@ struct SelfcheckOptions {
   std::string summary_file;   // "passed=N\nfailed=N\n" for scripts; empty: none
   bool reuse_results = true;  // keep results whose inputs did not change (--fresh: run everything)
   bool coverage = true;  // the solution-coverage gate (the coverage profile's build)
+  bool seed_given = false;  // --seed N; else the seed comes from the course's content (course_seed)
 };
+/// A seed that stays the same while exercises/, solutions/ and tests/ do
+/// (so an unchanged course reuses its results) and changes with any edit.
+unsigned long long course_seed(const Paths& paths);
 /// Proves the tests: solutions pass, stubs fail, mutants are caught.
 int run_selfcheck(Context& ctx, const SelfcheckOptions& options);
 

@@ -81,8 +81,30 @@ void print_time_breakdown(std::ostream& out, const std::vector<Subject>& subject
 
 }  // namespace
 
+unsigned long long course_seed(const Paths& paths) {
+  // FNV-1a over every file's path and bytes, in name order.
+  std::uint64_t hash = 1469598103934665603ull;
+  auto mix = [&](const std::string& bytes) {
+    for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
+  };
+  std::vector<fs::path> files;
+  for (const auto& dir : {paths.exercises, paths.root / "solutions", paths.tests}) {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    mix(fs::relative(file, paths.root).string());
+    std::ifstream in(file, std::ios::binary);
+    mix(std::string((std::istreambuf_iterator<char>(in)), {}));
+  }
+  return hash % 1000000;
+}
+
 int run_selfcheck(Context& ctx, const SelfcheckOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  if (!options.seed_given) ctx.seed = course_seed(ctx.paths);
   auto catalog = load_catalog(ctx.paths.exercises);
   std::vector<Check> checks;
   for (const auto& p : catalog.problems) checks.push_back({"catalog", "metadata", false, p});
