@@ -45,7 +45,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   app.add_option("--build-dir", cl.build_dir, "Where build trees and reports go (default: build/)");
   app.add_option("--tests", cl.tests_dir, "Tests directory to grade with (an instructor's private copy)");
   app.add_option("-j,--jobs", cl.jobs, "Build jobs and parallel tests (default: number of cores)");
-  app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed)");
+  app.add_option("--seed", cl.seed, "Seed for the tests' injected delays (default: random, printed; selfcheck: from the course's content)");
   app.add_flag("--no-stacks", cl.no_stacks, "Do not collect thread stacks with gdb on a timeout");
   app.add_option("--run-as", cl.run_as,
                  "As root: run builds and tests as this user, and keep the reports root's (the trusted grading)");
