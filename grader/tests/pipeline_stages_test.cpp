@@ -211,6 +211,23 @@ TEST_CASE("a mutant run stops at its first failing test; a timing test runs afte
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 1);
 }
 
+TEST_CASE("a mutant runs one test at a time, so its first failure skips the rest; other slots take other runs",
+          "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", false}, {"adds negatives", false}, {"adds zero", true}};
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  ctx.jobs = 2;
+  auto results = grade(ctx, {{course.adder(), "mutant.subtracts", &default_profile(), 1, true},
+                             {course.adder(), "mutant.subtracts", &default_profile(), 2, true}});
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].verdict == Verdict::fail);
+  CHECK(results[1].verdict == Verdict::fail);
+  CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 2);  // "adds" of each run, nothing after it
+}
+
 TEST_CASE("progress: the stages say what they build and run, nothing else", "[stages]") {
   Course course;
   FakeProcessRunner runner;

@@ -1,6 +1,8 @@
 #include "run/test_runner.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <optional>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -176,12 +178,41 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
   std::vector<std::size_t> parallel, alone;
   for (std::size_t i = 0; i < jobs.size(); ++i) (jobs[i].alone ? alone : parallel).push_back(i);
 
-  std::atomic<std::size_t> next{0};
+  // A group that one failure settles (a mutant) runs one test at a time, so
+  // its first failure skips every test after it; the other slots meanwhile
+  // take other groups' tests. Jobs run in the order given otherwise.
+  std::mutex pick_mutex;
+  std::condition_variable group_freed;
+  std::vector<bool> taken(parallel.size(), false);
+  std::vector<int> running_in(groups, 0);
+  std::size_t first_open = 0;  // every job before it is taken
+  auto serial = [&](std::size_t k) { return jobs[parallel[k]].stop_group_on_failure; };
+  auto pick = [&]() -> std::optional<std::size_t> {
+    std::unique_lock lock(pick_mutex);
+    for (;;) {
+      while (first_open < parallel.size() && taken[first_open]) ++first_open;
+      if (first_open == parallel.size()) return std::nullopt;
+      for (std::size_t k = first_open; k < parallel.size(); ++k) {
+        if (taken[k] || (serial(k) && running_in[jobs[parallel[k]].group] > 0)) continue;
+        taken[k] = true;
+        ++running_in[jobs[parallel[k]].group];
+        return k;
+      }
+      group_freed.wait(lock);  // every open job waits for its group's running test
+    }
+  };
   {
     std::vector<std::jthread> workers;
     for (int w = 0; w < std::max(1, slots); ++w)
       workers.emplace_back([&] {
-        for (std::size_t k; (k = next++) < parallel.size();) finish(parallel[k]);
+        while (auto k = pick()) {
+          finish(parallel[*k]);
+          {
+            std::lock_guard lock(pick_mutex);
+            --running_in[jobs[parallel[*k]].group];
+          }
+          group_freed.notify_all();
+        }
       });
   }
   for (auto i : alone) finish(i);
