@@ -82,6 +82,10 @@ TEST_CASE("a passing test passes", "[verdict]") {
   CHECK(r.message.empty());
 }
 
+TEST_CASE("a test's HOME is its own working folder", "[verdict]") {
+  CHECK(run_fixture("its home is its working folder").status == TestStatus::pass);
+}
+
 TEST_CASE("a failed assertion is a failure showing the expression, its values and messages", "[verdict]") {
   auto r = run_fixture("fails an assertion");
   CHECK(r.status == TestStatus::fail);

@@ -124,6 +124,9 @@ CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
   spec.env = job.env;
   spec.env.emplace_back("KATA_IPC_PREFIX", prefix);
   spec.env.emplace_back("KATA_CHANNEL", "1");
+  // What a program writes under ~ stays in the test's own folder (deleted
+  // with it when the test runs as another user), not in a real home.
+  spec.env.emplace_back("HOME", work_dir.string());
   if (job.collect_stacks) spec.env.emplace_back("KATA_STACKS", "1");  // a hang the test detects may ask for them
   spec.secret = new_secret();
   spec.run_as = job.run_as;
