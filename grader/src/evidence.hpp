@@ -19,6 +19,8 @@ struct CaseEvidence {
   std::string report_xml;
   std::string channel_problem;   // something other than the harness wrote to the result channel
   std::string leaked_ipc;        // names left in /dev/shm or /dev/mqueue with the run's prefix
+  int run = 1, runs = 1;         // with several schedules: which run this is, of how many planned
+  std::string seed;              // ... and its KATA_SEED (empty with one run)
 };
 
 }  // namespace grader

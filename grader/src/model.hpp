@@ -27,6 +27,7 @@ struct Exercise {
   int points = 0;
   double timeout_s = 10;
   std::map<std::string, std::string> profiles;  // profile -> sanitizer options
+  std::map<std::string, std::pair<int, double>> schedules;  // profile -> kata.json's "schedules", "budget_s"
   std::vector<std::string> hints;
   std::vector<Forbidden> forbidden;
 };

@@ -228,6 +228,55 @@ TEST_CASE("a mutant runs one test at a time, so its first failure skips the rest
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 2);  // "adds" of each run, nothing after it
 }
 
+TEST_CASE("explore tries several schedules per test case; the failing one is named with the seed that replays it",
+          "[stages]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  runner.fails_with_seed["adds"] = {std::to_string(schedule_seed(5, 3))};  // the 4th schedule only
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  auto results = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 5}});
+  REQUIRE(results.at(0).tests.size() == 2);
+  const auto& adds = results[0].tests[0].name == "adds" ? results[0].tests[0] : results[0].tests[1];
+  const auto& other = results[0].tests[0].name == "adds" ? results[0].tests[1] : results[0].tests[0];
+  CHECK(adds.status == TestStatus::fail);
+  CHECK_THAT(adds.message, Catch::EndsWith("\n(schedule 4 of 8 tried, seed 3000005: --seed 3000005 replays it)"));
+  CHECK(other.status == TestStatus::pass);
+  int adds_runs = 0, other_runs = 0;
+  for (const auto& run : runs_of(runner, "bin/01-adder/solution")) (run.argv[1] == "adds" ? adds_runs : other_runs)++;
+  CHECK(adds_runs == 4);   // stopped at the failure
+  CHECK(other_runs == 8);  // every schedule passed
+
+  // The replay: --seed 3000005 fails at the first schedule.
+  auto replay = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 3000005}});
+  for (const auto& t : replay.at(0).tests)
+    if (t.name == "adds") CHECK_THAT(t.message, Catch::EndsWith("(schedule 1 of 8 tried, seed 3000005: --seed 3000005 replays it)"));
+}
+
+TEST_CASE("kata.json sets a profile's schedules per test case", "[stages]") {
+  Course course;
+  auto meta = read_text_file(course.root / "exercises/01-adder/kata.json");
+  meta.replace(meta.find("\"noise\": {}"), 11, "\"noise\": {}, \"explore\": {\"schedules\": 2, \"budget_s\": 30}");
+  write(course.root / "exercises/01-adder/kata.json", meta);
+  course.catalog = load_catalog(course.paths.exercises);
+  REQUIRE(course.catalog.problems.empty());
+  CHECK(schedules_of(*course.adder(), *find_profile("explore")) == std::pair<int, double>{2, 30.0});
+  CHECK(schedules_of(*course.adder(), *find_profile("noise")) == std::pair<int, double>{1, 0.0});
+  FakeProcessRunner runner;
+  script(runner);
+  runner.fails_with_seed["adds"] = {std::to_string(schedule_seed(5, 3))};
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  auto results = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 5}});
+  CHECK(results.at(0).verdict == Verdict::pass);  // two schedules do not reach the 4th
+  CHECK(runs_of(runner, "bin/01-adder/solution").size() == 4);
+
+  meta.replace(meta.find("\"schedules\": 2"), 14, "\"schedules\": 0");
+  write(course.root / "exercises/01-adder/kata.json", meta);
+  CHECK_THAT(load_catalog(course.paths.exercises).problems.at(0), Catch::Contains("schedules"));
+}
+
 TEST_CASE("progress: the stages say what they build and run, nothing else", "[stages]") {
   Course course;
   FakeProcessRunner runner;

@@ -18,7 +18,7 @@ using namespace grader;
 
 namespace {
 
-bool judged_pass(const TestJob&, const CaseEvidence& e) { return judge(e).status == TestStatus::pass; }
+bool judged_pass(const CaseEvidence& e) { return judge(e).status == TestStatus::pass; }
 
 TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stacks = false,
                        std::vector<std::pair<std::string, std::string>> env = {},

@@ -230,6 +230,8 @@ TestResult judge(const CaseEvidence& e) {
   }
   auto r = judge_process(e);
   explain_limits(e, r);
+  if (e.runs > 1 && r.status != TestStatus::pass)
+    r.message += fmt::format("\n(schedule {} of {} tried, seed {}: --seed {} replays it)", e.run, e.runs, e.seed, e.seed);
   return r;
 }
 

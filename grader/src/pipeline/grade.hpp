@@ -73,6 +73,10 @@ struct RunOutput {
 
 Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects);
 std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress);
+/// Runs per test case, and the time they may take, for an exercise under a
+/// profile: kata.json's "schedules" and "budget_s" where set, else the profile's.
+std::pair<int, double> schedules_of(const Exercise& exercise, const Profile& profile);
+
 RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildOutcome>& builds,
                     const PipelineProgress& progress);
 std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& run);

@@ -15,8 +15,11 @@ const std::vector<Profile>& all_profiles() {
       // The plain build's binaries under a preloaded scheduler that runs one
       // thread at a time, in an order the seed decides, with virtual time
       // (tests/support/explore/): the same seed replays the same schedule.
+      // A schedule costs milliseconds of virtual time, so each test case
+      // tries several (kata.json's "schedules" and "budget_s" change it).
       {"explore", "plain", "runs-explore", "kata_explore", Sanitizer::none, false, true,
-       "plain under a seeded deterministic scheduler: one thread at a time, virtual time, replayable by --seed"},
+       "plain under a seeded deterministic scheduler: one thread at a time, virtual time, replayable by --seed", 8,
+       10.0},
       {"coverage", "coverage", "runs", "", Sanitizer::none, true, false, "an lcov report of the lines and branches of your files"},
   };
   return profiles;

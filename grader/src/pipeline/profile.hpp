@@ -24,7 +24,15 @@ struct Profile {
   bool measures_coverage = false;  // lcov of the implementation's files after the run
   bool proven_by_selfcheck = true; // the self-check runs solutions and mutants under it
   std::string_view what;        // one line for --help and the docs
+  int schedules = 1;            // runs per test case, each with its own seed, until one fails
+  double schedule_budget_s = 0; // ... or until this much time went on them (0: no bound but the count)
 };
+
+/// The seed of a test case's run number `k` (0-based) under `seed`: the
+/// first run uses the seed itself, so `--seed S` replays any run it prints.
+inline unsigned long long schedule_seed(unsigned long long seed, int k) {
+  return seed + static_cast<unsigned long long>(k) * 1000000ull;
+}
 
 /// Every profile, the default first.
 const std::vector<Profile>& all_profiles();

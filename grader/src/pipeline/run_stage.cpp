@@ -33,6 +33,8 @@ std::string cache_key(const Context& ctx, const Subject& s, const std::filesyste
     key += " " + name + "=" + value;
     if (name == "LD_PRELOAD") key += " " + ResultCache::file_stamp(value);
   }
+  const auto [schedules, budget_s] = schedules_of(*s.exercise, *s.profile);
+  key += " schedules " + std::to_string(schedules) + " budget " + std::to_string(budget_s);
   key += " timeout " + std::to_string(s.exercise->timeout_s) + " first-failure " +
          std::to_string(s.first_failure_is_enough) + " stacks " + std::to_string(ctx.collect_stacks) + " reveal " +
          std::to_string(ctx.reveal_hidden) + " user " + (ctx.run_as ? std::to_string(ctx.run_as->first) : "-");
@@ -42,6 +44,17 @@ std::string cache_key(const Context& ctx, const Subject& s, const std::filesyste
 }
 
 }  // namespace
+
+std::pair<int, double> schedules_of(const Exercise& exercise, const Profile& profile) {
+  auto own = exercise.schedules.find(std::string(profile.name));
+  int schedules = profile.schedules;
+  double budget_s = profile.schedule_budget_s;
+  if (own != exercise.schedules.end()) {
+    if (own->second.first > 0) schedules = own->second.first;
+    if (own->second.second > 0) budget_s = own->second.second;
+  }
+  return {schedules, budget_s};
+}
 
 RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildOutcome>& builds,
                     const PipelineProgress& progress) {
@@ -108,6 +121,11 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       continue;
     }
     auto work_dir = ctx.paths.tree(tree) / s.profile->runs_dir / r.slug / s.implementation / std::to_string(s.seed);
+    // Several schedules per test case where the profile or kata.json asks:
+    // the first run uses the seed itself, each next one a seed of its own.
+    std::vector<std::string> seeds;
+    const auto [schedules, budget_s] = schedules_of(*s.exercise, *s.profile);
+    for (int k = 0; schedules > 1 && k < schedules; ++k) seeds.push_back(std::to_string(schedule_seed(s.seed, k)));
     for (const auto& name : names) {
       TestJob job;
       job.binary = binary;
@@ -121,6 +139,8 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       // A run that only needs to know whether it fails (a mutant) skips gdb.
       job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
       job.no_aslr = needs_no_aslr(*s.profile);
+      job.schedule_seeds = seeds;
+      job.schedule_budget_s = budget_s;
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;
       out.jobs.push_back(std::move(job));
@@ -130,10 +150,12 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
 
   if (progress.running && !out.jobs.empty()) progress.running(out.jobs.size());
   std::size_t done = 0;
-  out.evidence = run_jobs(ctx.runner, out.jobs, test_slots(ctx), [&](const TestJob&, const CaseEvidence& evidence) {
-    if (progress.case_done) progress.case_done(++done, out.jobs.size());
-    return judge(evidence).status == TestStatus::pass;
-  });
+  out.evidence = run_jobs(
+      ctx.runner, out.jobs, test_slots(ctx),
+      [](const CaseEvidence& evidence) { return judge(evidence).status == TestStatus::pass; },
+      [&](const TestJob&, const CaseEvidence&) {
+        if (progress.case_done) progress.case_done(++done, out.jobs.size());
+      });
   if (progress.ran && !out.jobs.empty()) progress.ran();
   return out;
 }

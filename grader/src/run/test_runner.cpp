@@ -1,9 +1,10 @@
 #include "run/test_runner.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -157,10 +158,34 @@ CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
   return evidence;
 }
 
+// Runs the job once per schedule seed until a run fails or the budget is
+// spent; keeps the failing run, or the last.
+CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
+                           const std::function<bool(const CaseEvidence&)>& passes) {
+  if (job.schedule_seeds.empty()) return run_one(runner, job);
+  const auto start = std::chrono::steady_clock::now();
+  const int runs = static_cast<int>(job.schedule_seeds.size());
+  CaseEvidence evidence;
+  for (int k = 0; k < runs; ++k) {
+    TestJob attempt = job;
+    for (auto& [name, value] : attempt.env)
+      if (name == "KATA_SEED") value = job.schedule_seeds[static_cast<std::size_t>(k)];
+    evidence = run_one(runner, attempt);
+    evidence.run = k + 1;
+    evidence.runs = runs;
+    evidence.seed = job.schedule_seeds[static_cast<std::size_t>(k)];
+    if (!passes(evidence)) break;
+    auto spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (job.schedule_budget_s > 0 && spent >= job.schedule_budget_s) break;
+  }
+  return evidence;
+}
+
 }  // namespace
 
 std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
-                                   const std::function<bool(const TestJob&, const CaseEvidence&)>& on_done) {
+                                   const std::function<bool(const CaseEvidence&)>& passes,
+                                   const std::function<void(const TestJob&, const CaseEvidence&)>& on_done) {
   std::vector<CaseEvidence> results(jobs.size());
   std::mutex done_mutex;
   std::size_t groups = 0;
@@ -172,10 +197,11 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
       results[i].test_name = job.test_name;
       results[i].skipped = true;
     } else {
-      results[i] = run_one(runner, job);
+      results[i] = run_schedules(runner, job, passes);
     }
     std::lock_guard guard(done_mutex);
-    if (!on_done(jobs[i], results[i]) && !results[i].skipped) group_failed[job.group] = true;
+    if (!results[i].skipped && !passes(results[i])) group_failed[job.group] = true;
+    if (on_done) on_done(jobs[i], results[i]);
   };
 
   std::vector<std::size_t> parallel, alone;

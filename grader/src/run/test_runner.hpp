@@ -31,15 +31,20 @@ struct TestJob {
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
   bool collect_stacks = true;
   bool no_aslr = false;
+  std::vector<std::string> schedule_seeds;  // KATA_SEED of each run, until one fails; empty: one run
+  double schedule_budget_s = 0;              // no further run starts after this long (0: no bound)
   std::size_t group = 0;  // caller's index (which exercise/implementation)
   bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started
 };
 
 /// Runs the jobs with `slots` in parallel (the `alone` ones afterwards, one
-/// at a time) and returns what each left, in job order. `on_done` is called
-/// (from one thread at a time) as each finishes and says whether it passed:
-/// a failure skips the jobs of its group not started yet when they ask to.
+/// at a time) and returns what each left, in job order: for a job with
+/// several schedules, its first failing run, else its last. `passes` says
+/// whether a run passed (a failure skips the jobs of its group not started
+/// yet when they ask to); `on_done` is called, from one thread at a time, as
+/// each job finishes.
 std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
-                                   const std::function<bool(const TestJob&, const CaseEvidence&)>& on_done);
+                                   const std::function<bool(const CaseEvidence&)>& passes,
+                                   const std::function<void(const TestJob&, const CaseEvidence&)>& on_done = {});
 
 }  // namespace grader

@@ -112,6 +112,17 @@ bool parse_exercise(const std::string& text, const std::string& slug, Exercise& 
       opts = std::string(o->as_string());
     }
     ex.profiles[profile] = opts;
+    int schedules = 0;
+    double budget_s = 0;
+    if (auto* k = options.as_object().if_contains("schedules")) {
+      if (!k->is_int64() || k->as_int64() < 1 || k->as_int64() > 1000) return r.fail("schedules", "an integer from 1 to 1000");
+      schedules = static_cast<int>(k->as_int64());
+    }
+    if (auto* b = options.as_object().if_contains("budget_s")) {
+      if (!b->is_number() || b->to_number<double>() <= 0) return r.fail("budget_s", "a number > 0");
+      budget_s = b->to_number<double>();
+    }
+    if (schedules || budget_s) ex.schedules[profile] = {schedules, budget_s};
   }
   if (!ex.profiles.count(std::string(default_profile().name))) {
     why = "profiles must include \"" + std::string(default_profile().name) + "\"";
