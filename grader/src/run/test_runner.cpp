@@ -166,6 +166,7 @@ CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
   const auto start = std::chrono::steady_clock::now();
   const int runs = static_cast<int>(job.schedule_seeds.size());
   CaseEvidence evidence;
+  double seconds = 0;  // of every run: the time the test case took
   for (int k = 0; k < runs; ++k) {
     TestJob attempt = job;
     for (auto& [name, value] : attempt.env)
@@ -174,6 +175,8 @@ CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
     evidence.run = k + 1;
     evidence.runs = runs;
     evidence.seed = job.schedule_seeds[static_cast<std::size_t>(k)];
+    seconds += evidence.process.seconds;
+    evidence.process.seconds = seconds;
     if (!passes(evidence)) break;
     auto spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (job.schedule_budget_s > 0 && spent >= job.schedule_budget_s) break;
