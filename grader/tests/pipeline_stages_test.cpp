@@ -247,6 +247,14 @@ TEST_CASE("explore tries several schedules per test case; the failing one is nam
   for (const auto& run : runs_of(runner, "bin/01-adder/solution")) (run.argv[1] == "adds" ? adds_runs : other_runs)++;
   CHECK(adds_runs == 4);   // stopped at the failure
   CHECK(other_runs == 8);  // every schedule passed
+  // The strategy follows the seed: a random walk, then PCT, by turns.
+  std::map<std::string, std::string> strategy_of_seed;
+  for (const auto& run : runs_of(runner, "bin/01-adder/solution"))
+    strategy_of_seed[env_of(run, "KATA_SEED")] = env_of(run, "KATA_EXPLORE_STRATEGY");
+  CHECK(strategy_of_seed.at("5") == "random");
+  CHECK(strategy_of_seed.at("1000005") == "pct");
+  CHECK(strategy_of_seed.at("3000005") == "pct");
+  CHECK(strategy_of_seed.at("4000005") == "random");
 
   // The replay: --seed 3000005 fails at the first schedule.
   auto replay = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 3000005}});

@@ -43,10 +43,16 @@ std::size_t memory_limit(const Profile& profile) {
   return profile.sanitizer == Sanitizer::none ? kTestMemoryLimit : 0;
 }
 
+std::vector<std::pair<std::string, std::string>> schedule_environment(const Profile& profile, unsigned long long seed) {
+  std::vector<std::pair<std::string, std::string>> env{{"KATA_SEED", std::to_string(seed)}};
+  if (profile.name == "explore") env.emplace_back("KATA_EXPLORE_STRATEGY", (seed / 1000000) % 2 ? "pct" : "random");
+  return env;
+}
+
 std::vector<std::pair<std::string, std::string>> profile_environment(const Profile& profile, const std::string& options,
                                                                      const fs::path& root, const fs::path& tree,
                                                                      unsigned long long seed) {
-  std::vector<std::pair<std::string, std::string>> env{{"KATA_SEED", std::to_string(seed)}};
+  auto env = schedule_environment(profile, seed);
   auto with = [&](std::string base) { return options.empty() ? base : base + " " + options; };
   const auto max_allocation = " max_allocation_size_mb=" + std::to_string(kTestMemoryLimit >> 20);
   switch (profile.sanitizer) {

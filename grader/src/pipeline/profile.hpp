@@ -53,6 +53,11 @@ std::size_t memory_limit(const Profile& profile);
 /// mmap randomization (GitHub's runners have 32); without ASLR it always fits.
 inline bool needs_no_aslr(const Profile& profile) { return profile.sanitizer == Sanitizer::thread; }
 
+/// The variables that follow from the seed: KATA_SEED, and under explore
+/// the strategy (a random walk, or PCT when the seed's millions are odd, so
+/// a test case's schedules alternate and a seed always replays the same).
+std::vector<std::pair<std::string, std::string>> schedule_environment(const Profile& profile, unsigned long long seed);
+
 /// Environment for the profile's test processes: the seed, the sanitizer's
 /// options (plus the exercise's own), the preloaded shim.
 std::vector<std::pair<std::string, std::string>> profile_environment(const Profile& profile,

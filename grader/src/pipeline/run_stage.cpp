@@ -123,9 +123,9 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
     auto work_dir = ctx.paths.tree(tree) / s.profile->runs_dir / r.slug / s.implementation / std::to_string(s.seed);
     // Several schedules per test case where the profile or kata.json asks:
     // the first run uses the seed itself, each next one a seed of its own.
-    std::vector<std::string> seeds;
-    const auto [schedules, budget_s] = schedules_of(*s.exercise, *s.profile);
-    for (int k = 0; schedules > 1 && k < schedules; ++k) seeds.push_back(std::to_string(schedule_seed(s.seed, k)));
+    std::vector<std::vector<std::pair<std::string, std::string>>> schedules;
+    const auto [count, budget_s] = schedules_of(*s.exercise, *s.profile);
+    for (int k = 0; count > 1 && k < count; ++k) schedules.push_back(schedule_environment(*s.profile, schedule_seed(s.seed, k)));
     for (const auto& name : names) {
       TestJob job;
       job.binary = binary;
@@ -139,7 +139,7 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       // A run that only needs to know whether it fails (a mutant) skips gdb.
       job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
       job.no_aslr = needs_no_aslr(*s.profile);
-      job.schedule_seeds = seeds;
+      job.schedules = schedules;
       job.schedule_budget_s = budget_s;
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;

@@ -1,5 +1,6 @@
 #include "run/test_runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -162,19 +163,24 @@ CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
 // spent; keeps the failing run, or the last.
 CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
                            const std::function<bool(const CaseEvidence&)>& passes) {
-  if (job.schedule_seeds.empty()) return run_one(runner, job);
+  if (job.schedules.empty()) return run_one(runner, job);
   const auto start = std::chrono::steady_clock::now();
-  const int runs = static_cast<int>(job.schedule_seeds.size());
+  const int runs = static_cast<int>(job.schedules.size());
   CaseEvidence evidence;
   double seconds = 0;  // of every run: the time the test case took
   for (int k = 0; k < runs; ++k) {
     TestJob attempt = job;
-    for (auto& [name, value] : attempt.env)
-      if (name == "KATA_SEED") value = job.schedule_seeds[static_cast<std::size_t>(k)];
+    for (const auto& [name, value] : job.schedules[static_cast<std::size_t>(k)]) {
+      auto same = [&](const auto& entry) { return entry.first == name; };
+      attempt.env.erase(std::remove_if(attempt.env.begin(), attempt.env.end(), same), attempt.env.end());
+      attempt.env.emplace_back(name, value);
+      if (name == "KATA_SEED") evidence.seed = value;
+    }
+    auto seed = evidence.seed;
     evidence = run_one(runner, attempt);
     evidence.run = k + 1;
     evidence.runs = runs;
-    evidence.seed = job.schedule_seeds[static_cast<std::size_t>(k)];
+    evidence.seed = seed;
     seconds += evidence.process.seconds;
     evidence.process.seconds = seconds;
     if (!passes(evidence)) break;

@@ -31,7 +31,9 @@ struct TestJob {
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
   bool collect_stacks = true;
   bool no_aslr = false;
-  std::vector<std::string> schedule_seeds;  // KATA_SEED of each run, until one fails; empty: one run
+  // Several runs until one fails: the variables each run sets over `env`
+  // (its KATA_SEED among them); empty: one run.
+  std::vector<std::vector<std::pair<std::string, std::string>>> schedules;
   double schedule_budget_s = 0;              // no further run starts after this long (0: no bound)
   std::size_t group = 0;  // caller's index (which exercise/implementation)
   bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started
