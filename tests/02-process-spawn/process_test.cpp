@@ -14,6 +14,7 @@
 
 #include <kata/process_test.hpp>
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -53,27 +54,6 @@ std::vector<std::string> sh(std::string script) { return {"/bin/sh", "-c", std::
 bool orphan_dies_within(pid_t pid, std::chrono::milliseconds limit) {
   return !kata::reap_within(pid, limit).timed_out;  // a pid someone else reaped counts as dead
 }
-
-extern "C" void ignore_signal(int) {}
-
-/// SIGUSR1 runs a handler installed WITHOUT SA_RESTART while one of these
-/// lives: a poll, read, write or waitpid it interrupts fails with EINTR.
-class InterruptingSigusr1 {
- public:
-  InterruptingSigusr1() {
-    struct sigaction action {};
-    action.sa_handler = ignore_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;  // no SA_RESTART, on purpose
-    ::sigaction(SIGUSR1, &action, &previous_);
-  }
-  ~InterruptingSigusr1() { ::sigaction(SIGUSR1, &previous_, nullptr); }
-  InterruptingSigusr1(const InterruptingSigusr1&) = delete;
-  InterruptingSigusr1& operator=(const InterruptingSigusr1&) = delete;
-
- private:
-  struct sigaction previous_ {};
-};
 
 std::string bytes(std::size_t n) {
   std::string s(n, '\0');
@@ -209,7 +189,7 @@ TEST_CASE("signals that interrupt run_process while it waits are no error", "[02
   // A SIGUSR1 every 5 ms to the thread inside run_process, through a handler
   // without SA_RESTART: its poll (or read, or waitpid) keeps failing with
   // EINTR while the child sleeps. EINTR means "try again", not "failed".
-  InterruptingSigusr1 handler;
+  kata::InterruptingSignal handler;
   auto tid = std::make_shared<std::atomic<pid_t>>(0);
   std::atomic<bool> done{false};
   std::atomic<int> sent{0};
@@ -220,7 +200,7 @@ TEST_CASE("signals that interrupt run_process while it waits are no error", "[02
     }
   });
   auto r = kata::value_within(10s, [tid] {
-    tid->store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    tid->store(kata::os_tid());
     return run_process(sh("sleep 1; echo done"), "", 8000ms);
   });
   done.store(true);

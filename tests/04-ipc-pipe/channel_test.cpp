@@ -15,6 +15,7 @@
 
 #include <kata/process_test.hpp>
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -144,19 +145,6 @@ std::optional<std::vector<std::optional<std::string>>> receive_n(Channel& channe
   });
 }
 
-std::atomic<int> g_signals{0};
-extern "C" void count_signal(int) { g_signals.fetch_add(1, std::memory_order_relaxed); }
-
-/// SIGUSR1 runs count_signal, WITHOUT SA_RESTART: a blocking read or write
-/// it interrupts returns EINTR (or a partial count) instead of resuming.
-void install_interrupting_handler() {
-  struct sigaction action {};
-  action.sa_handler = count_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART, on purpose
-  REQUIRE(::sigaction(SIGUSR1, &action, nullptr) == 0);
-}
-
 void set_sigusr1_blocked(bool blocked) {
   sigset_t set;
   sigemptyset(&set);
@@ -201,27 +189,6 @@ std::string fill_pipe(int write_fd) {
   REQUIRE(errno == EAGAIN);
   REQUIRE(::fcntl(write_fd, F_SETFL, flags) == 0);
   return written;
-}
-
-/// The scheduler state of one of this process's threads, from
-/// /proc/self/task/<tid>/stat: 'S' while it sleeps in a blocking call.
-char thread_state(pid_t tid) {
-  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close_paren = line.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= line.size() ? '?' : line[close_paren + 2];
-}
-
-/// Polls `condition` until it holds or `limit` passes.
-template <class F>
-bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
-  const auto deadline = kata::Clock::now() + limit;
-  while (!condition()) {
-    if (kata::Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 /// In a forked child: caps its address space at what it maps now plus
@@ -374,9 +341,9 @@ TEST_CASE("1 MiB messages cross between processes whole", "[04-ipc-pipe][unit][r
 
 TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-ipc-pipe][unit][req:3]") {
   constexpr std::size_t kMiB = 1 << 20;
-  install_interrupting_handler();
+  kata::InterruptingSignal interrupting;
+  REQUIRE(interrupting.installed());
   set_sigusr1_blocked(true);  // only the reader thread below takes SIGUSR1
-  g_signals = 0;
   auto p = make_pipe();
   const pid_t parent = ::getpid();
   ChildProcess child([&] {
@@ -403,8 +370,8 @@ TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-
     return messages;
   });
   REQUIRE(got);
-  INFO(g_signals.load() << " signals were delivered during the transfer");
-  REQUIRE(g_signals.load() >= 10);  // the test did what it says
+  INFO(interrupting.count() << " signals were delivered during the transfer");
+  REQUIRE(interrupting.count() >= 10);  // the test did what it says
   REQUIRE((*got)[0]);
   REQUIRE((*got)[0]->size() == kMiB);
   REQUIRE(*(*got)[0] == pattern(kMiB, 3));
@@ -416,7 +383,8 @@ TEST_CASE("a reader interrupted by signals still receives whole messages", "[04-
 
 TEST_CASE("a writer interrupted by signals still sends the whole message", "[04-ipc-pipe][unit][req:4]") {
   constexpr std::size_t kMiB = 1 << 20;
-  install_interrupting_handler();  // inherited by the child across fork
+  kata::InterruptingSignal interrupting;  // inherited by the child across fork
+  REQUIRE(interrupting.installed());
   auto p = make_pipe();
   ChildProcess child([&] {
     ::close(p.a);
@@ -496,15 +464,15 @@ TEST_CASE("a writer process that dies inside a 1 MiB message gives PeerClosed", 
 }
 
 TEST_CASE("a writer interrupted before it wrote a byte retries and sends the message", "[04-ipc-pipe][unit][req:4]") {
-  install_interrupting_handler();
-  g_signals = 0;
+  kata::InterruptingSignal interrupting;
+  REQUIRE(interrupting.installed());
   auto p = make_pipe();
   Channel reader(p.a);
   const std::string filler = fill_pipe(p.b);  // the pipe is full: send() must wait
   Channel writer(p.b);
   auto tid = std::make_shared<std::atomic<pid_t>>(0);
   auto task = std::make_shared<std::packaged_task<void()>>([&writer, tid] {
-    tid->store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    tid->store(kata::os_tid());
     writer.send("after the signal");
   });
   auto sent = task->get_future();
@@ -513,9 +481,9 @@ TEST_CASE("a writer interrupted before it wrote a byte retries and sends the mes
   // Once the writer sleeps, it sleeps in write() on the full pipe, with not
   // one byte of the frame written: the signal makes that write() fail with
   // EINTR, which is no failure.
-  REQUIRE(becomes_true_within(5000ms, [&] { return tid->load() != 0 && thread_state(tid->load()) == 'S'; }));
+  REQUIRE(kata::eventually(5000ms, [&] { return tid->load() != 0 && kata::thread_state(tid->load()) == 'S'; }));
   REQUIRE(::syscall(SYS_tgkill, ::getpid(), tid->load(), SIGUSR1) == 0);
-  REQUIRE(becomes_true_within(5000ms, [] { return g_signals.load() >= 1; }));
+  REQUIRE(kata::eventually(5000ms, [&] { return interrupting.count() >= 1; }));
 
   // Empty the pipe: the writer must go on and send its frame.
   auto drained = kata::value_within(5s, [&] {

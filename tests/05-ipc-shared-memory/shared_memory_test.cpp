@@ -79,16 +79,6 @@ bool segment_exists(const std::string& name) {
   }
 }
 
-/// Waits (sleeping) until flag is set or `limit` passes.
-bool wait_for_flag(const std::atomic<int>& flag, std::chrono::milliseconds limit) {
-  const auto deadline = kata::Clock::now() + limit;
-  while (flag.load() == 0) {
-    if (kata::Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
 }  // namespace
 
 TEST_CASE("a counter created by one process is seen by another that opens it by name", "[05-ipc-shared-memory][unit][req:1][req:5]") {
@@ -231,7 +221,7 @@ TEST_CASE("a process killed while holding the lock does not hang the others", "[
       });
       return true;
     }));
-    REQUIRE(wait_for_flag(board->holding, 5s));
+    REQUIRE(kata::eventually(5s, [&] { return board->holding.load() != 0; }));
     ::kill(victim, SIGKILL);
     const kata::ChildEnd victim_end = children.reap(victim, 5s);
     REQUIRE(victim_end.signal == SIGKILL);

@@ -307,9 +307,7 @@ TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a fe
   PyThreads threads(sim);
   // Thread 0 computes without end (until stop, or 4 s).
   threads.start(cpu_bound_program(sim, 0, 20us));
-  const auto cpu_started = kata::Clock::now();
-  while (sim->ran[0] == 0 && kata::Clock::now() - cpu_started < 5s) std::this_thread::sleep_for(1ms);
-  REQUIRE(sim->ran[0] > 0);  // it holds the GIL and is running bytecode
+  REQUIRE(kata::eventually(5s, [&] { return sim->ran[0] > 0; }));  // it holds the GIL and is running bytecode
 
   // Thread 1 wants to run a single bytecode.
   auto turn = std::make_shared<std::promise<kata::Clock::time_point>>();
@@ -334,9 +332,7 @@ TEST_CASE("a CPU-bound thread that never does I/O hands the GIL over within a fe
 
   // And the CPU-bound thread gets the GIL back once thread 1 has finished.
   const long before = sim->ran[0];
-  const auto back = kata::Clock::now();
-  while (sim->ran[0] == before && kata::Clock::now() - back < 2s) std::this_thread::sleep_for(1ms);
-  REQUIRE(sim->ran[0] > before);
+  REQUIRE(kata::eventually(2s, [&] { return sim->ran[0] > before; }));
   sim->stop = true;
   REQUIRE(threads.all_done_within(5s));
   INFO(sim->log.summary());

@@ -286,11 +286,7 @@ TEST_CASE("TicketLock admits queued threads in the order they took their tickets
         order->push_back(i);
         lock->unlock();
       });
-      const auto deadline = kata::Clock::now() + 5s;
-      while (lock->queue_length() != static_cast<std::uint32_t>(i + 2) && kata::Clock::now() < deadline) {
-        std::this_thread::sleep_for(100us);
-      }
-      lined_up = lock->queue_length() == static_cast<std::uint32_t>(i + 2);
+      lined_up = kata::eventually(5s, [&] { return lock->queue_length() == static_cast<std::uint32_t>(i + 2); });
     }
     const std::uint32_t queued = lock->queue_length();
     lock->unlock();

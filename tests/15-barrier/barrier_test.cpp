@@ -227,9 +227,7 @@ TEST_CASE("threads that arrive while a slow completion runs count for the next r
     }
   });
   Party::start(party, 2);
-  const auto deadline = kata::Clock::now() + 2s;
-  while (!seen->in_first && kata::Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  REQUIRE(seen->in_first);
+  REQUIRE(kata::eventually(2s, [&] { return seen->in_first.load(); }));
   Party::start(party, 2);  // while round 1's completion is still running
   const bool returned = party->returned_within(4, 2s);
   CAPTURE(party->results().size(), seen->runs.load());
@@ -283,8 +281,7 @@ TEST_CASE("abort right after a round completed leaves that round completed", "[1
     CAPTURE(trial);
     auto party = std::make_shared<Party>(3);
     Party::start(party, 2);
-    const auto deadline = kata::Clock::now() + 2s;
-    while (party->barrier.waiting() < 2 && kata::Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+    REQUIRE(kata::eventually(2s, [&] { return party->barrier.waiting() >= 2; }));
     REQUIRE(party->barrier.waiting() == 2);
 
     auto last = kata::value_within(2s, [party] {

@@ -16,6 +16,7 @@
 
 #include <kata/net_test.hpp>
 #include <kata/test.hpp>
+#include <kata/thread_test.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -46,13 +47,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using kata::close_with_reset;
+using kata::connected_pair;
 using kata::Fd;
 using kata::first_difference;
-using kata::loopback;
 using kata::raw_connect;
 using kata::raw_recv;
 using kata::raw_send;
-using kata::set_timeouts;
+using kata::recv_once;
 
 /// The server under test; its destruction (a stop()) is bounded by a deadline.
 class TestServer {
@@ -82,39 +84,6 @@ class TestServer {
   std::shared_ptr<EchoServer> server_;
 };
 
-/// Two connected sockets through a listener of the test's own on 127.0.0.1:0
-/// (buffers of `buffer_bytes` when set), each with 5 s timeouts.
-std::pair<Fd, Fd> connected_pair(int buffer_bytes = 0) {
-  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (listener.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
-  if (buffer_bytes > 0) {  // inherited by the accepted socket
-    ::setsockopt(listener.fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-    ::setsockopt(listener.fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-  }
-  sockaddr_in address = loopback(0);
-  socklen_t length = sizeof address;
-  if (::bind(listener.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 ||
-      ::listen(listener.fd, 1) < 0 ||
-      ::getsockname(listener.fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
-    throw std::system_error(errno, std::generic_category(), "test listener");
-  }
-  Fd a = raw_connect(ntohs(address.sin_port), {buffer_bytes, buffer_bytes});
-  Fd b(::accept(listener.fd, nullptr, nullptr));
-  if (b.fd < 0) throw std::system_error(errno, std::generic_category(), "test accept");
-  set_timeouts(b.fd, 5s);
-  return {std::move(a), std::move(b)};
-}
-
-/// What one recv() says after the server should have closed: 0 is end of
-/// stream, -1 an error (timeout: EAGAIN).
-ssize_t recv_once(int fd) {
-  char c;
-  ssize_t n;
-  do n = ::recv(fd, &c, 1, 0);
-  while (n < 0 && errno == EINTR);
-  return n;
-}
-
 /// Sends on a helper thread while receiving here (an echo larger than the
 /// buffers needs both at once). Returns what came back.
 std::string raw_echo(int fd, const std::string& message) {
@@ -140,97 +109,33 @@ std::string pattern(std::size_t n) {
   return s;
 }
 
-std::atomic<int> g_signals{0};
-extern "C" void count_signal(int) { g_signals.fetch_add(1, std::memory_order_relaxed); }
-
-/// Installs a SIGUSR1 handler WITHOUT SA_RESTART for the test's duration, so a
-/// signal makes a blocked send() return early: partially, or with EINTR.
-class InterruptingSignal {
- public:
-  InterruptingSignal() {
-    struct sigaction action {};
-    action.sa_handler = count_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;  // no SA_RESTART: interrupted calls return
-    ::sigaction(SIGUSR1, &action, &old_);
+/// Sends to the server on `fd` (made non-blocking) without ever reading, for
+/// at most 5 s, until no byte has moved for 300 ms: the echo has filled the
+/// client's receive buffer, so the server is blocked in send() and no longer
+/// reads. Returns whether that happened.
+bool send_until_stuck(int fd) {
+  REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+  const std::string chunk = pattern(64 * 1024);
+  bool stuck = false;
+  const auto deadline = kata::Clock::now() + 5s;
+  while (!stuck && kata::Clock::now() < deadline) {
+    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n >= 0 || errno == EINTR) continue;
+    REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
+    pollfd pfd{fd, POLLOUT, 0};
+    stuck = ::poll(&pfd, 1, 300) == 0;  // no room for 300 ms: the server has stopped reading
   }
-  ~InterruptingSignal() { ::sigaction(SIGUSR1, &old_, nullptr); }
-  InterruptingSignal(const InterruptingSignal&) = delete;
-  InterruptingSignal& operator=(const InterruptingSignal&) = delete;
-
- private:
-  struct sigaction old_ {};
-};
-
-/// A listening socket of the test's own on 127.0.0.1 (any free port), whose
-/// accepted sockets get buffers of `buffer_bytes` when set.
-struct TestListener {
-  Fd socket{-1};
-  std::uint16_t port = 0;
-
-  explicit TestListener(int buffer_bytes = 0) : socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    if (socket.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
-    if (buffer_bytes > 0) {
-      ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-      ::setsockopt(socket.fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-    }
-    sockaddr_in address = loopback(0);
-    socklen_t length = sizeof address;
-    if (::bind(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 ||
-        ::listen(socket.fd, 4) < 0 ||
-        ::getsockname(socket.fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
-      throw std::system_error(errno, std::generic_category(), "test listener");
-    }
-    port = ntohs(address.sin_port);
-  }
-
-  /// The next connection, with 5 s timeouts (the listener has a connection
-  /// queued by then: the kernel completes connect() on its own).
-  Fd accept() const {
-    Fd accepted(::accept(socket.fd, nullptr, nullptr));
-    if (accepted.fd < 0) throw std::system_error(errno, std::generic_category(), "test accept");
-    set_timeouts(accepted.fd, 5s);
-    return accepted;
-  }
-};
-
-/// Closes `fd` with a reset (RST) instead of an orderly end of stream: the
-/// peer's pending and later calls fail with ECONNRESET or EPIPE.
-void close_with_reset(Fd& fd) {
-  const linger reset{1, 0};
-  ::setsockopt(fd.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-  ::close(std::exchange(fd.fd, -1));
+  return stuck;
 }
-
-/// This thread's kernel id, for /proc/self/task/<tid>.
-pid_t current_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
 /// True while thread `tid` of this process sleeps inside system call `nr`
 /// (/proc/self/task/<tid>/syscall; where that cannot be read, a sleeping
 /// thread is taken to be in it).
 bool blocked_in_syscall(pid_t tid, long nr) {
-  const std::string task = "/proc/self/task/" + std::to_string(tid);
-  std::ifstream syscall_file(task + "/syscall");
+  std::ifstream syscall_file("/proc/self/task/" + std::to_string(tid) + "/syscall");
   std::string first;
-  if (syscall_file >> first) {
-    if (first != std::to_string(nr)) return false;
-  }
-  std::ifstream stat(task + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close_paren = line.rfind(')');
-  return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'S';
-}
-
-/// Polls `condition` until it holds or `limit` passes.
-template <class F>
-bool becomes_true_within(std::chrono::milliseconds limit, F condition) {
-  const auto deadline = kata::Clock::now() + limit;
-  while (!condition()) {
-    if (kata::Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  if (syscall_file >> first && first != std::to_string(nr)) return false;
+  return kata::thread_state(tid) == 'S';
 }
 
 }  // namespace
@@ -251,13 +156,13 @@ TEST_CASE("send_all delivers every byte when signals interrupt a blocked send", 
   // interrupts it again and again: send() returns a partial count (or EINTR).
   constexpr int kBuffer = 16 * 1024;
   const std::string data = pattern(4 * 1024 * 1024);
-  InterruptingSignal interrupting;
+  kata::InterruptingSignal interrupting;
 
   auto pair = connected_pair(kBuffer);
   Fd& sending = pair.first;
   Fd& receiving = pair.second;
 
-  const int signals_before = g_signals.load();
+  const int signals_before = interrupting.count();
   std::promise<pthread_t> sender_handle;
   auto handle_future = sender_handle.get_future();
   std::atomic<bool> sender_done{false};
@@ -285,18 +190,17 @@ TEST_CASE("send_all delivers every byte when signals interrupt a blocked send", 
   // Now read everything, while the signals go on.
   std::string received;
   std::thread reader([&] { received = raw_recv(receiving.fd, data.size() + 1); });
-  const auto deadline = kata::Clock::now() + 5s;
-  while (!sender_done && kata::Clock::now() < deadline) {
+  const bool finished = kata::eventually(5s, [&] {
+    if (sender_done) return true;
     ::pthread_kill(handle, SIGUSR1);
-    std::this_thread::sleep_for(1ms);
-  }
-  const bool finished = sender_done.load();
+    return false;
+  });
   if (!finished) ::shutdown(sending.fd, SHUT_RDWR);  // unblock a stuck sender before joining
   sender.join();
   reader.join();
 
-  CAPTURE(g_signals.load() - signals_before);
-  REQUIRE(g_signals.load() - signals_before > 0);
+  CAPTURE(interrupting.count() - signals_before);
+  REQUIRE(interrupting.count() - signals_before > 0);
   REQUIRE(finished);
   INFO("send_all threw: " << send_error);
   REQUIRE(send_error.empty());
@@ -420,18 +324,7 @@ TEST_CASE("stop returns promptly while a connection's thread is blocked sending 
   Fd greedy = raw_connect(server->port(), {16 * 1024, 16 * 1024});
   // Send without ever reading, until nothing moves any more: the echo fills
   // this client's receive buffer and the server's thread blocks in send().
-  REQUIRE(::fcntl(greedy.fd, F_SETFL, ::fcntl(greedy.fd, F_GETFL) | O_NONBLOCK) == 0);
-  const std::string chunk = pattern(64 * 1024);
-  bool stuck = false;
-  const auto deadline = kata::Clock::now() + 5s;
-  while (!stuck && kata::Clock::now() < deadline) {
-    const ssize_t n = ::send(greedy.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-    if (n >= 0 || errno == EINTR) continue;
-    REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
-    pollfd pfd{greedy.fd, POLLOUT, 0};
-    stuck = ::poll(&pfd, 1, 300) == 0;  // no room for 300 ms: the server has stopped reading
-  }
-  REQUIRE(stuck);
+  REQUIRE(send_until_stuck(greedy.fd));
   INFO("stop() must wake a thread blocked in send() too: shutdown(SHUT_RD) ends a recv(), not a send(); "
        "SHUT_RDWR ends both");
   REQUIRE(server.stop_within(3s));
@@ -466,7 +359,7 @@ TEST_CASE("a stopped server's port can be bound again at once", "[21-blocking-so
 TEST_CASE("connect_to a port nobody listens on throws system_error", "[21-blocking-sockets][unit]") {
   std::uint16_t port = 0;
   {
-    TestListener gone;  // a port the OS handed out, then closed again
+    kata::Listener gone;  // a port the OS handed out, then closed again
     port = gone.port;
   }
   auto outcome = kata::value_within(5s, [port]() -> std::string {
@@ -482,7 +375,7 @@ TEST_CASE("connect_to a port nobody listens on throws system_error", "[21-blocki
 }
 
 TEST_CASE("listen_on a port another server listens on throws system_error", "[21-blocking-sockets][unit]") {
-  TestListener taken;
+  kata::Listener taken;
   // SO_REUSEADDR lets a port in TIME_WAIT be bound again, never a port that
   // someone is listening on.
   REQUIRE_THROWS_AS(listen_on(taken.port), std::system_error);
@@ -525,13 +418,13 @@ TEST_CASE("recv_exact throws system_error when the peer resets the connection", 
 }
 
 TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", "[21-blocking-sockets][unit][req:3]") {
-  InterruptingSignal interrupting;
+  kata::InterruptingSignal interrupting;
   auto pair = connected_pair();  // 5 s SO_RCVTIMEO: the receiver cannot block for ever
-  const int signals_before = g_signals.load();
+  const int signals_before = interrupting.count();
   std::atomic<pid_t> receiver_tid{0};
   std::string received, error;  // written by the receiver, read after join
   std::thread receiver([&] {
-    receiver_tid = current_tid();
+    receiver_tid = kata::os_tid();
     try {
       received = recv_exact(pair.second.fd, 5);
     } catch (const std::exception& e) {
@@ -540,11 +433,11 @@ TEST_CASE("recv_exact goes on waiting when a signal interrupts a blocked recv", 
   });
   // Nothing has been sent, so the receiver sleeps in recv(); the signal makes
   // that recv() fail with EINTR, which is no reason to give up.
-  const bool blocked = becomes_true_within(5000ms, [&] {
+  const bool blocked = kata::eventually(5000ms, [&] {
     return receiver_tid.load() != 0 && blocked_in_syscall(receiver_tid.load(), SYS_recvfrom);
   });
   if (blocked) ::pthread_kill(receiver.native_handle(), SIGUSR1);
-  const bool handled = blocked && becomes_true_within(5000ms, [&] { return g_signals.load() > signals_before; });
+  const bool handled = blocked && kata::eventually(5000ms, [&] { return interrupting.count() > signals_before; });
   const bool sent = raw_send(pair.first.fd, "hello");
   receiver.join();
   REQUIRE(blocked);
@@ -566,7 +459,7 @@ TEST_CASE("a connection's thread ends when its client disconnects, and later cli
     const int with_connection = kata::os_thread_count();
     ::close(std::exchange(client.fd, -1));
     INFO("the thread serving a client should return once recv() reports the end of its stream");
-    REQUIRE(becomes_true_within(5000ms, [&] { return kata::os_thread_count() < with_connection; }));
+    REQUIRE(kata::eventually(5000ms, [&] { return kata::os_thread_count() < with_connection; }));
   }
 }
 
@@ -577,18 +470,7 @@ TEST_CASE("a client that resets its connection while the server sends to it does
   // Send without ever reading, until nothing moves any more: the echo fills
   // this client's receive buffer, the server blocks in send(), stops
   // reading, and this client's send buffer fills up.
-  REQUIRE(::fcntl(rude.fd, F_SETFL, ::fcntl(rude.fd, F_GETFL) | O_NONBLOCK) == 0);
-  const std::string chunk = pattern(64 * 1024);
-  bool stuck = false;
-  const auto deadline = kata::Clock::now() + 5s;
-  while (!stuck && kata::Clock::now() < deadline) {
-    const ssize_t n = ::send(rude.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-    if (n >= 0 || errno == EINTR) continue;
-    REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
-    pollfd pfd{rude.fd, POLLOUT, 0};
-    stuck = ::poll(&pfd, 1, 300) == 0;  // no room for 300 ms: the server has stopped reading
-  }
-  REQUIRE(stuck);
+  REQUIRE(send_until_stuck(rude.fd));
   close_with_reset(rude);  // the server's blocked send() fails
 
   Fd polite = raw_connect(server->port());
@@ -599,7 +481,7 @@ TEST_CASE("a client that resets its connection while the server sends to it does
 
 TEST_CASE("echo throws instead of hanging when the server resets the connection mid-message",
           "[21-blocking-sockets][unit]") {
-  TestListener listener(16 * 1024);  // a server of the test's own, with small buffers
+  kata::Listener listener(16 * 1024);  // a server of the test's own, with small buffers
   auto client = std::make_shared<EchoClient>(listener.port);
   Fd accepted = listener.accept();
   // 8 MiB cannot fit in the buffers: the client's sender is still sending,

@@ -298,8 +298,7 @@ TEST_CASE("a loop with nothing scheduled sleeps until a reader's descriptor is r
         return false;
       });
   const auto deadline = Clock::now() + 5s;
-  while (loop_tid == 0 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  REQUIRE(loop_tid != 0);
+  REQUIRE(kata::eventually(5s, [&] { return loop_tid != 0; }));
   std::this_thread::sleep_for(20ms);  // let the loop settle into its wait
   const long switches_before = voluntary_switches(loop_tid);
   const long iterations_before = iterations;
@@ -307,7 +306,7 @@ TEST_CASE("a loop with nothing scheduled sleeps until a reader's descriptor is r
   const long idle_iterations = iterations - iterations_before;
   const long idle_switches = voluntary_switches(loop_tid) - switches_before;
   REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
-  while (reads == 0 && Clock::now() < deadline + 2s) std::this_thread::sleep_for(1ms);
+  kata::eventually(deadline + 2s - Clock::now(), [&] { return reads != 0; });
   CAPTURE(idle_iterations, idle_switches);
   REQUIRE(reads == 1);
   INFO("with nothing scheduled the loop must block in epoll_wait with no timeout (-1), not poll");
@@ -325,8 +324,7 @@ TEST_CASE("after a call from another thread the loop goes back to sleep", "[23-e
                        return false;
                      });
   for (int i = 0; i < 3; ++i) running.loop().call_soon_threadsafe([&calls] { ++calls; });
-  const auto deadline = Clock::now() + 2s;
-  while (calls < 3 && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(kata::eventually(2s, [&] { return calls >= 3; }));
   REQUIRE(calls == 3);
   std::this_thread::sleep_for(20ms);
   const long before = iterations;
@@ -436,8 +434,7 @@ TEST_CASE("callbacks from several threads all run, each thread's in its order", 
   for (auto& s : senders) s.join();
   INFO(log.summary());
   REQUIRE(log.empty());
-  const auto deadline = Clock::now() + 5s;
-  while (total < kThreads * kEach && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  REQUIRE(kata::eventually(5s, [&] { return total >= kThreads * kEach; }));
   REQUIRE(total == kThreads * kEach);
   loop_thread.loop().call_soon_threadsafe([&loop_thread] { loop_thread.loop().stop(); });
   REQUIRE(loop_thread.finishes_within(5s));
@@ -487,8 +484,7 @@ TEST_CASE("a removed reader is no longer watched: the loop sleeps while its desc
       });
   REQUIRE(::write(pipe.write_end(), "x", 1) == 1);
   const auto deadline = Clock::now() + 2s;
-  while (!removed && Clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  REQUIRE(removed);
+  REQUIRE(kata::eventually(2s, [&] { return removed.load(); }));
   std::this_thread::sleep_for(20ms);
   const long before = iterations;
   std::this_thread::sleep_for(300ms);
@@ -509,7 +505,7 @@ TEST_CASE("a removed reader is no longer watched: the loop sleeps while its desc
       second_reads = -1;
     }
   });
-  while (second_reads == 0 && Clock::now() < deadline + 2s) std::this_thread::sleep_for(1ms);
+  kata::eventually(deadline + 2s - Clock::now(), [&] { return second_reads != 0; });
   INFO("a descriptor removed with remove_reader can be added again with add_reader");
   REQUIRE(second_reads == 1);
 }

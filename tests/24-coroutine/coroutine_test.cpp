@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "generator.hpp"
+#include "kata/process_test.hpp"
 #include "kata/test.hpp"
 #include "task.hpp"
 
@@ -175,24 +176,15 @@ std::string deep_chain_in_child() {
     pthread_join(thread, nullptr);
     _exit(result == kDepth ? 0 : 3);
   }
-  const auto deadline = kata::Clock::now() + 5s;
-  int status = 0;
-  while (waitpid(child, &status, WNOHANG) == 0) {
-    if (kata::Clock::now() > deadline) {
-      kill(child, SIGKILL);
-      waitpid(child, &status, 0);
-      return "the chain did not finish within 5 s (the child was killed)";
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-  if (WIFSIGNALED(status)) {
-    return std::string("the child died of signal ") + std::to_string(WTERMSIG(status)) + " (" +
-           strsignal(WTERMSIG(status)) +
+  const kata::ChildEnd end = kata::reap_within(child, 5000ms);
+  if (end.timed_out) return "the chain did not finish within 5 s (the child was killed)";
+  if (!end.exited) {
+    return std::string("the child died of signal ") + std::to_string(end.signal) + " (" + strsignal(end.signal) +
            "): a stack overflow, most likely: something calls resume() where await_suspend should return a handle";
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "finished";
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) return "the chain finished with a wrong value";
-  return "the child exited with status " + std::to_string(WEXITSTATUS(status)) +
+  if (end.exited_with(0)) return "finished";
+  if (end.exited_with(3)) return "the chain finished with a wrong value";
+  return "the child exited with status " + std::to_string(end.code) +
          " (a sanitizer's stack-overflow report exits with 1)";
 }
 

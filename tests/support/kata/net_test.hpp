@@ -2,7 +2,8 @@
 //
 // The tests talk to the server under test through blocking sockets of their
 // own on 127.0.0.1, each with a send and receive timeout (5 s unless changed),
-// so no test call can block forever. And thread counts are measured from a
+// so no test call can block forever; a listener of the test's own stands in
+// for a peer the test controls. And thread counts are measured from a
 // baseline taken once ThreadSanitizer's own background thread exists.
 #pragma once
 
@@ -105,6 +106,65 @@ inline std::string raw_recv(int fd, std::size_t n) {
     out.append(buffer, static_cast<std::size_t>(got));
   }
   return out;
+}
+
+/// A listening socket of the test's own on 127.0.0.1 (any free port), whose
+/// accepted sockets get buffers of `buffer_bytes` when set. Throws
+/// std::system_error.
+struct Listener {
+  Fd socket{-1};
+  std::uint16_t port = 0;
+
+  explicit Listener(int buffer_bytes = 0) : socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    if (socket.fd < 0) throw std::system_error(errno, std::generic_category(), "test socket");
+    if (buffer_bytes > 0) {  // inherited by the accepted sockets
+      ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+      ::setsockopt(socket.fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+    }
+    sockaddr_in address = loopback(0);
+    socklen_t length = sizeof address;
+    if (::bind(socket.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0 ||
+        ::listen(socket.fd, 4) < 0 ||
+        ::getsockname(socket.fd, reinterpret_cast<sockaddr*>(&address), &length) < 0) {
+      throw std::system_error(errno, std::generic_category(), "test listener");
+    }
+    port = ntohs(address.sin_port);
+  }
+
+  /// The next connection, with 5 s timeouts (once a client's connect()
+  /// returned, the kernel has it queued: this does not block).
+  Fd accept() const {
+    Fd accepted(::accept(socket.fd, nullptr, nullptr));
+    if (accepted.fd < 0) throw std::system_error(errno, std::generic_category(), "test accept");
+    set_timeouts(accepted.fd, 5s);
+    return accepted;
+  }
+};
+
+/// Two sockets connected to each other through a Listener (buffers of
+/// `buffer_bytes` when set), each with 5 s timeouts.
+inline std::pair<Fd, Fd> connected_pair(int buffer_bytes = 0) {
+  const Listener listener(buffer_bytes);
+  Fd a = raw_connect(listener.port, {buffer_bytes, buffer_bytes});
+  return {std::move(a), listener.accept()};
+}
+
+/// What one recv() of a byte says where the peer should have closed: 0 is
+/// end of stream, -1 an error (the receive timeout: EAGAIN).
+inline ssize_t recv_once(int fd) {
+  char c;
+  ssize_t n;
+  do n = ::recv(fd, &c, 1, 0);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/// Closes `fd` with a reset (RST) instead of an orderly end of stream: the
+/// peer's pending and later calls fail with ECONNRESET or EPIPE.
+inline void close_with_reset(Fd& fd) {
+  const linger reset{1, 0};
+  ::setsockopt(fd.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::close(std::exchange(fd.fd, -1));
 }
 
 /// Where two byte strings first differ (or the shorter one's length): for

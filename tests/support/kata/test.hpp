@@ -93,6 +93,25 @@ auto value_within(std::chrono::duration<Rep, Period> limit, F fn) -> std::option
   return done.get();
 }
 
+/// Polls `pred` (sleeping 1 ms between calls) until it returns true or
+/// `limit` passes, and returns whether it did: for a state no future or
+/// condition variable announces (a thread blocked, a count reached). Use as
+/// `REQUIRE(kata::eventually(5s, [&] { return done.load(); }));`. `pred`
+/// runs on the calling thread. Past the deadline it asks for stacks
+/// (request_stacks), as the other helpers do.
+template <class Rep, class Period, class Pred>
+bool eventually(std::chrono::duration<Rep, Period> limit, Pred pred) {
+  const auto deadline = Clock::now() + limit;
+  while (!pred()) {
+    if (Clock::now() >= deadline) {
+      request_stacks();
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
 /// A countdown that can be waited on with a deadline (std::latch cannot):
 /// workers count_down(), the main thread `REQUIRE(c.wait_for(5s))`.
 class Countdown {

@@ -4,8 +4,11 @@
 // until the main thread opens it. Each wait inside them has a deadline, so a
 // broken implementation becomes a failed assertion, never a stuck binary.
 // (For "wait until n things happened" use kata::Countdown from test.hpp.)
+// And what a test needs to see a thread blocked in the kernel and interrupt
+// it there: its kernel id, its scheduler state, a SIGUSR1 that interrupts.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -18,6 +21,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kata/test.hpp"
 
@@ -123,6 +130,53 @@ class Gate {
  private:
   std::promise<void> opener_;
   std::shared_future<void> opened_ = opener_.get_future().share();
+};
+
+// ------------------------------------------------------ blocked threads, signals
+
+/// The calling thread's kernel id (for /proc/self/task/<tid> and tgkill).
+inline pid_t os_tid() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+/// The scheduler state of thread `tid` of this process, from
+/// /proc/self/task/<tid>/stat: 'S' while it sleeps in a blocking call, '?'
+/// when it cannot be read (the thread has ended).
+inline char thread_state(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close_paren = line.rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= line.size() ? '?' : line[close_paren + 2];
+}
+
+inline std::atomic<int> sigusr1_count{0};
+extern "C" inline void kata_count_sigusr1(int) { sigusr1_count.fetch_add(1, std::memory_order_relaxed); }
+
+/// While it lives, SIGUSR1 runs a handler installed WITHOUT SA_RESTART that
+/// counts deliveries: a blocking call (read, write, send, recv, poll) it
+/// interrupts returns early, partially or with EINTR, instead of resuming.
+/// The previous action comes back with the destructor.
+class InterruptingSignal {
+ public:
+  InterruptingSignal() {
+    sigusr1_count = 0;
+    struct sigaction action {};
+    action.sa_handler = kata_count_sigusr1;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;  // no SA_RESTART, on purpose
+    installed_ = ::sigaction(SIGUSR1, &action, &previous_) == 0;
+  }
+  ~InterruptingSignal() { ::sigaction(SIGUSR1, &previous_, nullptr); }
+  InterruptingSignal(const InterruptingSignal&) = delete;
+  InterruptingSignal& operator=(const InterruptingSignal&) = delete;
+
+  /// Whether the handler was installed.
+  bool installed() const { return installed_; }
+  /// SIGUSR1s delivered since this guard was made.
+  static int count() { return sigusr1_count.load(); }
+
+ private:
+  struct sigaction previous_ {};
+  bool installed_ = false;
 };
 
 // -------------------------------------------------------------- idleness
