@@ -1,10 +1,12 @@
-// The learner's commands (next, reset) and the `given` file
+// The learner's commands (next, reset, solution, watch) and the `given` file
 // role, on the fake process runner: what each prints, what it writes, and
 // which programs it asks.
 #include <catch2/catch.hpp>
 
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <unistd.h>
@@ -210,4 +212,140 @@ TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage 
   CHECK_THAT(err2.str(), Catch::StartsWith("grader: error: "));
   CHECK(out.str().empty());
   CHECK(out2.str().empty());
+}
+
+TEST_CASE("solution: shown once the exercise passes (or with --force), the learner's files only", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_solution(ctx, "01", false) == kExitFailures);
+  CHECK(out.str() ==
+        "Solve it first: the solution is shown once ./kata check 01-adder passes.\n"
+        "(It is in solutions/01-adder/ all along; --force shows it now.)\n");
+
+  std::ostringstream forced;
+  Context ctx_forced{course.paths, runner, forced, err};
+  CHECK(run_solution(ctx_forced, "01", true) == kExitPass);
+  const std::string shown =
+      "==> solutions/01-adder/adder.cpp\n"
+      "int add(int a, int b) { return a + b; }\n\n";
+  CHECK(forced.str() == shown);
+
+  course.mark_done();
+  std::ostringstream done;
+  Context ctx_done{course.paths, runner, done, err};
+  CHECK(run_solution(ctx_done, "01", false) == kExitPass);
+  CHECK(done.str() == shown);
+  CHECK(err.str().empty());
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("solution: a learner's copy has none, and says so", "[commands]") {
+  Course course;
+  fs::remove_all(course.root / "solutions");
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_solution(ctx, "01", true) == kExitFailures);
+  CHECK(out.str() == "This copy of the course has no solutions/ folder.\n");
+  CHECK(err.str().empty());
+}
+
+namespace {
+
+// Watch's input from a script: each wait runs the next step, which saves files
+// (returning them) or presses a key.
+struct ScriptedInput : WatchInput {
+  struct Step {
+    std::function<std::set<fs::path>()> save;  // empty: a key instead
+    char key = 0;
+  };
+  std::deque<Step> steps;
+  std::vector<fs::path> watched;
+  char pending = 0;
+
+  void start(const std::vector<fs::path>& dirs) override { watched = dirs; }
+  bool polling() const override { return true; }
+  std::set<fs::path> wait(bool& key_ready) override {
+    REQUIRE_FALSE(steps.empty());  // watch waits only as often as the script says
+    auto step = steps.front();
+    steps.pop_front();
+    key_ready = !step.save;
+    if (step.save) return step.save();
+    pending = step.key;
+    return {};
+  }
+  bool read_key(char& key) override {
+    key = pending;
+    return true;
+  }
+  bool terminal() const override { return false; }
+};
+
+int builds(FakeProcessRunner& runner) {
+  int n = 0;
+  for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--build";
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("watch: a save grades the exercise again and shows the new verdict; q quits", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ctx.jobs = 1;
+  const auto file = course.root / "exercises/01-adder/adder.cpp";
+  ScriptedInput input;
+  std::string before_save;
+  input.steps.push_back({[&] {
+    before_save = out.str();
+    write(file, "int add(int a, int b) { return a + b; }\n");
+    runner.tests_of["01-adder/exercise"] = {{"adds", true}};
+    runner.relink.insert("01-adder.exercise");
+    return std::set<fs::path>{file};
+  }});
+  input.steps.push_back({{}, 'q'});
+
+  CHECK(run_watch(ctx, "", input) == kExitPass);
+  CHECK(input.steps.empty());
+  CHECK(input.watched == std::vector<fs::path>{course.paths.exercises / "01-adder"});
+  CHECK(builds(runner) == 2);
+  CHECK(err.str().empty());
+
+  // The first round: the stub fails, and the legend says how to go on.
+  CHECK_THAT(before_save, Catch::StartsWith("01-adder: Adding\n"
+                                            "  Как сложить два числа?\n  How to add two numbers?\n"
+                                            "  read: exercises/01-adder/README.md\n\n"));
+  CHECK_THAT(before_save, Catch::Contains("41 == 42"));
+  CHECK_THAT(before_save, Catch::Contains("Press h for a hint.\n"));
+  CHECK_THAT(before_save, Catch::EndsWith("\nwatching exercises/01-adder (polling): save a file to re-check.  "
+                                          "[n]ext  [h]int  [l]ist  [r]e-run  [a]ll  [q]uit\n"));
+  // The save: graded again, and now it passes.
+  auto after_save = out.str().substr(before_save.size());
+  CHECK_THAT(after_save, Catch::StartsWith("01-adder: Adding\n"));
+  CHECK_THAT(after_save, Catch::Contains("Passed! Press n for the next exercise.\n"));
+  CHECK_THAT(after_save, !Catch::Contains("41 == 42"));
+  CHECK(Progress::load(course.root / ".kata/progress.json").get("01-adder").done);
+}
+
+TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ctx.jobs = 1;
+  ScriptedInput input;
+  input.steps.push_back({[&] {
+    auto notes = course.root / "exercises/01-adder/notes.txt";
+    write(notes, "to do\n");
+    return std::set<fs::path>{notes};
+  }});
+  input.steps.push_back({{}, 'q'});
+  CHECK(run_watch(ctx, "01", input) == kExitPass);
+  CHECK(builds(runner) == 1);
 }
