@@ -152,7 +152,7 @@ TEST_CASE("next: the given files are to read, the others to edit", "[commands]")
   CHECK(runner.calls().empty());
 }
 
-TEST_CASE("reset: the stub and the given files from git; the learner's files kept in .kata/backup", "[commands]") {
+TEST_CASE("reset: the stub and the given files from git, and the learner's files kept in .kata/backup", "[commands]") {
   Course course;
   write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
   write(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
@@ -291,7 +291,7 @@ int builds(FakeProcessRunner& runner) {
 
 }  // namespace
 
-TEST_CASE("watch: a save grades the exercise again and shows the new verdict; q quits", "[commands]") {
+TEST_CASE("watch: a save grades the exercise again and shows the new verdict, and q quits", "[commands]") {
   Course course;
   FakeProcessRunner runner;
   runner.tests_of["01-adder/exercise"] = {{"adds", false}};
