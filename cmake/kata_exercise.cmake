@@ -6,8 +6,9 @@
 #                                              tests/<slug>/mutants/<name>/mutant.patch applied
 #
 # Target names are <slug>.<implementation>. The metadata (exercises/<slug>/kata.json,
-# docs/exercise-format.md) says which files make an implementation and which
-# libraries it needs; the tests are every *.cpp in tests/<slug>/.
+# docs/exercise-format.md) says which files make an implementation ("files"), which
+# files every implementation shares ("given": they live only in exercises/<slug>/),
+# and which libraries it needs; the tests are every *.cpp in tests/<slug>/.
 
 set(KATA_EXERCISES_DIR "${CMAKE_SOURCE_DIR}/exercises" CACHE PATH "Learner implementations and metadata")
 set(KATA_SOLUTIONS_DIR "${CMAKE_SOURCE_DIR}/solutions" CACHE PATH "Reference implementations")
@@ -18,7 +19,7 @@ find_package(Threads REQUIRED)
 find_package(Catch2 2.13 REQUIRED)
 find_package(Boost 1.81...<1.82 CONFIG REQUIRED COMPONENTS thread chrono json)
 
-# kata_read_metadata(SLUG PREFIX): sets <PREFIX>_FILES and <PREFIX>_LIBRARIES,
+# kata_read_metadata(SLUG PREFIX): sets <PREFIX>_FILES, <PREFIX>_GIVEN and <PREFIX>_LIBRARIES,
 # or <PREFIX>_ERROR when the metadata cannot be used (the exercise is then
 # skipped with a warning: one broken exercise must not break the others).
 function(kata_read_metadata slug prefix)
@@ -43,6 +44,16 @@ function(kata_read_metadata slug prefix)
     list(APPEND files "${f}")
   endforeach()
 
+  set(given "")
+  string(JSON n ERROR_VARIABLE no_given LENGTH "${meta}" given)
+  if(NOT no_given AND n GREATER 0)
+    math(EXPR last "${n} - 1")
+    foreach(i RANGE ${last})
+      string(JSON f GET "${meta}" given ${i})
+      list(APPEND given "${f}")
+    endforeach()
+  endif()
+
   set(libraries "")
   string(JSON n ERROR_VARIABLE no_libraries LENGTH "${meta}" libraries)
   if(NOT no_libraries AND n GREATER 0)
@@ -55,6 +66,7 @@ function(kata_read_metadata slug prefix)
 
   set(${prefix}_ERROR "" PARENT_SCOPE)
   set(${prefix}_FILES "${files}" PARENT_SCOPE)
+  set(${prefix}_GIVEN "${given}" PARENT_SCOPE)
   set(${prefix}_LIBRARIES "${libraries}" PARENT_SCOPE)
 endfunction()
 
@@ -84,15 +96,22 @@ function(kata_link_libraries target)
   target_precompile_headers(${target} REUSE_FROM ${pch})
 endfunction()
 
-# kata_add_implementation(SLUG NAME DIR FILES LIBRARIES TESTS [TEST_OBJECTS target])
-# TESTS are compiled against DIR's headers, unless TEST_OBJECTS names an object
-# library of the tests already compiled against identical headers.
-function(kata_add_implementation slug name dir files libraries tests)
+# kata_add_implementation(SLUG NAME DIR FILES GIVEN_DIR GIVEN LIBRARIES TESTS [TEST_OBJECTS target])
+# FILES come from DIR, the GIVEN files from GIVEN_DIR (searched for headers after
+# DIR). TESTS are compiled against those headers, unless TEST_OBJECTS names an
+# object library of the tests already compiled against identical headers.
+function(kata_add_implementation slug name dir files given_dir given libraries tests)
   cmake_parse_arguments(ARG "" "TEST_OBJECTS" "" ${ARGN})
   set(target "${slug}.${name}")
   foreach(f IN LISTS files)
     if(NOT EXISTS "${dir}/${f}")
       message(WARNING "${target}: ${dir}/${f} is missing; this implementation is not built")
+      return()
+    endif()
+  endforeach()
+  foreach(f IN LISTS given)
+    if(NOT EXISTS "${given_dir}/${f}")
+      message(WARNING "${target}: ${given_dir}/${f} is missing; this implementation is not built")
       return()
     endif()
   endforeach()
@@ -106,8 +125,13 @@ function(kata_add_implementation slug name dir files libraries tests)
       list(APPEND sources "${dir}/${f}")
     endif()
   endforeach()
+  foreach(f IN LISTS given)
+    if(f MATCHES "\\.cpp$")
+      list(APPEND sources "${given_dir}/${f}")
+    endif()
+  endforeach()
   add_executable(${target} ${sources})
-  target_include_directories(${target} BEFORE PRIVATE "${dir}")
+  kata_include_implementation(${target} "${dir}" "${given_dir}" "${given}")
   kata_link_libraries(${target} ${libraries})
   set_target_properties(${target} PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin/${slug}"
@@ -116,11 +140,39 @@ function(kata_add_implementation slug name dir files libraries tests)
   set_property(GLOBAL APPEND PROPERTY KATA_TARGETS ${target})
 endfunction()
 
-# kata_apply_mutant(SLUG NAME SOLUTION_DIR MUTANT_DIR FILES OUT_DIR OUT_REUSE):
+# The implementation's folder first, then (when there are given files and they
+# live elsewhere) the folder of the given files.
+function(kata_include_implementation target dir given_dir given)
+  target_include_directories(${target} BEFORE PRIVATE "${dir}")
+  if(given AND NOT given_dir STREQUAL dir)
+    target_include_directories(${target} PRIVATE "${given_dir}")
+  endif()
+endfunction()
+
+# kata_copy_given(SLUG GIVEN OUT_DIR): the given files of exercises/<slug>/, copied
+# into the build tree, where the solution's build reads them. A copy, so that a
+# given file's quoted #include of a learner file finds the solution's, never the
+# learner's (the solution build reads nothing the learner edits).
+function(kata_copy_given slug given out_dir)
+  set(dir "${CMAKE_BINARY_DIR}/impl/${slug}/given")
+  foreach(f IN LISTS given)
+    if(NOT EXISTS "${KATA_EXERCISES_DIR}/${slug}/${f}")
+      message(WARNING "${slug}: ${KATA_EXERCISES_DIR}/${slug}/${f} (given) is missing; solution and mutants not built")
+      set(${out_dir} "" PARENT_SCOPE)
+      return()
+    endif()
+    configure_file("${KATA_EXERCISES_DIR}/${slug}/${f}" "${dir}/${f}" COPYONLY)
+  endforeach()
+  set(${out_dir} "${dir}" PARENT_SCOPE)
+endfunction()
+
+# kata_apply_mutant(SLUG NAME SOLUTION_DIR GIVEN_DIR MUTANT_DIR FILES GIVEN OUT_DIR OUT_REUSE):
 # builds the mutant's sources in the build tree. OUT_DIR is empty when its
 # patch is missing or does not apply (a warning says why); OUT_REUSE is
 # "TEST_OBJECTS <slug>.solution_tests" when the patch changes only .cpp files.
-function(kata_apply_mutant slug mutant solution_dir mutant_dir files out_dir out_reuse)
+# The patch applies to the solution's files and the given ones together (a bug in
+# a given file is a bug the tests must catch too); OUT_DIR holds them all.
+function(kata_apply_mutant slug mutant solution_dir given_dir mutant_dir files given out_dir out_reuse)
   set(${out_dir} "" PARENT_SCOPE)
   set(patch "${mutant_dir}/mutant.patch")
   if(NOT EXISTS "${patch}")
@@ -131,6 +183,9 @@ function(kata_apply_mutant slug mutant solution_dir mutant_dir files out_dir out
   set(staging "${CMAKE_BINARY_DIR}/impl/${slug}/.staging/mutant.${mutant}")
   foreach(f IN LISTS files)
     configure_file("${solution_dir}/${f}" "${staging}/${f}" COPYONLY)
+  endforeach()
+  foreach(f IN LISTS given)
+    configure_file("${given_dir}/${f}" "${staging}/${f}" COPYONLY)
   endforeach()
   execute_process(COMMAND patch --quiet --forward --fuzz=0 --no-backup-if-mismatch -p1
                           -d "${staging}" -i "${patch}"
@@ -144,8 +199,8 @@ function(kata_apply_mutant slug mutant solution_dir mutant_dir files out_dir out
   set(reuse TEST_OBJECTS ${slug}.solution_tests)
   foreach(target IN LISTS targets)
     string(REGEX REPLACE "^\\+\\+\\+ b/([^\t]*).*$" "\\1" f "${target}")
-    if(NOT f IN_LIST files)
-      message(WARNING "${slug}: mutant ${mutant} changes ${f}, which is not in kata.json's files; skipped")
+    if(NOT f IN_LIST files AND NOT f IN_LIST given)
+      message(WARNING "${slug}: mutant ${mutant} changes ${f}, which is not in kata.json's files or given; skipped")
       return()
     endif()
     if(NOT f MATCHES "\\.cpp$")
@@ -153,7 +208,7 @@ function(kata_apply_mutant slug mutant solution_dir mutant_dir files out_dir out
     endif()
   endforeach()
   set(overlay "${CMAKE_BINARY_DIR}/impl/${slug}/mutant.${mutant}")
-  foreach(f IN LISTS files)
+  foreach(f IN LISTS files given)
     configure_file("${staging}/${f}" "${overlay}/${f}" COPYONLY)
   endforeach()
   set(${out_dir} "${overlay}" PARENT_SCOPE)
@@ -173,8 +228,8 @@ function(kata_add_exercise slug)
   endif()
   add_custom_target(${slug}.all)
 
-  kata_add_implementation(${slug} exercise "${KATA_EXERCISES_DIR}/${slug}"
-                          "${META_FILES}" "${META_LIBRARIES}" "${tests}")
+  kata_add_implementation(${slug} exercise "${KATA_EXERCISES_DIR}/${slug}" "${META_FILES}"
+                          "${KATA_EXERCISES_DIR}/${slug}" "${META_GIVEN}" "${META_LIBRARIES}" "${tests}")
   if(NOT EXISTS "${KATA_SOLUTIONS_DIR}/${slug}")
     return()
   endif()
@@ -187,11 +242,18 @@ function(kata_add_exercise slug)
       return()
     endif()
   endforeach()
+  set(given_dir "${solution_dir}")
+  if(META_GIVEN)
+    kata_copy_given(${slug} "${META_GIVEN}" given_dir)
+    if(NOT given_dir)
+      return()
+    endif()
+  endif()
   add_library(${slug}.solution_tests OBJECT ${tests})
-  target_include_directories(${slug}.solution_tests BEFORE PRIVATE "${solution_dir}")
+  kata_include_implementation(${slug}.solution_tests "${solution_dir}" "${given_dir}" "${META_GIVEN}")
   kata_link_libraries(${slug}.solution_tests ${META_LIBRARIES})
-  kata_add_implementation(${slug} solution "${solution_dir}"
-                          "${META_FILES}" "${META_LIBRARIES}" "${tests}" TEST_OBJECTS ${slug}.solution_tests)
+  kata_add_implementation(${slug} solution "${solution_dir}" "${META_FILES}" "${given_dir}" "${META_GIVEN}"
+                          "${META_LIBRARIES}" "${tests}" TEST_OBJECTS ${slug}.solution_tests)
 
   # A mutant is the solution with one deliberate bug: mutants/<name>/mutant.patch
   # is a unified diff against the solution's folder (paths a/<file>, b/<file>).
@@ -203,12 +265,13 @@ function(kata_add_exercise slug)
       continue()
     endif()
     get_filename_component(mutant "${mutant_dir}" NAME)
-    kata_apply_mutant(${slug} ${mutant} "${solution_dir}" "${mutant_dir}" "${META_FILES}" overlay reuse)
+    kata_apply_mutant(${slug} ${mutant} "${solution_dir}" "${given_dir}" "${mutant_dir}"
+                      "${META_FILES}" "${META_GIVEN}" overlay reuse)
     if(NOT overlay)
       continue()
     endif()
-    kata_add_implementation(${slug} "mutant.${mutant}" "${overlay}"
-                            "${META_FILES}" "${META_LIBRARIES}" "${tests}" ${reuse})
+    kata_add_implementation(${slug} "mutant.${mutant}" "${overlay}" "${META_FILES}" "${overlay}" "${META_GIVEN}"
+                            "${META_LIBRARIES}" "${tests}" ${reuse})
   endforeach()
 endfunction()
 

@@ -4,6 +4,12 @@
 
 namespace grader {
 
+std::vector<std::string> Exercise::sources() const {
+  auto all = files;
+  all.insert(all.end(), given.begin(), given.end());
+  return all;
+}
+
 const char* to_string(TestStatus s) {
   switch (s) {
     case TestStatus::pass: return "pass";

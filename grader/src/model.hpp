@@ -23,13 +23,17 @@ struct Exercise {
   std::string question_ru;
   std::string question_en;
   std::string blurb;
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // the learner edits these; the solution has its own
+  std::vector<std::string> given;  // the learner reads these; every implementation shares exercises/' copy
   int points = 0;
   double timeout_s = 10;
   std::map<std::string, std::string> profiles;  // profile -> sanitizer options
   std::map<std::string, std::pair<int, double>> schedules;  // profile -> kata.json's "schedules", "budget_s"
   std::vector<std::string> hints;
   std::vector<Forbidden> forbidden;
+
+  /// What the exercise's implementation is built from: `files`, then `given`.
+  std::vector<std::string> sources() const;
 };
 
 /// A deliberately wrong implementation the tests must catch.

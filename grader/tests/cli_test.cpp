@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.hpp"
@@ -85,4 +86,119 @@ TEST_CASE("every option README.md shows after ./kata is one the grader accepts",
     }
   }
   CHECK(checked > 5);
+}
+
+namespace {
+
+// What `grader [COMMAND] --help` prints.
+std::string help_of(const std::string& command) {
+  std::vector<std::string> args{"grader"};
+  if (!command.empty()) args.push_back(command);
+  args.push_back("--help");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream out;
+  auto* saved = std::cout.rdbuf(out.rdbuf());
+  CommandLine cl;
+  parse_command_line(static_cast<int>(argv.size()), argv.data(), cl);
+  std::cout.rdbuf(saved);
+  return out.str();
+}
+
+std::string read_doc(const std::string& path) {
+  std::ifstream in(std::string(GRADER_SOURCE_DIR) + "/" + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The commands `grader --help` lists under "Subcommands:" ("  name  what it does").
+std::set<std::string> grader_commands() {
+  std::set<std::string> commands;
+  std::istringstream help(help_of(""));
+  bool in_list = false;
+  const std::regex row(R"(^  ([a-z]+)\s)");
+  for (std::string line; std::getline(help, line);) {
+    if (line == "Subcommands:") in_list = true;
+    std::smatch m;
+    if (in_list && std::regex_search(line, m, row)) commands.insert(m[1]);
+  }
+  return commands;
+}
+
+// One row of a doc's table of commands: the commands its first cell names
+// (`./kata NAME ...`) and the options named anywhere in the row's code spans.
+struct CommandRow {
+  std::string line;
+  std::vector<std::string> commands;
+  std::vector<std::string> options;
+};
+
+// The rows of the table that follows the heading "## Commands".
+std::vector<CommandRow> command_rows(const std::string& doc) {
+  std::vector<CommandRow> rows;
+  std::istringstream text(doc);
+  bool in_section = false;
+  const std::regex span("`([^`]*)`");
+  const std::regex command(R"(^\./kata ([a-z]+))");
+  const std::regex option(R"((?:^|[\s\[(|])(--?[a-z][a-z-]*))");
+  for (std::string line; std::getline(text, line);) {
+    if (line.rfind("## ", 0) == 0) in_section = line == "## Commands";
+    if (!in_section || line.rfind("| `./kata", 0) != 0) continue;
+    CommandRow row{line, {}, {}};
+    auto first_cell = line.substr(0, line.find(" | ", 2));
+    for (std::sregex_iterator it(line.begin(), line.end(), span), end; it != end; ++it) {
+      std::string code = (*it)[1];
+      std::smatch m;
+      if (it->position() < static_cast<long>(first_cell.size()) && std::regex_search(code, m, command))
+        row.commands.push_back(m[1]);
+      for (std::sregex_iterator o(code.begin(), code.end(), option); o != end; ++o) row.options.push_back((*o)[1]);
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The commands the kata script runs itself (`if [ "${1:-}" = bench ]`, `test)`), not the grader.
+std::set<std::string> script_commands(const std::string& script) {
+  std::set<std::string> commands;
+  const std::regex own(R"re("\$\{1:-\}" = ([a-z]+) \])re");
+  for (std::sregex_iterator it(script.begin(), script.end(), own), end; it != end; ++it) commands.insert((*it)[1]);
+  return commands;
+}
+
+}  // namespace
+
+TEST_CASE("the docs' tables of commands name every command --help has, and only options each accepts", "[cli]") {
+  const auto commands = grader_commands();
+  REQUIRE(commands.size() >= 11);
+  const auto script = read_doc("kata");
+  const auto own = script_commands(script);
+  CHECK(own == std::set<std::string>{"bench", "test"});
+  const auto global = help_of("");  // options every command accepts (--seed, --run-as, ...)
+
+  for (std::string doc : {"README.md", "docs/grader.md"}) {
+    auto rows = command_rows(read_doc(doc));
+    INFO(doc);
+    REQUIRE(rows.size() >= 5);
+    std::set<std::string> named;
+    for (const auto& row : rows) {
+      INFO(doc << ": " << row.line);
+      CHECK_FALSE(row.commands.empty());
+      std::string accepted = global;
+      for (const auto& c : row.commands) {
+        named.insert(c);
+        CHECK((commands.count(c) || own.count(c)));
+        accepted += commands.count(c) ? help_of(c) : script;
+      }
+      for (const auto& o : row.options) {
+        INFO("option " << o);
+        CHECK(std::regex_search(accepted, std::regex("(^|[\\s,\\[])" + o + "([\\s,=\\]]|$)")));
+      }
+    }
+    for (const auto& c : commands) {
+      INFO("grader --help lists " << c);
+      CHECK(named.count(c));
+    }
+  }
 }

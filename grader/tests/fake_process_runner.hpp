@@ -26,6 +26,10 @@ class FakeProcessRunner : public ProcessRunner {
   std::map<std::string, std::set<std::string>> fails_with_seed;  // test -> KATA_SEEDs it fails under
   std::map<std::string, std::string> failing_targets;           // "<slug>.<impl>" -> compiler output
   std::set<std::string> relink;                                  // targets whose inputs changed: built again
+  // Any other program (git, ...): its answer, by the words of its command line;
+  // a command line the script does not name exits 128, as git does for a bad revision.
+  std::map<std::vector<std::string>, std::string> output_of;
+  std::set<std::string> programs{"git"};                         // answered from output_of, never as tests
 
   std::vector<ProcessSpec> calls() {
     std::lock_guard lock(mutex_);
@@ -43,6 +47,12 @@ class FakeProcessRunner : public ProcessRunner {
     const auto& a = spec.argv;
     if (a.size() >= 5 && a[0] == "cmake" && a[1] == "--preset") return configure(a);
     if (a.size() >= 3 && a[0] == "cmake" && a[1] == "--build") return build(a);
+    if (!a.empty() && programs.count(a[0])) {
+      auto it = output_of.find(a);
+      if (it == output_of.end()) r.exit_code = 128;
+      else r.output = it->second;
+      return r;
+    }
     auto binary = std::filesystem::path(a.at(0));
     auto key = binary.parent_path().filename().string() + "/" + binary.filename().string();
     auto& tests = tests_of[key];

@@ -1,6 +1,7 @@
 // The grader's commands; main.cpp only parses arguments and dispatches here.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,25 @@ std::string refused_file_source(const std::string& path, const std::string& mode
 
 /// The interactive loop: grade the current exercise on every save.
 int run_watch(Context& ctx, const std::string& name, bool poll);
+
+/// Where watch's events come from: saves in the exercises' folders, and keys.
+/// The terminal's is a FileWatcher and stdin; tests script their own.
+class WatchInput {
+ public:
+  virtual ~WatchInput() = default;
+  /// Called once, before the first grade: the folders whose saves count.
+  virtual void start(const std::vector<std::filesystem::path>& dirs) = 0;
+  virtual bool polling() const = 0;
+  /// Blocks until files were saved or a key is ready; returns the saved files.
+  virtual std::set<std::filesystem::path> wait(bool& key_ready) = 0;
+  /// The key that is ready; false when the input has ended.
+  virtual bool read_key(char& key) = 0;
+  /// Whether the output is a terminal (a clean screen per verdict).
+  virtual bool terminal() const = 0;
+};
+
+/// watch on a given input.
+int run_watch(Context& ctx, const std::string& name, WatchInput& input);
 
 struct CheckOptions {
   std::vector<std::string> names;  // empty: all

@@ -14,6 +14,7 @@ int run_next(Context& ctx) {
     ctx.out << "  " << ex.question_ru << "\n  " << ctx.style.dim(ex.question_en) << "\n\n";
     ctx.out << "  " << ex.blurb << "\n\n";
     ctx.out << "  read:  exercises/" << ex.slug << "/README.md\n";
+    for (const auto& f : ex.given) ctx.out << "  read:  exercises/" << ex.slug << "/" << f << "\n";
     for (const auto& f : ex.files) ctx.out << "  edit:  exercises/" << ex.slug << "/" << f << "\n";
     ctx.out << "  check: ./kata check " << ex.slug << "   (or ./kata watch)\n";
     return kExitPass;

@@ -57,8 +57,9 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
     return kExitUsage;
   }
   // Read every stub file first: nothing is changed unless all of them exist.
+  // The given files too: the learner was not to change them, but may have.
   std::vector<std::pair<std::string, std::string>> stubs;
-  for (const auto& f : ex.files) {
+  for (const auto& f : ex.sources()) {
     ProcessSpec spec;
     spec.argv = {"git", "show", rev + ":exercises/" + ex.slug + "/" + f};
     spec.cwd = ctx.paths.root;

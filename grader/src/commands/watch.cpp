@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 #include <sys/ioctl.h>
@@ -73,7 +74,37 @@ int terminal_rows() {
 
 }  // namespace
 
+namespace {
+
+// The terminal: saves through a FileWatcher, single keys from stdin.
+class TerminalInput : public WatchInput {
+ public:
+  explicit TerminalInput(bool force_polling) : force_polling_(force_polling) {}
+  void start(const std::vector<fs::path>& dirs) override {
+    watcher_ = std::make_unique<FileWatcher>(dirs, force_polling_);
+    keys_ = std::make_unique<RawKeys>();
+  }
+  bool polling() const override { return watcher_->polling(); }
+  std::set<fs::path> wait(bool& key_ready) override {
+    return watcher_->wait(std::chrono::hours(24), STDIN_FILENO, key_ready);
+  }
+  bool read_key(char& key) override { return read(STDIN_FILENO, &key, 1) == 1; }
+  bool terminal() const override { return isatty(STDOUT_FILENO); }
+
+ private:
+  bool force_polling_;
+  std::unique_ptr<FileWatcher> watcher_;
+  std::unique_ptr<RawKeys> keys_;
+};
+
+}  // namespace
+
 int run_watch(Context& ctx, const std::string& name, bool force_polling) {
+  TerminalInput input(force_polling);
+  return run_watch(ctx, name, input);
+}
+
+int run_watch(Context& ctx, const std::string& name, WatchInput& input) {
   auto catalog = load_catalog(ctx.paths.exercises);
   if (catalog.exercises.empty()) {
     ctx.err << "grader: error: no exercises to watch\n";
@@ -94,16 +125,15 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
 
   std::vector<fs::path> dirs;
   for (const auto& ex : catalog.exercises) dirs.push_back(ctx.paths.exercises / ex.slug);
-  FileWatcher watcher(dirs, force_polling);
-  RawKeys keys;
-  const bool terminal = isatty(STDOUT_FILENO);
+  input.start(dirs);
+  const bool terminal = input.terminal();
   const auto results_path = ctx.paths.build_root / "reports";
 
   auto legend = [&] {
     ctx.out << "\n"
             << ctx.style.dim(fmt::format("watching exercises/{} ({}): save a file to re-check.  "
                                          "[n]ext  [h]int  [l]ist  [r]e-run  [a]ll  [q]uit",
-                                         current->slug, watcher.polling() ? "polling" : "inotify"))
+                                         current->slug, input.polling() ? "polling" : "inotify"))
             << "\n"
             << std::flush;
   };
@@ -133,7 +163,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
   grade_current();
   for (;;) {
     bool key_ready = false;
-    auto changed = watcher.wait(std::chrono::hours(24), STDIN_FILENO, key_ready);
+    auto changed = input.wait(key_ready);
 
     // A save of a learner's file: grade that exercise (switching to it if need be).
     for (const auto& path : changed) {
@@ -141,7 +171,8 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
       auto it = std::find_if(catalog.exercises.begin(), catalog.exercises.end(),
                              [&](const Exercise& ex) { return ex.slug == slug; });
       if (it == catalog.exercises.end()) continue;
-      if (std::find(it->files.begin(), it->files.end(), path.filename().string()) == it->files.end()) continue;
+      auto sources = it->sources();
+      if (std::find(sources.begin(), sources.end(), path.filename().string()) == sources.end()) continue;
       if (&*it == current && learner_files(*it) == graded) continue;  // this text's verdict is on screen
       current = &*it;
       grade_current();
@@ -149,7 +180,7 @@ int run_watch(Context& ctx, const std::string& name, bool force_polling) {
     }
     if (!key_ready) continue;
     char key = 0;
-    if (read(STDIN_FILENO, &key, 1) != 1) return kExitPass;  // stdin closed
+    if (!input.read_key(key)) return kExitPass;  // stdin closed
     switch (key) {
       case 'q':
         return kExitPass;

@@ -10,7 +10,7 @@ namespace grader {
 
 std::vector<std::string> forbidden_uses(const Context& ctx, const Exercise& ex) {
   std::vector<std::string> uses;
-  for (const auto& file : ex.files) {
+  for (const auto& file : ex.sources()) {
     auto source = read_text_file(ctx.paths.exercises / ex.slug / file);
     for (const auto& f : ex.forbidden)
       for (int line : find_symbol(source, f.symbol))

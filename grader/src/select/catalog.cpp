@@ -85,6 +85,7 @@ bool parse_exercise(const std::string& text, const std::string& slug, Exercise& 
 
   if (!r.strings("files", ex.files)) return false;
   if (ex.files.empty()) return r.fail("files", "a non-empty array");
+  if (!r.strings("given", ex.given, false)) return false;
 
   auto* points = r.need("points");
   if (!points) return false;

@@ -35,6 +35,14 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
     if (full && !fs::exists(paths.root / "solutions" / ex.slug / f))
       problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
   }
+  for (const auto& f : ex.given) {
+    if (std::find(ex.files.begin(), ex.files.end(), f) != ex.files.end())
+      problems.push_back(f + " is in both \"files\" and \"given\" of exercises/" + ex.slug + "/kata.json");
+    if (!fs::exists(paths.exercises / ex.slug / f)) problems.push_back("exercises/" + ex.slug + "/" + f + " is missing");
+    if (full && fs::exists(paths.root / "solutions" / ex.slug / f))
+      problems.push_back("solutions/" + ex.slug + "/" + f + " is given: it lives only in exercises/" + ex.slug +
+                         "/, remove the copy");
+  }
   if (!fs::exists(paths.exercises / ex.slug / "README.md")) problems.push_back("exercises/" + ex.slug + "/README.md is missing");
   // The question is quoted in Russian: Cyrillic letters are two UTF-8 bytes starting 0xD0 or 0xD1.
   if (std::none_of(ex.question_ru.begin(), ex.question_ru.end(), [](char c) {

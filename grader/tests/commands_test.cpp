@@ -1,0 +1,351 @@
+// The learner's commands (next, reset, solution, watch) and the `given` file
+// role, on the fake process runner: what each prints, what it writes, and
+// which programs it asks.
+#include <catch2/catch.hpp>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "commands/changes.hpp"
+#include "commands/commands.hpp"
+#include "fake_process_runner.hpp"
+#include "pipeline/grade.hpp"
+#include "select/metadata_lint.hpp"
+#include "state/progress.hpp"
+#include "text_file.hpp"
+
+using namespace grader;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// A one-exercise course: 01-adder, whose learner edits adder.cpp and reads the
+// given adder.hpp (which lives only in exercises/).
+struct Course {
+  fs::path root = fs::temp_directory_path() / ("grader-commands-" + std::to_string(::getpid()));
+  Paths paths;
+  Catalog catalog;
+
+  Course() {
+    fs::remove_all(root);
+    write(root / "CMakePresets.json", "{}\n");
+    write(root / "exercises/01-adder/kata.json", R"({
+  "schema_version": 1, "title": "Adding", "module": "basics",
+  "question": {"ru": "Как сложить два числа?", "en": "How to add two numbers?"},
+  "blurb": "Add two numbers.", "files": ["adder.cpp"], "given": ["adder.hpp"], "points": 10, "timeout_s": 5,
+  "profiles": {"plain": {}}, "hints": ["Think of +.", "return a + b;"],
+  "forbidden": [{"symbol": "sleep_for", "hint": "Nothing to wait for."}]
+})");
+    write(root / "exercises/01-adder/README.md", "# Adding\n\n## Requirements\n\n1. `add` adds.\n");
+    write(root / "exercises/01-adder/adder.hpp", "int add(int a, int b);\n");
+    write(root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return 0; }\n");
+    write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
+    write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
+    write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "plain", "catches": "subtracts"})");
+    write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
+    paths = Paths::from_root(root);
+    catalog = load_catalog(paths.exercises);
+  }
+  ~Course() { fs::remove_all(root); }
+
+  const Exercise& adder() const { return catalog.exercises.at(0); }
+  void mark_done() const {
+    auto progress = Progress::load(root / ".kata/progress.json");
+    progress.of("01-adder").done = true;
+    progress.save();
+  }
+};
+
+// git, as reset asks it: no origin, a HEAD that holds the stubs.
+void script_git(FakeProcessRunner& runner) {
+  runner.output_of[{"git", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"}] = "0123abcd\n";
+  runner.output_of[{"git", "show", "HEAD:exercises/01-adder/adder.cpp"}] = "int add(int a, int b) { return 0; }\n";
+  runner.output_of[{"git", "show", "HEAD:exercises/01-adder/adder.hpp"}] = "int add(int a, int b);\n";
+}
+
+std::vector<std::string> only_backup_dir(const fs::path& root) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(root / ".kata/backup")) names.push_back(entry.path().filename());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[catalog]") {
+  Course course;
+  CHECK(course.adder().files == std::vector<std::string>{"adder.cpp"});
+  CHECK(course.adder().given == std::vector<std::string>{"adder.hpp"});
+  CHECK(course.adder().sources() == std::vector<std::string>{"adder.cpp", "adder.hpp"});
+
+  Exercise bad;
+  std::string why;
+  CHECK_FALSE(parse_exercise(R"({"schema_version": 1, "title": "T", "module": "threads", "blurb": "B",
+    "question": {"ru": "Что?", "en": "What?"}, "files": ["a.cpp"], "given": "a.hpp"})",
+                             "x", bad, why));
+  CHECK(why == "\"given\" must be an array of strings");
+}
+
+TEST_CASE("the metadata check: a given file is not also to edit, exists, and has no copy in solutions/",
+          "[catalog]") {
+  Course course;
+  CHECK(metadata_problems(course.paths, course.adder(), {{"subtracts", "plain", "subtracts"}}).empty());
+
+  auto ex = course.adder();
+  ex.given = {"adder.cpp", "adder.hpp", "missing.hpp"};
+  write(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);\n");
+  CHECK(metadata_problems(course.paths, ex, {{"subtracts", "plain", "subtracts"}}) ==
+        std::vector<std::string>{
+            "adder.cpp is in both \"files\" and \"given\" of exercises/01-adder/kata.json",
+            "solutions/01-adder/adder.cpp is given: it lives only in exercises/01-adder/, remove the copy",
+            "solutions/01-adder/adder.hpp is given: it lives only in exercises/01-adder/, remove the copy",
+            "exercises/01-adder/missing.hpp is missing",
+        });
+}
+
+TEST_CASE("a pull request's change to a given file is ignored, never taken", "[commands]") {
+  Course course;
+  auto changes = sort_changes(course.catalog, {"exercises/01-adder/adder.hpp", "exercises/01-adder/adder.cpp"});
+  CHECK(changes.take == std::vector<std::string>{"exercises/01-adder/adder.cpp"});
+  CHECK(changes.ignore == std::vector<std::string>{"exercises/01-adder/adder.hpp"});
+
+  auto only_given = sort_changes(course.catalog, {"exercises/01-adder/adder.hpp"});
+  CHECK(only_given.exercises.empty());  // nothing of the learner's changed: nothing to grade
+}
+
+TEST_CASE("the forbidden-symbol scan reads the given files too", "[stages]") {
+  Course course;
+  write(course.root / "exercises/01-adder/adder.hpp", "#include <thread>\nvoid nap() { std::this_thread::sleep_for(1ms); }\n");
+  FakeProcessRunner runner;
+  std::ostringstream out;
+  Context ctx{course.paths, runner, out};
+  auto plan = plan_stage(ctx, {{&course.adder(), "exercise", &default_profile(), 1}});
+  CHECK(plan.results[0].verdict == Verdict::forbidden);
+  CHECK(plan.results[0].message ==
+        "exercises/01-adder/adder.hpp:2: 'sleep_for' is not allowed here: Nothing to wait for.");
+}
+
+TEST_CASE("next: the given files are to read, the others to edit", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_next(ctx) == kExitPass);
+  CHECK(out.str() ==
+        "01-adder: Adding\n\n"
+        "  Как сложить два числа?\n  How to add two numbers?\n\n"
+        "  Add two numbers.\n\n"
+        "  read:  exercises/01-adder/README.md\n"
+        "  read:  exercises/01-adder/adder.hpp\n"
+        "  edit:  exercises/01-adder/adder.cpp\n"
+        "  check: ./kata check 01-adder   (or ./kata watch)\n");
+  CHECK(err.str().empty());
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("reset: the stub and the given files from git, and the learner's files kept in .kata/backup", "[commands]") {
+  Course course;
+  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  write(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
+  course.mark_done();
+  FakeProcessRunner runner;
+  script_git(runner);
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_reset(ctx, "01", true) == kExitPass);
+  CHECK(err.str().empty());
+
+  auto backups = only_backup_dir(course.root);
+  REQUIRE(backups.size() == 1);
+  CHECK_THAT(backups[0], Catch::StartsWith("01-adder-"));
+  CHECK(out.str() == "exercises/01-adder is its stub again; your files are in .kata/backup/" + backups[0] + "\n");
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") == "int add(int a, int b) { return 0; }\n");
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.hpp") == "int add(int a, int b);\n");
+  auto backup = course.root / ".kata/backup" / backups[0];
+  CHECK(read_text_file(backup / "adder.cpp") == "int add(int a, int b) { return a + b; }  // mine\n");
+  CHECK(read_text_file(backup / "adder.hpp") == "int add(int a, int b);  // changed anyway\n");
+  CHECK_FALSE(Progress::load(course.root / ".kata/progress.json").get("01-adder").done);
+
+  // origin's branches first (a learner's own commits may hold their work), then HEAD
+  std::vector<std::string> revisions;
+  for (const auto& c : runner.calls())
+    if (c.argv.at(1) == "rev-parse") revisions.push_back(c.argv.at(4));
+  CHECK(revisions == std::vector<std::string>{"origin/HEAD^{commit}", "origin/main^{commit}", "HEAD^{commit}"});
+}
+
+TEST_CASE("reset: a stub file git does not have changes nothing, and says which", "[commands]") {
+  Course course;
+  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  FakeProcessRunner runner;
+  script_git(runner);
+  runner.output_of.erase({"git", "show", "HEAD:exercises/01-adder/adder.hpp"});
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_reset(ctx, "adder", true) == kExitFailures);
+  CHECK(err.str() == "grader: error: exercises/01-adder/adder.hpp is not in HEAD\n");
+  CHECK(out.str().empty());
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
+        "int add(int a, int b) { return a + b; }  // mine\n");
+  CHECK_FALSE(fs::exists(course.root / ".kata/backup"));
+}
+
+TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage error", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;  // git answers nothing
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_reset(ctx, "01", true) == kExitUsage);
+  CHECK(err.str() == "grader: error: reset needs git history (no origin/main or HEAD here)\n");
+
+  std::ostringstream out2, err2;
+  Context ctx2{course.paths, runner, out2, err2};
+  CHECK(run_reset(ctx2, "99", true) == kExitUsage);
+  CHECK_THAT(err2.str(), Catch::StartsWith("grader: error: "));
+  CHECK(out.str().empty());
+  CHECK(out2.str().empty());
+}
+
+TEST_CASE("solution: shown once the exercise passes (or with --force), the learner's files only", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_solution(ctx, "01", false) == kExitFailures);
+  CHECK(out.str() ==
+        "Solve it first: the solution is shown once ./kata check 01-adder passes.\n"
+        "(It is in solutions/01-adder/ all along; --force shows it now.)\n");
+
+  std::ostringstream forced;
+  Context ctx_forced{course.paths, runner, forced, err};
+  CHECK(run_solution(ctx_forced, "01", true) == kExitPass);
+  const std::string shown =
+      "==> solutions/01-adder/adder.cpp\n"
+      "int add(int a, int b) { return a + b; }\n\n";
+  CHECK(forced.str() == shown);
+
+  course.mark_done();
+  std::ostringstream done;
+  Context ctx_done{course.paths, runner, done, err};
+  CHECK(run_solution(ctx_done, "01", false) == kExitPass);
+  CHECK(done.str() == shown);
+  CHECK(err.str().empty());
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("solution: a learner's copy has none, and says so", "[commands]") {
+  Course course;
+  fs::remove_all(course.root / "solutions");
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_solution(ctx, "01", true) == kExitFailures);
+  CHECK(out.str() == "This copy of the course has no solutions/ folder.\n");
+  CHECK(err.str().empty());
+}
+
+namespace {
+
+// Watch's input from a script: each wait runs the next step, which saves files
+// (returning them) or presses a key.
+struct ScriptedInput : WatchInput {
+  struct Step {
+    std::function<std::set<fs::path>()> save;  // empty: a key instead
+    char key = 0;
+  };
+  std::deque<Step> steps;
+  std::vector<fs::path> watched;
+  char pending = 0;
+
+  void start(const std::vector<fs::path>& dirs) override { watched = dirs; }
+  bool polling() const override { return true; }
+  std::set<fs::path> wait(bool& key_ready) override {
+    REQUIRE_FALSE(steps.empty());  // watch waits only as often as the script says
+    auto step = steps.front();
+    steps.pop_front();
+    key_ready = !step.save;
+    if (step.save) return step.save();
+    pending = step.key;
+    return {};
+  }
+  bool read_key(char& key) override {
+    key = pending;
+    return true;
+  }
+  bool terminal() const override { return false; }
+};
+
+int builds(FakeProcessRunner& runner) {
+  int n = 0;
+  for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--build";
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("watch: a save grades the exercise again and shows the new verdict, and q quits", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ctx.jobs = 1;
+  const auto file = course.root / "exercises/01-adder/adder.cpp";
+  ScriptedInput input;
+  std::string before_save;
+  input.steps.push_back({[&] {
+    before_save = out.str();
+    write(file, "int add(int a, int b) { return a + b; }\n");
+    runner.tests_of["01-adder/exercise"] = {{"adds", true}};
+    runner.relink.insert("01-adder.exercise");
+    return std::set<fs::path>{file};
+  }});
+  input.steps.push_back({{}, 'q'});
+
+  CHECK(run_watch(ctx, "", input) == kExitPass);
+  CHECK(input.steps.empty());
+  CHECK(input.watched == std::vector<fs::path>{course.paths.exercises / "01-adder"});
+  CHECK(builds(runner) == 2);
+  CHECK(err.str().empty());
+
+  // The first round: the stub fails, and the legend says how to go on.
+  CHECK_THAT(before_save, Catch::StartsWith("01-adder: Adding\n"
+                                            "  Как сложить два числа?\n  How to add two numbers?\n"
+                                            "  read: exercises/01-adder/README.md\n\n"));
+  CHECK_THAT(before_save, Catch::Contains("41 == 42"));
+  CHECK_THAT(before_save, Catch::Contains("Press h for a hint.\n"));
+  CHECK_THAT(before_save, Catch::EndsWith("\nwatching exercises/01-adder (polling): save a file to re-check.  "
+                                          "[n]ext  [h]int  [l]ist  [r]e-run  [a]ll  [q]uit\n"));
+  // The save: graded again, and now it passes.
+  auto after_save = out.str().substr(before_save.size());
+  CHECK_THAT(after_save, Catch::StartsWith("01-adder: Adding\n"));
+  CHECK_THAT(after_save, Catch::Contains("Passed! Press n for the next exercise.\n"));
+  CHECK_THAT(after_save, !Catch::Contains("41 == 42"));
+  CHECK(Progress::load(course.root / ".kata/progress.json").get("01-adder").done);
+}
+
+TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ctx.jobs = 1;
+  ScriptedInput input;
+  input.steps.push_back({[&] {
+    auto notes = course.root / "exercises/01-adder/notes.txt";
+    write(notes, "to do\n");
+    return std::set<fs::path>{notes};
+  }});
+  input.steps.push_back({{}, 'q'});
+  CHECK(run_watch(ctx, "01", input) == kExitPass);
+  CHECK(builds(runner) == 1);
+}
