@@ -8,6 +8,9 @@
 
 namespace grader {
 
+/// The events of a failure's timeline the evidence keeps (the last ones).
+inline constexpr std::size_t kTimelineEvents = 400;
+
 struct CaseEvidence {
   std::string test_name;
   double timeout_s = 0;
@@ -19,6 +22,7 @@ struct CaseEvidence {
   std::string report_xml;
   std::string channel_problem;   // something other than the harness wrote to the result channel
   std::string leaked_ipc;        // names left in /dev/shm or /dev/mqueue with the run's prefix
+  std::string trace;             // the tail of the explore scheduler's event trace, when it recorded one
 };
 
 }  // namespace grader

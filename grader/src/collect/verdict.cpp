@@ -87,6 +87,7 @@ std::string summarize_stacks(const std::string& gdb_output) {
 
 void conceal(TestResult& t) {
   t.output.clear();
+  t.trace.clear();  // no timeline page either
   if (t.status == TestStatus::pass || t.status == TestStatus::skipped) return;
   if (t.status == TestStatus::fail) {
     t.message = "this hidden test failed (its checks are not shown)";
@@ -230,6 +231,7 @@ TestResult judge(const CaseEvidence& e) {
   }
   auto r = judge_process(e);
   explain_limits(e, r);
+  if (r.status != TestStatus::pass) r.trace = e.trace;
   return r;
 }
 

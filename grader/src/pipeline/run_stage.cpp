@@ -118,6 +118,7 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       // A run that only needs to know whether it fails (a mutant) skips gdb.
       job.collect_stacks = ctx.collect_stacks && !s.first_failure_is_enough;
       job.no_aslr = needs_no_aslr(*s.profile);
+      job.record_trace = s.profile->preload == "kata_explore" && !s.first_failure_is_enough;
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;
       out.jobs.push_back(std::move(job));

@@ -27,6 +27,7 @@ struct TestJob {
   double timeout_s = 10;
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
   bool collect_stacks = true;
+  bool record_trace = false;  // explore: the scheduler writes its events to a file the evidence keeps
   bool no_aslr = false;
   std::size_t group = 0;  // caller's index (which exercise/implementation)
   bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started

@@ -50,6 +50,8 @@ run 1 deadlock "$work/d"
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 what="deadlock: aborted at once (${elapsed_ms} ms) with the wait-for cycle and the caller's line"
 check bash -c "[ $status = 134 ] && grep -q 'wait-for cycle: T1 wants m. held by T2; T2 wants m. held by T1' '$work/d.err' && grep -q 'explore_demo.cpp:' '$work/d.err'"
+what="deadlock: the trace holds every event from step 0 and the cycle (addr2line, run for the frames, leaves it alone)"
+check bash -c "head -1 '$work/d' | grep -q '^0 ' && [ \$(tr -d '\\000' <'$work/d' | wc -c) = \$(wc -c <'$work/d') ] && grep -q '^# deadlock: T1 wants' '$work/d'"
 run 1 deadlock "$work/e"
 what="deadlock: replayed event for event"; check cmp -s "$work/d" "$work/e"
 [ "$failures" = 0 ] && echo "all explore checks passed" || { echo "$failures explore check(s) failed"; sed -n 1,40p "$work/d.err"; exit 1; }
