@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collect/verdict.hpp"
+#include "run/test_runner.hpp"
 #include "process/process.hpp"
 #include "report/formats.hpp"
 #include "report/timeline_html.hpp"
@@ -156,4 +157,53 @@ TEST_CASE("a failing test with a trace gets a page, linked from results.json and
   INFO(v.output);
   CHECK(v.exited_ok());
   fs::remove_all(dir);
+}
+
+namespace {
+
+// Runs `script` (sh) as a test binary with a trace asked for; its evidence.
+CaseEvidence run_script(const std::string& script, bool record_trace, bool stacks = true) {
+  auto dir = fs::temp_directory_path() / ("grader-trace-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto binary = dir / "test.sh";
+  std::ofstream(binary) << "#!/bin/sh\n" << script;
+  fs::permissions(binary, fs::perms::owner_all);
+  PosixProcessRunner runner;
+  TestJob job;
+  job.binary = binary;
+  job.test_name = "t";
+  job.work_dir = dir / "run";
+  job.timeout_s = 10;
+  job.collect_stacks = stacks;
+  job.record_trace = record_trace;
+  auto evidence = run_jobs(runner, {job}, 1, [](const TestJob&, const CaseEvidence&) { return true; });
+  auto left = std::distance(fs::directory_iterator(job.work_dir), fs::directory_iterator());
+  CHECK(left == 0);  // the trace file is removed
+  fs::remove_all(dir);
+  return evidence.at(0);
+}
+
+}  // namespace
+
+TEST_CASE("the run stage keeps a trace's last 400 events and its notes, and no stacks request under it", "[timeline]") {
+  auto e = run_script(
+      "i=0; while [ $i -lt 1000 ]; do echo \"$i $((i * 10000)) T$((i % 3)) lock m1\"; i=$((i + 1)); done "
+      ">\"$KATA_EXPLORE_TRACE\"\necho \"# stacks ${KATA_STACKS:-not asked}\" >>\"$KATA_EXPLORE_TRACE\"\nexit 1\n",
+      true);
+  auto trace = parse_trace(e.trace);
+  REQUIRE(trace.events.size() == 400);
+  CHECK(trace.events.front().step == 600);
+  CHECK(trace.events.back().step == 999);
+  REQUIRE(trace.notes.size() == 1);
+  CHECK(trace.notes[0] == "stacks not asked");
+}
+
+TEST_CASE("the run stage asks for no trace unless told, and reads none through a link", "[timeline]") {
+  auto none = run_script("echo \"0 1 T0 lock m1\" >\"${KATA_EXPLORE_TRACE:-/dev/null}\"; [ -n \"$KATA_STACKS\" ]\n", false);
+  CHECK(none.trace.empty());
+  CHECK(none.process.exited_ok());  // a test outside explore still may ask for stacks
+  std::ofstream("/tmp/grader-trace-target") << "0 1 T0 lock m1\n";
+  auto linked = run_script("ln -s /tmp/grader-trace-target \"$KATA_EXPLORE_TRACE\"\n", true);
+  CHECK(linked.trace.empty());
+  fs::remove("/tmp/grader-trace-target");
 }
