@@ -371,7 +371,7 @@ std::vector<std::string> write_reports(const fs::path& dir, const RunSummary& ru
       const auto& t = r.tests[i];
       if (!has_timeline(t)) continue;
       write(dir / timeline_file(r, i), timeline_html({r.slug, r.implementation, r.profile, t.name, to_string(t.status),
-                                                      t.message, t.trace}));
+                                                      t.message + (t.output.empty() ? "" : "\n\noutput:\n" + t.output), t.trace}));
     }
   return failed;
 }

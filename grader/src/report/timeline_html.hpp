@@ -36,7 +36,7 @@ struct TimelinePage {
   std::string profile;
   std::string test_name;
   std::string status;   // "fail", "crashed", ...
-  std::string message;  // the verdict's text: the assertion, the deadlock's cycle, file:line
+  std::string message;  // the verdict's text and the test's output: the assertion, the deadlock's cycle, file:line
   std::string trace;    // the trace text (parse_trace)
 };
 

@@ -859,6 +859,31 @@ void child_after_fork() {
   S.trace_path.clear();
 }
 
+// The process's environment variable `name`. init() can run before libc has
+// set up `environ` (the test harness's .preinit_array reads its channel
+// through syscall(), which is ours): then getenv finds nothing, and the
+// variables come from /proc/self/environ, the environment the program started with.
+const char* env_value(const char* name) {
+  if (const char* v = std::getenv(name)) return v;
+  if (environ && *environ) return nullptr;
+  static char buf[1 << 16];
+  static long size = -1;
+  if (size < 0) {
+    size = 0;
+    int fd = ::open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      long n;
+      while (size < long(sizeof buf) - 1 && (n = ::read(fd, buf + size, sizeof buf - 1 - size)) > 0) size += n;
+      ::close(fd);
+    }
+    buf[size] = '\0';
+  }
+  std::size_t len = std::strlen(name);
+  for (long at = 0; at < size; at += long(std::strlen(buf + at)) + 1)
+    if (std::strncmp(buf + at, name, len) == 0 && buf[at + len] == '=') return buf + at + len + 1;
+  return nullptr;
+}
+
 void init() {
   int expected = 0;
   if (!init_state.compare_exchange_strong(expected, 1)) {
@@ -868,15 +893,15 @@ void init() {
   }
   load_real();
   new (sched_storage) Sched;
-  const char* on = std::getenv("KATA_EXPLORE");
+  const char* on = env_value("KATA_EXPLORE");
   S.enabled = !(on && std::strcmp(on, "0") == 0);
-  if (const char* s = std::getenv("KATA_EXPLORE_SEED")) S.seed = std::strtoull(s, nullptr, 10);
-  else if (const char* k = std::getenv("KATA_SEED")) S.seed = std::strtoull(k, nullptr, 10);
-  if (const char* st = std::getenv("KATA_EXPLORE_STRATEGY")) S.pct = std::strcmp(st, "pct") == 0;
-  if (const char* d = std::getenv("KATA_EXPLORE_DEPTH")) S.depth = std::max(1, std::atoi(d));
-  if (const char* k = std::getenv("KATA_EXPLORE_STEPS")) S.pct_steps = std::max(1ull, std::strtoull(k, nullptr, 10));
-  if (const char* g = std::getenv("KATA_EXPLORE_GRACE_MS")) S.grace_ns = std::int64_t(std::max(1, std::atoi(g))) * 1000000;
-  if (const char* u = std::getenv("KATA_EXPLORE_STEP_US")) S.step_ns = std::int64_t(std::max(0, std::atoi(u))) * 1000;
+  if (const char* s = env_value("KATA_EXPLORE_SEED")) S.seed = std::strtoull(s, nullptr, 10);
+  else if (const char* k = env_value("KATA_SEED")) S.seed = std::strtoull(k, nullptr, 10);
+  if (const char* st = env_value("KATA_EXPLORE_STRATEGY")) S.pct = std::strcmp(st, "pct") == 0;
+  if (const char* d = env_value("KATA_EXPLORE_DEPTH")) S.depth = std::max(1, std::atoi(d));
+  if (const char* k = env_value("KATA_EXPLORE_STEPS")) S.pct_steps = std::max(1ull, std::strtoull(k, nullptr, 10));
+  if (const char* g = env_value("KATA_EXPLORE_GRACE_MS")) S.grace_ns = std::int64_t(std::max(1, std::atoi(g))) * 1000000;
+  if (const char* u = env_value("KATA_EXPLORE_STEP_US")) S.step_ns = std::int64_t(std::max(0, std::atoi(u))) * 1000;
   S.yield_ns = std::max<std::int64_t>(S.yield_ns, S.step_ns);
   S.rng = S.seed * 0x100000001b3ull + 0x5eed;
   for (int i = 1; i < S.depth; ++i) S.change_points.push_back(1 + splitmix(S.rng) % S.pct_steps);
@@ -887,7 +912,7 @@ void init() {
   if (S.enabled) {
     // Opened at the first event: a program that records none (`timeout`
     // starting the test, addr2line for the frames) leaves the file alone.
-    if (const char* path = std::getenv("KATA_EXPLORE_TRACE")) S.trace_path = path;
+    if (const char* path = env_value("KATA_EXPLORE_TRACE")) S.trace_path = path;
     void* warm[2];
     backtrace(warm, 2);  // loads the unwinder now, not in the middle of a schedule
     auto* main_thread = new Thread;
