@@ -13,6 +13,15 @@
 
 using namespace std::chrono_literals;
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Like the test harness (tests/support/main.cpp), a system call through
+// syscall() before libc has set up the environment: the scheduler starts here
+// and must still see KATA_EXPLORE_SEED and KATA_EXPLORE_TRACE.
+__attribute__((section(".preinit_array"), used)) void (*const early_syscall)(int, char**, char**) =
+    [](int, char**, char**) { syscall(SYS_getpid); };
+
 namespace {
 
 // Producer/consumer with a condition variable, a sleep, a future with a
