@@ -1293,6 +1293,12 @@ void _exit(int status) {
 using MainFn = int (*)(int, char**, char**);
 static MainFn real_main = nullptr;
 static int main_wrapper(int argc, char** argv, char** envp) {
+  // When the scheduler started from a .preinit_array function (the harness's
+  // syscall() for its channel), libc's environ is still unset here and main
+  // would get no environment: getenv would find nothing (a test's KATA_SEED).
+  // The kernel put it after argv's terminating null.
+  if (!envp) envp = argv + argc + 1;
+  if (!environ) environ = envp;
   int status = real_main(argc, argv, envp);
   exit(status);
 }

@@ -35,6 +35,8 @@ for strategy in random pct; do
     what="$mode/$strategy: another seed, another schedule"; check bash -c "! cmp -s '$work/a' '$work/c'"
   done
 done
+run 7 env "$work/env"
+what="the program's main sees its environment though the scheduler started in .preinit_array"; check test "$status" = 0
 run 7 pass "$work/p"
 what="pass: exits 0"; check test "$status" = 0
 run 7 fail "$work/f"
