@@ -8,6 +8,9 @@
 
 namespace grader {
 
+/// The events of a failure's timeline the evidence keeps (the last ones).
+inline constexpr std::size_t kTimelineEvents = 400;
+
 struct CaseEvidence {
   std::string test_name;
   double timeout_s = 0;
@@ -21,6 +24,7 @@ struct CaseEvidence {
   std::string leaked_ipc;        // names left in /dev/shm or /dev/mqueue with the run's prefix
   int run = 1, runs = 1;         // with several schedules: which run this is, of how many planned
   std::string seed;              // ... and its KATA_SEED (empty with one run)
+  std::string trace;             // the tail of the explore scheduler's event trace, when it recorded one
 };
 
 }  // namespace grader

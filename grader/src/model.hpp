@@ -64,6 +64,9 @@ struct TestResult {
   std::string message;  // why it did not pass, one paragraph
   std::string output;   // the test's own output (capped)
   double seconds = 0;
+  // The explore scheduler's last events before a failure (its trace format,
+  // tests/support/explore/explore.cpp), drawn as the report's timeline page.
+  std::string trace;
 };
 
 enum class Verdict { pass, fail, build_error, forbidden, no_tests, error };

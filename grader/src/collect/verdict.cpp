@@ -87,6 +87,7 @@ std::string summarize_stacks(const std::string& gdb_output) {
 
 void conceal(TestResult& t) {
   t.output.clear();
+  t.trace.clear();  // no timeline page either
   if (t.status == TestStatus::pass || t.status == TestStatus::skipped) return;
   if (t.status == TestStatus::fail) {
     t.message = "this hidden test failed (its checks are not shown)";
@@ -232,6 +233,7 @@ TestResult judge(const CaseEvidence& e) {
   explain_limits(e, r);
   if (e.runs > 1 && r.status != TestStatus::pass)
     r.message += fmt::format("\n(schedule {} of {} tried, seed {}: --seed {} replays it)", e.run, e.runs, e.seed, e.seed);
+  if (r.status != TestStatus::pass) r.trace = e.trace;
   return r;
 }
 

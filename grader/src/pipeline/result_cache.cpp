@@ -28,7 +28,8 @@ std::string result_to_json(const ExerciseResult& r) {
   json::array tests;
   for (const auto& t : r.tests)
     tests.push_back(json::object{{"name", t.name}, {"status", to_string(t.status)}, {"hidden", t.hidden},
-                                 {"message", t.message}, {"output", t.output}, {"seconds", t.seconds}});
+                                 {"message", t.message}, {"output", t.output}, {"seconds", t.seconds},
+                                 {"trace", t.trace}});
   const auto& c = r.coverage;
   json::object coverage{{"measured", c.measured},         {"lines_hit", c.lines_hit},
                         {"lines_total", c.lines_total},   {"branches_hit", c.branches_hit},
@@ -62,7 +63,7 @@ std::optional<ExerciseResult> result_from_json(const std::string& text) {
                                                  TestStatus::skipped});
       if (!status) return std::nullopt;
       r.tests.push_back({str(t, "name"), *status, t.at("hidden").as_bool(), str(t, "message"), str(t, "output"),
-                         t.at("seconds").to_number<double>()});
+                         t.at("seconds").to_number<double>(), t.contains("trace") ? str(t, "trace") : ""});
     }
     r.points = static_cast<int>(o.at("points").to_number<int>());
     r.max_points = static_cast<int>(o.at("max_points").to_number<int>());

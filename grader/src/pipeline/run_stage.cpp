@@ -141,6 +141,7 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       job.no_aslr = needs_no_aslr(*s.profile);
       job.schedules = schedules;
       job.schedule_budget_s = budget_s;
+      job.record_trace = s.profile->preload == "kata_explore" && !s.first_failure_is_enough;
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;
       out.jobs.push_back(std::move(job));

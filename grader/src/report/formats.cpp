@@ -11,6 +11,7 @@
 #include <pugixml.hpp>
 
 #include "report/clean_text.hpp"
+#include "report/timeline_html.hpp"
 
 namespace grader {
 namespace json = boost::json;
@@ -122,13 +123,17 @@ std::string results_json(const RunSummary& run) {
   json::array exercises;
   for (const auto& r : run.results) {
     json::array tests;
-    for (const auto& t : r.tests)
-      tests.push_back(json::object{{"name", clean_text(t.name)},
-                                   {"status", to_string(t.status)},
-                                   {"message", clean_text(t.message, kOutputCap)},
-                                   {"output", clean_text(t.output, kOutputCap)},
-                                   {"duration_s", std::round(t.seconds * 1000) / 1000},
-                                   {"visibility", t.hidden ? "hidden" : "visible"}});
+    for (std::size_t i = 0; i < r.tests.size(); ++i) {
+      const auto& t = r.tests[i];
+      json::object test{{"name", clean_text(t.name)},
+                        {"status", to_string(t.status)},
+                        {"message", clean_text(t.message, kOutputCap)},
+                        {"output", clean_text(t.output, kOutputCap)},
+                        {"duration_s", std::round(t.seconds * 1000) / 1000},
+                        {"visibility", t.hidden ? "hidden" : "visible"}};
+      if (has_timeline(t)) test["timeline"] = timeline_file(r, i);
+      tests.push_back(std::move(test));
+    }
     exercises.push_back(json::object{{"slug", r.slug},
                                      {"title", clean_text(r.title)},
                                      {"implementation", r.implementation},
@@ -277,9 +282,11 @@ std::string markdown_report(const RunSummary& run) {
                                r.tests.empty() ? std::string(to_string(r.verdict))
                                                : fmt::format("{} failing test{}", failing, failing == 1 ? "" : "s"));
     if (!r.message.empty()) details += fenced(clean_text(r.message, 4000), "") + "\n";
-    for (const auto& t : r.tests) {
+    for (std::size_t i = 0; i < r.tests.size(); ++i) {
+      const auto& t = r.tests[i];
       if (t.status == TestStatus::pass || t.status == TestStatus::skipped) continue;
-      details += fmt::format("- **{}** {}\n", to_string(t.status), markdown_inline(clean_text(t.name)));
+      details += fmt::format("- **{}** {}{}\n", to_string(t.status), markdown_inline(clean_text(t.name)),
+                             has_timeline(t) ? " ([timeline](" + timeline_file(r, i) + "))" : std::string());
       if (!t.message.empty()) details += fenced(clean_text(t.message, 2000), "  ");
     }
     details += "\n</details>\n";
@@ -356,6 +363,16 @@ std::vector<std::string> write_reports(const fs::path& dir, const RunSummary& ru
     fs::remove_all(dir / "exercism", ec);
   }
   for (const auto& r : run.results) write(dir / "exercism" / (r.slug + ".json"), exercism_json(r));
+  // A failure's timeline page (explore), none of an earlier run.
+  std::error_code ec;
+  fs::remove_all(dir / "timeline", ec);
+  for (const auto& r : run.results)
+    for (std::size_t i = 0; i < r.tests.size(); ++i) {
+      const auto& t = r.tests[i];
+      if (!has_timeline(t)) continue;
+      write(dir / timeline_file(r, i), timeline_html({r.slug, r.implementation, r.profile, t.name, to_string(t.status),
+                                                      t.message + (t.output.empty() ? "" : "\n\noutput:\n" + t.output), t.trace}));
+    }
   return failed;
 }
 

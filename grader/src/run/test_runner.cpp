@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run/result_channel.hpp"
@@ -105,6 +107,40 @@ fs::path private_work_dir(const RunAs& user) {
   return name;
 }
 
+// The last `keep_events` events of a trace file the test process wrote, and
+// every "#" line among them. The file is the learner's process's to shape:
+// only a regular file is read (never through a link), and only its last 256 KiB.
+std::string trace_tail(const fs::path& path, std::size_t keep_events) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return {};
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    constexpr off_t kWindow = 256 * 1024;
+    off_t from = st.st_size > kWindow ? st.st_size - kWindow : 0;
+    text.resize(static_cast<std::size_t>(st.st_size - from));
+    auto n = ::pread(fd, text.data(), text.size(), from);
+    text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (from > 0) text.erase(0, text.find('\n') == std::string::npos ? text.size() : text.find('\n') + 1);
+  }
+  ::close(fd);
+  std::vector<std::string_view> lines;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    auto end = rest.find('\n');
+    lines.push_back(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  }
+  std::size_t events = 0, first = lines.size();
+  while (first > 0 && (events < keep_events || lines[first - 1].rfind("#", 0) == 0)) {
+    --first;
+    if (lines[first].rfind("#", 0) != 0) ++events;
+  }
+  std::string out;
+  for (auto i = first; i < lines.size(); ++i) out.append(lines[i]).append("\n");
+  return out;
+}
+
 CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
   CaseEvidence evidence;
   evidence.test_name = job.test_name;
@@ -129,7 +165,13 @@ CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
   // What a program writes under ~ stays in the test's own folder (deleted
   // with it when the test runs as another user), not in a real home.
   spec.env.emplace_back("HOME", work_dir.string());
-  if (job.collect_stacks) spec.env.emplace_back("KATA_STACKS", "1");  // a hang the test detects may ask for them
+  // A hang the test detects may ask for stacks. Not under explore: the test
+  // would poll for gdb in virtual time while the schedule goes on, by as many
+  // steps as gdb takes in real time; the scheduler prints each blocked
+  // thread's frames itself. A timeout still gets gdb's stacks.
+  if (job.collect_stacks && !job.record_trace) spec.env.emplace_back("KATA_STACKS", "1");
+  auto trace_file = work_dir / (prefix + "trace.txt");
+  if (job.record_trace) spec.env.emplace_back("KATA_EXPLORE_TRACE", trace_file.string());
   spec.secret = new_secret();
   spec.run_as = job.run_as;
   spec.cwd = work_dir;
@@ -152,6 +194,11 @@ CaseEvidence run_one(ProcessRunner& runner, const TestJob& job) {
     evidence.report_xml = report->second;
   }
   evidence.leaked_ipc = remove_ipc_leftovers(prefix);
+  if (job.record_trace) {
+    evidence.trace = trace_tail(trace_file, kTimelineEvents);
+    std::error_code ec;
+    fs::remove(trace_file, ec);
+  }
   if (job.run_as) {
     std::error_code ec;
     fs::remove_all(work_dir, ec);  // removes links the test made, never what they point to

@@ -30,6 +30,7 @@ struct TestJob {
   double timeout_s = 10;
   bool alone = false;  // timing-sensitive: runs after the others, one at a time
   bool collect_stacks = true;
+  bool record_trace = false;  // explore: the scheduler writes its events to a file the evidence keeps
   bool no_aslr = false;
   // Several runs until one fails: the variables each run sets over `env`
   // (its KATA_SEED among them); empty: one run.

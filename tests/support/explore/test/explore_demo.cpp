@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -12,6 +13,15 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Like the test harness (tests/support/main.cpp), a system call through
+// syscall() before libc has set up the environment: the scheduler starts here
+// and must still see KATA_EXPLORE_SEED and KATA_EXPLORE_TRACE.
+__attribute__((section(".preinit_array"), used)) void (*const early_syscall)(int, char**, char**) =
+    [](int, char**, char**) { syscall(SYS_getpid); };
 
 namespace {
 
@@ -101,6 +111,7 @@ int deadlock() {
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "pass";
+  if (std::strcmp(mode, "env") == 0) return std::getenv("KATA_EXPLORE_SEED") ? 0 : 3;  // main sees the environment
   if (std::strcmp(mode, "pass") == 0) return pass();
   if (std::strcmp(mode, "fail") == 0) return fail();
   if (std::strcmp(mode, "deadlock") == 0) return deadlock();
