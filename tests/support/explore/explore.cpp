@@ -311,7 +311,10 @@ Thread* pick() {
   for (auto* t : S.threads)
     if (t->state == State::runnable) ++n;
   if (n == 0) return nullptr;
-  if (!S.pct) {
+  // PCT's bound is its first k steps; past them the random walk takes over,
+  // so a thread that loops without ever blocking (a wait_for that keeps
+  // returning true) cannot starve a lower-priority one forever.
+  if (!S.pct || S.step > S.pct_steps) {
     std::size_t k = splitmix(S.rng) % n;
     for (auto* t : S.threads)
       if (t->state == State::runnable && k-- == 0) return t;
