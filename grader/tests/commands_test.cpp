@@ -349,3 +349,37 @@ TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "
   CHECK(run_watch(ctx, "01", input) == kExitPass);
   CHECK(builds(runner) == 1);
 }
+
+TEST_CASE("changed: against the merge base, the learner's files taken, every other named ignored", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base123\n";
+  using namespace std::string_literals;
+  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base123", "pr", "--"}] =
+      "exercises/01-adder/adder.cpp\0tests/01-adder/adder_test.cpp\0evil\ntake tests/x\0"s;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_changed(ctx, "main", "pr", false) == kExitPass);
+  CHECK(out.str() ==
+        "exercise 01-adder\n"
+        "take exercises/01-adder/adder.cpp\n"
+        "ignore tests/01-adder/adder_test.cpp\n"
+        "ignore evil\ntake tests/x\n");  // a name with a newline: why scripts read -z
+  std::ostringstream records;
+  Context nul_ctx{course.paths, runner, records, err};
+  CHECK(run_changed(nul_ctx, "main", "pr", true) == kExitPass);
+  CHECK(records.str() ==
+        "exercise 01-adder\0take exercises/01-adder/adder.cpp\0ignore tests/01-adder/adder_test.cpp\0"
+        "ignore evil\ntake tests/x\0"s);
+  CHECK(err.str().empty());
+}
+
+TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;  // git answers 128 to anything not scripted
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_changed(ctx, "main", "nope", false) == kExitUsage);
+  CHECK(out.str().empty());
+  CHECK(err.str() == "grader: error: git merge-base main nope failed:\n\n");
+}
