@@ -37,17 +37,6 @@ ChangeSet sort_changes(const Catalog& catalog, const std::vector<std::string>& p
   return out;
 }
 
-std::vector<std::string> split_nul(const std::string& text) {
-  std::vector<std::string> out;
-  for (std::size_t start = 0; start < text.size();) {
-    auto end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 bool changes_between(Context& ctx, const std::string& base, const std::string& head, ChangeSet& out,
                      std::string& merge_base, std::string& why) {
   // Against the merge base: what the pull request changed, not what the base
@@ -65,16 +54,6 @@ bool changes_between(Context& ctx, const std::string& base, const std::string& h
   }
   out = sort_changes(load_catalog(ctx.paths.exercises), split_nul(diff.output));
   return true;
-}
-
-ProcessResult run_git(Context& ctx, const std::vector<std::string>& args) {
-  ProcessSpec spec;
-  spec.argv = {"git"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.cwd = ctx.paths.root;
-  spec.timeout = std::chrono::minutes(2);
-  spec.output_cap = 256 * 1024 * 1024;
-  return ctx.runner.run(spec);
 }
 
 int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul) {

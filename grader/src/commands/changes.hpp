@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands/context.hpp"
+#include "commands/git.hpp"
 #include "select/catalog.hpp"
 
 namespace grader {
@@ -21,10 +22,5 @@ ChangeSet sort_changes(const Catalog& catalog, const std::vector<std::string>& p
 /// The changes from the merge base of `base` and `head` to `head`.
 bool changes_between(Context& ctx, const std::string& base, const std::string& head, ChangeSet& out,
                      std::string& merge_base, std::string& why);
-
-std::vector<std::string> split_nul(const std::string& text);
-
-/// git with `args` in the repository root.
-ProcessResult run_git(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace grader

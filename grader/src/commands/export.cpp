@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
+#include "commands/git.hpp"
 
 namespace grader {
 namespace fs = std::filesystem;
@@ -17,28 +18,22 @@ bool left_out(const std::string& path) {
   return path.rfind("tests/", 0) == 0 && path.find("/mutants/") != std::string::npos;
 }
 
-bool run(Context& ctx, const fs::path& cwd, std::vector<std::string> argv, std::string* output = nullptr) {
-  ProcessSpec spec;
-  spec.argv = std::move(argv);
-  spec.cwd = cwd;
-  spec.timeout = std::chrono::minutes(2);
-  spec.output_cap = 64 * 1024 * 1024;
-  auto r = ctx.runner.run(spec);
+// git in `cwd`; on failure says so on stderr.
+bool git(Context& ctx, const fs::path& cwd, const std::vector<std::string>& args, std::string* output = nullptr) {
+  auto r = run_git(ctx, args, cwd);
   if (output) *output = r.output;
-  if (!r.exited_ok())
-    ctx.err << "grader: error: " << spec.argv[0] << " " << spec.argv[1] << " failed:\n" << r.output << r.start_error << "\n";
+  if (!r.exited_ok()) ctx.err << "grader: error: git " << args.at(0) << " failed:\n" << r.output << r.start_error << "\n";
   return r.exited_ok();
 }
 
-std::vector<std::string> split_nul(const std::string& text) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0; start < text.size();) {
-    auto end = text.find('\0', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) parts.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
+bool untar(Context& ctx, const fs::path& archive, const fs::path& dir) {
+  ProcessSpec spec;
+  spec.argv = {"tar", "-xf", archive.string()};
+  spec.cwd = dir;
+  spec.timeout = std::chrono::minutes(2);
+  auto r = ctx.runner.run(spec);
+  if (!r.exited_ok()) ctx.err << "grader: error: tar -xf failed:\n" << r.output << r.start_error << "\n";
+  return r.exited_ok();
 }
 
 // Removes a left-out file and the folders it leaves empty.
@@ -57,7 +52,7 @@ int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
     return kExitUsage;
   }
   std::string status;
-  if (!run(ctx, ctx.paths.root, {"git", "status", "--porcelain", "--untracked-files=all", "--", "exercises"}, &status))
+  if (!git(ctx, ctx.paths.root, {"status", "--porcelain", "--untracked-files=all", "--", "exercises"}, &status))
     return kExitFailures;
   if (!status.empty() && !allow_dirty) {
     ctx.err << "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit "
@@ -68,12 +63,12 @@ int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
   }
 
   std::string listing;
-  if (!run(ctx, ctx.paths.root, {"git", "ls-tree", "-r", "-z", "--name-only", "HEAD"}, &listing)) return kExitFailures;
+  if (!git(ctx, ctx.paths.root, {"ls-tree", "-r", "-z", "--name-only", "HEAD"}, &listing)) return kExitFailures;
   fs::create_directories(ctx.paths.build_root);
   auto archive = ctx.paths.build_root / "export.tar";
   fs::create_directories(dir);
-  bool extracted = run(ctx, ctx.paths.root, {"git", "archive", "--format=tar", "-o", archive.string(), "HEAD"}) &&
-                   run(ctx, dir, {"tar", "-xf", archive.string()});
+  bool extracted = git(ctx, ctx.paths.root, {"archive", "--format=tar", "-o", archive.string(), "HEAD"}) &&
+                   untar(ctx, archive, dir);
   fs::remove(archive);
   if (!extracted) return kExitFailures;
 
@@ -86,8 +81,8 @@ int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
     remove_with_empty_parents(dir, dir / path);
     ++skipped;
   }
-  if (!run(ctx, dir, {"git", "init", "-q", "-b", "main"}) || !run(ctx, dir, {"git", "add", "-A"}) ||
-      !run(ctx, dir, {"git", "-c", "user.name=concurrency-kata", "-c", "user.email=kata@localhost", "commit", "-q", "-m",
+  if (!git(ctx, dir, {"init", "-q", "-b", "main"}) || !git(ctx, dir, {"add", "-A"}) ||
+      !git(ctx, dir, {"-c", "user.name=concurrency-kata", "-c", "user.email=kata@localhost", "commit", "-q", "-m",
                       "concurrency-kata: learner's copy"}))
     return kExitFailures;
   ctx.out << fmt::format("Wrote a learner's copy of the last commit to {}: {} files, without solutions and mutants "

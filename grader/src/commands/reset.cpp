@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "commands/git.hpp"
 #include "select/selection.hpp"
 #include "state/progress.hpp"
 
@@ -24,11 +25,7 @@ std::string stub_revision(Context& ctx) {
   if (const char* ref = std::getenv("KATA_STUB_REF"); ref && *ref) candidates.push_back(ref);
   for (const char* ref : {"origin/HEAD", "origin/main", "HEAD"}) candidates.push_back(ref);
   for (const auto& rev : candidates) {
-    ProcessSpec spec;
-    spec.argv = {"git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"};
-    spec.cwd = ctx.paths.root;
-    spec.timeout = std::chrono::seconds(10);
-    if (ctx.runner.run(spec).exited_ok()) return rev;
+    if (run_git(ctx, {"rev-parse", "--verify", "--quiet", rev + "^{commit}"}).exited_ok()) return rev;
   }
   return "";
 }
@@ -60,12 +57,7 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
   // The given files too: the learner was not to change them, but may have.
   std::vector<std::pair<std::string, std::string>> stubs;
   for (const auto& f : ex.sources()) {
-    ProcessSpec spec;
-    spec.argv = {"git", "show", rev + ":exercises/" + ex.slug + "/" + f};
-    spec.cwd = ctx.paths.root;
-    spec.timeout = std::chrono::seconds(10);
-    spec.output_cap = 64 * 1024 * 1024;
-    auto r = ctx.runner.run(spec);
+    auto r = run_git(ctx, {"show", rev + ":exercises/" + ex.slug + "/" + f});
     if (!r.exited_ok()) {
       ctx.err << "grader: error: exercises/" << ex.slug << "/" << f << " is not in " << rev << "\n";
       return kExitFailures;
