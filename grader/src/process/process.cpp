@@ -264,6 +264,12 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     _exit(127);
   }
   setpgid(pid, pid);  // also here: whichever runs first wins the race
+  {
+    // Known at once, not after exec: an interrupt that comes meanwhile must
+    // still find the group to kill.
+    std::lock_guard guard(live_mutex);
+    live_groups.insert(pid);
+  }
   close(pipe_fds[1]);
   close(exec_error[1]);
   if (with_channel) {
@@ -278,15 +284,15 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     close_channel();
     waitpid(pid, nullptr, 0);
     end_task_limit(pid, task_limit);
+    {
+      std::lock_guard guard(live_mutex);
+      live_groups.erase(pid);
+    }
     result.start_error = "cannot run " + program + ": " + std::strerror(child_errno);
     return result;
   }
   close(exec_error[0]);
   result.started = true;
-  {
-    std::lock_guard guard(live_mutex);
-    live_groups.insert(pid);
-  }
 
   fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   if (with_channel) fcntl(channel_fds[0], F_SETFL, O_NONBLOCK);
