@@ -383,3 +383,45 @@ TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[
   CHECK(out.str().empty());
   CHECK(err.str() == "grader: error: git merge-base main nope failed:\n\n");
 }
+
+TEST_CASE("take: writes the learner's file from the head as a blob; a given file and a test are ignored", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  using namespace std::string_literals;
+  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base1234567890\n";
+  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base1234567890", "pr", "--"}] =
+      "exercises/01-adder/adder.cpp\0exercises/01-adder/adder.hpp\0tests/01-adder/adder_test.cpp\0"s;
+  runner.output_of[{"git", "ls-tree", "-z", "pr", "--", "exercises/01-adder/adder.cpp"}] =
+      "100644 blob abc123\texercises/01-adder/adder.cpp\0"s;
+  runner.output_of[{"git", "cat-file", "blob", "abc123"}] = "int add(int a, int b) { return a + b; }\n";
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  auto exercises = course.root / "exercises.txt", ignored = course.root / "ignored.md";
+  CHECK(run_take(ctx, "main", "pr", exercises, ignored) == kExitPass);
+  CHECK(out.str() == "take: 1 exercise(s), 1 file(s) taken, 0 refused, 2 ignored (merge base base12345678)\n");
+  CHECK(err.str().empty());
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") == "int add(int a, int b) { return a + b; }\n");
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.hpp") == "int add(int a, int b);\n");  // the base's
+  CHECK(read_text_file(exercises) == "01-adder\0"s);
+  auto ignored_text = read_text_file(ignored);
+  CHECK_THAT(ignored_text, Catch::Contains("- ` exercises/01-adder/adder.hpp `\n- ` tests/01-adder/adder_test.cpp `\n"));
+}
+
+TEST_CASE("take: a learner file that is a link in the pull request becomes a build error that says so", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  using namespace std::string_literals;
+  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base1234567890\n";
+  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base1234567890", "pr", "--"}] =
+      "exercises/01-adder/adder.cpp\0"s;
+  runner.output_of[{"git", "ls-tree", "-z", "pr", "--", "exercises/01-adder/adder.cpp"}] =
+      "120000 blob def456\texercises/01-adder/adder.cpp\0"s;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_take(ctx, "main", "pr", course.root / "exercises.txt", course.root / "ignored.md") == kExitPass);
+  CHECK(out.str() == "take: 1 exercise(s), 0 file(s) taken, 1 refused, 0 ignored (merge base base12345678)\n");
+  CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
+        "#error \"exercises/01-adder/adder.cpp is not a regular file in the pull request (git mode 120000): only "
+        "regular files (mode 100644) are graded\"\n");
+  CHECK(read_text_file(course.root / "ignored.md").empty());
+}
