@@ -425,3 +425,21 @@ TEST_CASE("take: a learner file that is a link in the pull request becomes a bui
         "regular files (mode 100644) are graded\"\n");
   CHECK(read_text_file(course.root / "ignored.md").empty());
 }
+
+TEST_CASE("list: the README's table with --markdown, else each module's exercises with points and status", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream table, plain, err;
+  Context markdown_ctx{course.paths, runner, table, err};
+  CHECK(run_list(markdown_ctx, true) == kExitPass);
+  CHECK(table.str() ==
+        "| # | exercise | module | question |\n"
+        "|---|---|---|---|\n"
+        "| 01 | [adder](exercises/01-adder/README.md) | basics | Как сложить два числа? |\n");
+  Context ctx{course.paths, runner, plain, err};
+  CHECK(run_list(ctx, false) == kExitPass);
+  CHECK_THAT(plain.str(), Catch::StartsWith("\nbasics\n"));
+  CHECK_THAT(plain.str(), Catch::Contains("01-adder") && Catch::Contains("10 pts  Adding"));
+  CHECK(err.str().empty());
+  CHECK(runner.calls().empty());  // listing builds and runs nothing
+}
