@@ -384,15 +384,25 @@ TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[
   CHECK(err.str() == "grader: error: git merge-base main nope failed:\n\n");
 }
 
+namespace {
+
+// git, as take asks it about a pull request "pr" against "main": the changed
+// paths (NUL-separated), and the head's tree entry ("<mode> blob <sha>") of adder.cpp.
+void script_pull_request(FakeProcessRunner& runner, const std::string& changed, const std::string& adder_entry) {
+  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base1234567890\n";
+  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base1234567890", "pr", "--"}] = changed;
+  runner.output_of[{"git", "ls-tree", "-z", "pr", "--", "exercises/01-adder/adder.cpp"}] =
+      adder_entry + "\texercises/01-adder/adder.cpp" + std::string(1, '\0');
+}
+
+}  // namespace
+
 TEST_CASE("take: writes the learner's file from the head as a blob; a given file and a test are ignored", "[commands]") {
   Course course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
-  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base1234567890\n";
-  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base1234567890", "pr", "--"}] =
-      "exercises/01-adder/adder.cpp\0exercises/01-adder/adder.hpp\0tests/01-adder/adder_test.cpp\0"s;
-  runner.output_of[{"git", "ls-tree", "-z", "pr", "--", "exercises/01-adder/adder.cpp"}] =
-      "100644 blob abc123\texercises/01-adder/adder.cpp\0"s;
+  script_pull_request(runner, "exercises/01-adder/adder.cpp\0exercises/01-adder/adder.hpp\0tests/01-adder/adder_test.cpp\0"s,
+                      "100644 blob abc123");
   runner.output_of[{"git", "cat-file", "blob", "abc123"}] = "int add(int a, int b) { return a + b; }\n";
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -411,11 +421,7 @@ TEST_CASE("take: a learner file that is a link in the pull request becomes a bui
   Course course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
-  runner.output_of[{"git", "merge-base", "main", "pr"}] = "base1234567890\n";
-  runner.output_of[{"git", "diff", "--name-only", "--no-renames", "-z", "base1234567890", "pr", "--"}] =
-      "exercises/01-adder/adder.cpp\0"s;
-  runner.output_of[{"git", "ls-tree", "-z", "pr", "--", "exercises/01-adder/adder.cpp"}] =
-      "120000 blob def456\texercises/01-adder/adder.cpp\0"s;
+  script_pull_request(runner, "exercises/01-adder/adder.cpp\0"s, "120000 blob def456");
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
   CHECK(run_take(ctx, "main", "pr", course.root / "exercises.txt", course.root / "ignored.md") == kExitPass);
