@@ -29,6 +29,18 @@ using Clock = std::chrono::steady_clock;
 
 std::mutex live_mutex;
 std::set<pid_t> live_groups;  // process groups started and not yet killed
+bool stopping = false;        // interrupted: nothing more starts (guarded by live_mutex)
+
+// After an interrupt, a thread of the grader goes no further: the handler
+// removes what is left and exits with the interrupt's code, and nothing may
+// start a new test or write a verdict meanwhile.
+void wait_if_stopping() {
+  {
+    std::lock_guard guard(live_mutex);
+    if (!stopping) return;
+  }
+  for (;;) pause();
+}
 
 // Keeps the first and the last cap/2 bytes of a stream, counting the rest.
 class CappedOutput {
@@ -103,6 +115,7 @@ std::string gdb_stacks(pid_t pid, const std::optional<RunAs>& run_as) {
 
 void kill_running_processes() {
   std::lock_guard guard(live_mutex);
+  stopping = true;
   for (pid_t group : live_groups) kill(-group, SIGKILL);
 }
 
@@ -133,6 +146,7 @@ std::string describe_signal(int signal) {
 }
 
 ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
+  wait_if_stopping();
   ProcessResult result;
   const auto start = Clock::now();
   if (spec.argv.empty()) {
@@ -269,6 +283,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     // still find the group to kill.
     std::lock_guard guard(live_mutex);
     live_groups.insert(pid);
+    if (stopping) kill(-pid, SIGKILL);  // interrupted since the check above
   }
   close(pipe_fds[1]);
   close(exec_error[1]);
@@ -370,6 +385,7 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     exited = true;
   }
   if (exit_fd >= 0) close(exit_fd);
+  wait_if_stopping();  // it ended because the grader was interrupted: no verdict
   // Whatever the program started does not outlive it; what still ran is named.
   if (!result.timed_out) result.leftovers = running_leftovers(pid, task_limit);
   result.task_limit_hit = end_task_limit(pid, task_limit);

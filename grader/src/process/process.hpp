@@ -80,7 +80,9 @@ class PosixProcessRunner : public ProcessRunner {
   ProcessResult run(const ProcessSpec& spec) override;
 };
 
-/// Kills the process group of every program still running (for Ctrl-C).
+/// Kills the process group of every program still running (for Ctrl-C),
+/// and from then on starts none: a thread that would start one, or that sees
+/// its program end, waits for the interrupt handler to end the grader.
 void kill_running_processes();
 
 /// "SIGSEGV (segmentation fault)" for 11.
