@@ -7,7 +7,7 @@
 #
 # Target names are <slug>.<implementation>. The metadata (exercises/<slug>/kata.json,
 # docs/exercise-format.md) says which files make an implementation ("files"), which
-# files every implementation shares ("given": they live only in exercises/<slug>/),
+# files every implementation shares ("given": built from exercises/<slug>/, with identical twins in solutions/),
 # and which libraries it needs; the tests are every *.cpp in tests/<slug>/.
 
 set(KATA_EXERCISES_DIR "${CMAKE_SOURCE_DIR}/exercises" CACHE PATH "Learner implementations and metadata")

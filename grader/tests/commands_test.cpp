@@ -30,7 +30,7 @@ void write(const fs::path& path, const std::string& text) {
 }
 
 // A one-exercise course: 01-adder, whose learner edits adder.cpp and reads the
-// given adder.hpp (which lives only in exercises/).
+// given adder.hpp (its twin in solutions/ is the same file).
 struct Course {
   fs::path root = fs::temp_directory_path() / ("grader-commands-" + std::to_string(::getpid()));
   Paths paths;
@@ -50,6 +50,7 @@ struct Course {
     write(root / "exercises/01-adder/adder.hpp", "int add(int a, int b);\n");
     write(root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return 0; }\n");
     write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
+    write(root / "solutions/01-adder/adder.hpp", "int add(int a, int b);\n");
     write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
     write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "plain", "catches": "subtracts"})");
     write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
@@ -95,20 +96,21 @@ TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[c
   CHECK(why == "\"given\" must be an array of strings");
 }
 
-TEST_CASE("the metadata check: a given file is not also to edit, exists, and has no copy in solutions/",
+TEST_CASE("the metadata check: a given file is not also to edit, exists, and has an identical twin in solutions/",
           "[catalog]") {
   Course course;
   CHECK(metadata_problems(course.paths, course.adder(), {{"subtracts", "plain", "subtracts"}}).empty());
 
   auto ex = course.adder();
   ex.given = {"adder.cpp", "adder.hpp", "missing.hpp"};
-  write(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);\n");
+  write(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);  // drifted\n");
   CHECK(metadata_problems(course.paths, ex, {{"subtracts", "plain", "subtracts"}}) ==
         std::vector<std::string>{
             "adder.cpp is in both \"files\" and \"given\" of exercises/01-adder/kata.json",
-            "solutions/01-adder/adder.cpp is given: it lives only in exercises/01-adder/, remove the copy",
-            "solutions/01-adder/adder.hpp is given: it lives only in exercises/01-adder/, remove the copy",
+            "solutions/01-adder/adder.cpp differs from exercises/01-adder/adder.cpp: a given file's twin is the same file",
+            "solutions/01-adder/adder.hpp differs from exercises/01-adder/adder.hpp: a given file's twin is the same file",
             "exercises/01-adder/missing.hpp is missing",
+            "solutions/01-adder/missing.hpp is missing",
         });
 }
 

@@ -1,6 +1,8 @@
 // select: what the self-check finds wrong in an exercise before building it.
 #include "select/metadata_lint.hpp"
 
+#include "text_file.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -39,9 +41,15 @@ std::vector<std::string> metadata_problems(const Paths& paths, const Exercise& e
     if (std::find(ex.files.begin(), ex.files.end(), f) != ex.files.end())
       problems.push_back(f + " is in both \"files\" and \"given\" of exercises/" + ex.slug + "/kata.json");
     if (!fs::exists(paths.exercises / ex.slug / f)) problems.push_back("exercises/" + ex.slug + "/" + f + " is missing");
-    if (full && fs::exists(paths.root / "solutions" / ex.slug / f))
-      problems.push_back("solutions/" + ex.slug + "/" + f + " is given: it lives only in exercises/" + ex.slug +
-                         "/, remove the copy");
+    // Every file keeps its twin in solutions/; a given file's twin is the
+    // same bytes (the builds take the exercise's copy, so a twin that drifted
+    // would say one thing and build another).
+    const auto twin = paths.root / "solutions" / ex.slug / f;
+    if (full && !fs::exists(twin))
+      problems.push_back("solutions/" + ex.slug + "/" + f + " is missing");
+    else if (full && read_text_file(twin) != read_text_file(paths.exercises / ex.slug / f))
+      problems.push_back("solutions/" + ex.slug + "/" + f + " differs from exercises/" + ex.slug + "/" + f +
+                         ": a given file's twin is the same file");
   }
   if (!fs::exists(paths.exercises / ex.slug / "README.md")) problems.push_back("exercises/" + ex.slug + "/README.md is missing");
   // The question is quoted in Russian: Cyrillic letters are two UTF-8 bytes starting 0xD0 or 0xD1.
