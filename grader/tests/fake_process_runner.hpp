@@ -24,12 +24,24 @@ class FakeProcessRunner : public ProcessRunner {
   std::map<std::string, std::map<std::string, bool>> tests_of;  // "<slug>/<impl>" -> test -> passes
   std::set<std::string> timing_tests, hidden_tests;
   std::map<std::string, std::set<std::string>> fails_with_seed;  // test -> KATA_SEEDs it fails under
+  std::map<std::string, std::set<std::string>> fails_under;      // test -> profiles it fails under
   std::map<std::string, std::string> failing_targets;           // "<slug>.<impl>" -> compiler output
   std::set<std::string> relink;                                  // targets whose inputs changed: built again
   // Any other program (git, ...): its answer, by the words of its command line;
   // a command line the script does not name exits 128, as git does for a bad revision.
   std::map<std::vector<std::string>, std::string> output_of;
   std::set<std::string> programs{"git"};                         // answered from output_of, never as tests
+
+  // The profile a test process runs under: its shim's, or its build tree's
+  // (the binary is <tree>/bin/<slug>/<impl>).
+  static std::string profile_of(const ProcessSpec& spec) {
+    for (const auto& [k, v] : spec.env)
+      if (k == "LD_PRELOAD") {
+        if (v.find("kata_noise") != std::string::npos) return "noise";
+        if (v.find("kata_explore") != std::string::npos) return "explore";
+      }
+    return std::filesystem::path(spec.argv.at(0)).parent_path().parent_path().parent_path().filename().string();
+  }
 
   std::vector<ProcessSpec> calls() {
     std::lock_guard lock(mutex_);
@@ -75,6 +87,7 @@ class FakeProcessRunner : public ProcessRunner {
     bool passes = it != tests.end() && it->second;
     for (const auto& [k, v] : spec.env)
       if (k == "KATA_SEED" && fails_with_seed[name].count(v)) passes = false;
+    if (fails_under.count(name) && fails_under[name].count(profile_of(spec))) passes = false;
     r.exit_code = passes ? 0 : 1;
     r.channel = channel_frame(spec.secret, "report", report(name, passes));
     r.seconds = 0.01;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <unistd.h>
@@ -311,6 +312,42 @@ TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a
   CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, plain, seed 0)"));
   CHECK_THAT(out.str(), Catch::Contains("41 == 42"));
   CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"fail\""));
+}
+
+TEST_CASE("check --all-profiles: a pass under every listed profile, else the first failing one's verdict",
+          "[stages][commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  script(runner);
+  runner.tests_of["01-adder/exercise"] = {{"adds", true}, {"adds negatives", true}};
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CheckOptions options;
+  options.names = {"01"};
+  options.all_profiles = true;
+  options.report_dir = (course.root / "reports").string();
+  auto profiles_run = [&runner] {
+    std::set<std::string> seen;
+    for (const auto& run : runs_of(runner, "/01-adder/exercise")) seen.insert(FakeProcessRunner::profile_of(run));
+    return seen;
+  };
+
+  SECTION("passing under plain, tsan and noise (the ones kata.json lists) passes") {
+    CHECK(run_check(ctx, options) == kExitPass);
+    CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, every profile listed, seed 0)"));
+    CHECK(profiles_run() == std::set<std::string>{"plain", "tsan", "noise"});
+    CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"pass\""));
+  }
+  SECTION("a failure under tsan alone fails, says so, and noise never runs") {
+    runner.fails_under["adds"] = {"tsan"};
+    CHECK(run_check(ctx, options) == kExitFailures);
+    CHECK_THAT(out.str(), Catch::Contains("01-adder (exercise, tsan): fail, 1 of 2 tests passed"));
+    CHECK(profiles_run() == std::set<std::string>{"plain", "tsan"});
+    const auto results = read_text_file(course.root / "reports/results.json");
+    CHECK_THAT(results, Catch::Contains("\"profile\":\"tsan\""));
+    CHECK_THAT(results, Catch::Contains("\"status\":\"fail\""));
+  }
+  CHECK(err.str().empty());
 }
 
 TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is built", "[stages][commands]") {

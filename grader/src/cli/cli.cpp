@@ -63,7 +63,12 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
     profiles_help += "\n  " + std::string(p.name) + ": " + std::string(p.what);
     profile_names.emplace_back(p.name);
   }
-  check->add_option("--profile", cl.check.profile, profiles_help)->check(CLI::IsMember(profile_names));
+  auto* profile = check->add_option("--profile", cl.check.profile, profiles_help)->check(CLI::IsMember(profile_names));
+  check
+      ->add_flag("--all-profiles", cl.check.all_profiles,
+                 "Under every profile each exercise lists, one after another: an exercise passes only if it passes "
+                 "under each (pull requests are graded so)")
+      ->excludes(profile);
   check->add_option("--report-dir", cl.check.report_dir,
                     "Where to write results.json, junit.xml, report.md, gradescope.json, exercism/ (default: build/reports)");
   check->add_flag("--reveal-hidden", cl.reveal_hidden, "Show the details of hidden tests (for instructors)");

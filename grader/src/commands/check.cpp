@@ -20,6 +20,8 @@ std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<cons
   // Until grading finishes, results.json says "error": a crash of the grader
   // itself must not leave an old verdict behind.
   write_reports(report_dir, RunSummary{{}, 0, false});
+  if (profile == kAllProfiles)
+    return grade_every_profile(ctx, exercises, implementation, terminal_progress(ctx.out, isatty(STDOUT_FILENO)));
   const Profile* chosen = find_profile(profile);
   if (!chosen) chosen = &default_profile();  // the command line accepts only the table's names
   std::vector<Subject> subjects;
@@ -68,7 +70,9 @@ int run_check(Context& ctx, const CheckOptions& options) {
     return kExitUsage;
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
-  const auto profile = options.profile.empty() ? std::string(default_profile().name) : options.profile;
+  const auto profile = options.all_profiles       ? std::string(kAllProfiles)
+                       : options.profile.empty() ? std::string(default_profile().name)
+                                                 : options.profile;
   ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s",
                          options.implementation, profile, ctx.seed);
   auto dir = options.report_dir.empty() ? ctx.paths.build_root / "reports" : std::filesystem::absolute(options.report_dir);

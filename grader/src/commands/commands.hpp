@@ -79,6 +79,7 @@ struct CheckOptions {
   std::vector<std::string> names;  // empty: all
   std::string implementation = "exercise";
   std::string profile;             // empty: the default profile (pipeline/profile.hpp)
+  bool all_profiles = false;       // every profile each exercise lists, as a pull request is graded
   std::string report_dir;          // results.json, junit.xml, report.md...; empty: build/reports
   int shard_k = 1, shard_n = 1;
 };

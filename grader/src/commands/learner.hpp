@@ -10,6 +10,9 @@
 
 namespace grader {
 
+/// As `profile`: every profile each exercise lists (grade_every_profile).
+inline constexpr const char* kAllProfiles = "every profile listed";
+
 /// Grades without showing a verdict (only the progress lines); until
 /// show_results, results.json says "error".
 std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<const Exercise*>& exercises,

@@ -85,6 +85,15 @@ std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& r
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects,
                                   const PipelineProgress& progress = {}, StageTimes* times = nullptr);
 
+/// Each exercise under every profile it lists (plain first, then the table's
+/// order; coverage, which judges nothing, left out), one profile at a time:
+/// an exercise that failed under one is not run under the next. Its result
+/// is the first failing profile's, or its plain one when it passed them all;
+/// the time is that of every profile it ran under.
+std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<const Exercise*>& exercises,
+                                                const std::string& implementation,
+                                                const PipelineProgress& progress = {});
+
 /// Lines of the learner's files that use a forbidden symbol, as
 /// "exercises/x/f.cpp:12: 'sleep_for' is not allowed here: <hint>".
 std::vector<std::string> forbidden_uses(const Context& ctx, const Exercise& exercise);
