@@ -348,6 +348,16 @@ TEST_CASE("check --all-profiles: a pass under every listed profile, else the fir
     CHECK_THAT(results, Catch::Contains("\"status\":\"fail\""));
   }
   CHECK(err.str().empty());
+  // Every tree is built before a test binary first runs: as --run-as, the
+  // tests are hidden from the tests' user once the learner's code has run.
+  const auto calls = runner.calls();
+  std::size_t last_build = 0, first_run = calls.size();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const auto& argv = calls[i].argv;
+    if (argv.size() >= 2 && argv[0] == "cmake" && argv[1] == "--build") last_build = i;
+    if (first_run == calls.size() && argv.at(0).find("/bin/01-adder/") != std::string::npos) first_run = i;
+  }
+  CHECK(last_build < first_run);
 }
 
 TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is built", "[stages][commands]") {

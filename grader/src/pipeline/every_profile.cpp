@@ -3,34 +3,61 @@
 // an interleaving only explore finds cannot pass.
 #include "pipeline/grade.hpp"
 
-#include <algorithm>
-
 namespace grader {
+
+namespace {
+
+// The subjects of `plan` that `keep` names, as a plan of their own.
+Plan part_of(const Plan& plan, const std::vector<std::size_t>& keep) {
+  Plan part;
+  for (auto i : keep) {
+    part.subjects.push_back(plan.subjects[i]);
+    part.results.push_back(plan.results[i]);
+    part.ready.push_back(plan.ready[i]);
+    part.cache_keys.push_back(plan.cache_keys[i]);
+    part.reused.push_back(plan.reused[i]);
+  }
+  return part;
+}
+
+}  // namespace
 
 std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<const Exercise*>& exercises,
                                                 const std::string& implementation, const PipelineProgress& progress) {
-  std::vector<std::optional<ExerciseResult>> verdicts(exercises.size());  // set once a profile fails it
-  std::vector<std::optional<ExerciseResult>> plain(exercises.size());     // its result under the default profile
-  std::vector<double> seconds(exercises.size(), 0);
+  std::vector<Subject> subjects;
+  std::vector<std::size_t> exercise_of;  // per subject
   for (const auto& profile : all_profiles()) {
     if (!profile.proven_by_selfcheck) continue;  // coverage measures; it does not judge
-    // One profile at a time: each is one build tree, and an exercise that
-    // failed already is not built or run again.
-    std::vector<Subject> subjects;
-    std::vector<std::size_t> which;
     for (std::size_t i = 0; i < exercises.size(); ++i) {
-      const bool listed = &profile == &default_profile() || exercises[i]->profiles.count(std::string(profile.name));
-      if (verdicts[i] || !listed) continue;
+      if (&profile != &default_profile() && !exercises[i]->profiles.count(std::string(profile.name))) continue;
       subjects.push_back({exercises[i], implementation, &profile, ctx.seed});
-      which.push_back(i);
+      exercise_of.push_back(i);
     }
-    if (subjects.empty()) continue;
-    auto results = grade(ctx, subjects, progress);
-    for (std::size_t k = 0; k < results.size(); ++k) {
-      const auto i = which[k];
+  }
+  // Every tree is built before the learner's code first runs: once it has,
+  // the build stage hides the tests from the tests' user (--run-as), and a
+  // later compile could not read them.
+  auto plan = plan_stage(ctx, subjects);
+  auto builds = build_stage(ctx, plan, progress);
+
+  // Then one profile at a time: an exercise that failed under one is not run
+  // under the next.
+  std::vector<std::optional<ExerciseResult>> failed(exercises.size());
+  std::vector<std::optional<ExerciseResult>> plain(exercises.size());
+  std::vector<double> seconds(exercises.size(), 0);
+  for (const auto& profile : all_profiles()) {
+    std::vector<std::size_t> keep;
+    for (std::size_t s = 0; s < subjects.size(); ++s)
+      if (subjects[s].profile == &profile && !failed[exercise_of[s]]) keep.push_back(s);
+    if (keep.empty()) continue;
+    auto part = part_of(plan, keep);
+    auto run = run_stage(ctx, part, builds, progress);
+    auto results = collect_stage(ctx, part, run);
+    for (std::size_t k = 0; k < keep.size(); ++k) {
+      const auto i = exercise_of[keep[k]];
       seconds[i] += results[k].seconds;
       if (results[k].verdict != Verdict::pass) {
-        verdicts[i] = std::move(results[k]);
+        failed[i] = std::move(results[k]);
       } else if (&profile == &default_profile()) {
         plain[i] = std::move(results[k]);
       }
@@ -38,7 +65,7 @@ std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<
   }
   std::vector<ExerciseResult> out;
   for (std::size_t i = 0; i < exercises.size(); ++i) {
-    out.push_back(verdicts[i] ? std::move(*verdicts[i]) : std::move(*plain[i]));
+    out.push_back(failed[i] ? std::move(*failed[i]) : std::move(*plain[i]));
     out.back().seconds = seconds[i];
   }
   return out;

@@ -86,10 +86,10 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
                                   const PipelineProgress& progress = {}, StageTimes* times = nullptr);
 
 /// Each exercise under every profile it lists (plain first, then the table's
-/// order; coverage, which judges nothing, left out), one profile at a time:
-/// an exercise that failed under one is not run under the next. Its result
-/// is the first failing profile's, or its plain one when it passed them all;
-/// the time is that of every profile it ran under.
+/// order; coverage, which judges nothing, left out): every tree built first,
+/// then the runs one profile at a time, so an exercise that failed under one
+/// is not run under the next. Its result is the first failing profile's, or
+/// its plain one when it passed them all; the time is that of all its runs.
 std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<const Exercise*>& exercises,
                                                 const std::string& implementation,
                                                 const PipelineProgress& progress = {});
