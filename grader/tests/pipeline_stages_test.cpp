@@ -336,6 +336,10 @@ TEST_CASE("check --all-profiles: a pass under every listed profile, else the fir
     CHECK(run_check(ctx, options) == kExitPass);
     CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, every profile listed, seed 0)"));
     CHECK(profiles_run() == std::set<std::string>{"plain", "tsan", "noise"});
+    const auto calls = runner.calls();
+    CHECK(std::any_of(calls.begin(), calls.end(), [](const ProcessSpec& call) {
+      return call.argv.size() > 2 && call.argv[1] == "--build" && call.argv[2].find("tsan") != std::string::npos;
+    }));
     CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"pass\""));
   }
   SECTION("a failure under tsan alone fails, says so, and noise never runs") {
@@ -346,6 +350,16 @@ TEST_CASE("check --all-profiles: a pass under every listed profile, else the fir
     const auto results = read_text_file(course.root / "reports/results.json");
     CHECK_THAT(results, Catch::Contains("\"profile\":\"tsan\""));
     CHECK_THAT(results, Catch::Contains("\"status\":\"fail\""));
+  }
+  SECTION("an exercise that does not build under plain is built under no other profile") {
+    runner.failing_targets["01-adder.exercise"] = "exercises/01-adder/adder.cpp:1:1: error: expected expression";
+    CHECK(run_check(ctx, options) == kExitFailures);
+    CHECK_THAT(out.str(), Catch::Contains("01-adder (exercise, plain): build error"));
+    for (const auto& call : runner.calls()) {
+      INFO((call.argv.size() > 2 ? call.argv[2] : std::string()));
+      CHECK_FALSE((call.argv.size() > 2 && call.argv[0] == "cmake" && call.argv[1] == "--build" &&
+                   call.argv[2].find("tsan") != std::string::npos));
+    }
   }
   CHECK(err.str().empty());
   // Every tree is built before a test binary first runs: as --run-as, the

@@ -21,20 +21,19 @@ std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const 
     builds[tree] = build_targets(ctx.runner, ctx.paths, request);
     if (progress.built) progress.built();
   }
-
-  // The learner's code runs from here on. As another user it must not read
-  // the hidden tests (or a private course's): only the compilers needed them.
-  if (ctx.run_as) {
-    std::set<std::string> slugs;
-    for (const auto& s : plan.subjects) slugs.insert(s.exercise->slug);
-    for (const auto& slug : slugs) {
-      auto dir = ctx.paths.tests / slug;
-      struct stat st {};
-      if (::stat(dir.c_str(), &st) == 0 && (st.st_uid == ctx.run_as->first || ::chmod(dir.c_str(), 0700) != 0))
-        ctx.err << "grader: warning: cannot hide " << dir.string() << " from the tests' user\n";
-    }
-  }
   return builds;
+}
+
+void hide_tests(Context& ctx, const Plan& plan) {
+  if (!ctx.run_as) return;
+  std::set<std::string> slugs;
+  for (const auto& s : plan.subjects) slugs.insert(s.exercise->slug);
+  for (const auto& slug : slugs) {
+    auto dir = ctx.paths.tests / slug;
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && (st.st_uid == ctx.run_as->first || ::chmod(dir.c_str(), 0700) != 0))
+      ctx.err << "grader: warning: cannot hide " << dir.string() << " from the tests' user\n";
+  }
 }
 
 }  // namespace grader

@@ -3,6 +3,9 @@
 // an interleaving only explore finds cannot pass.
 #include "pipeline/grade.hpp"
 
+#include <iterator>
+#include <set>
+
 namespace grader {
 
 namespace {
@@ -34,11 +37,30 @@ std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<
       exercise_of.push_back(i);
     }
   }
-  // Every tree is built before the learner's code first runs: once it has,
-  // the build stage hides the tests from the tests' user (--run-as), and a
-  // later compile could not read them.
+  // Every tree is built before the learner's code first runs (hide_tests).
+  // The plain tree first: an exercise that does not build there, or uses a
+  // forbidden symbol, is not built under the other profiles.
   auto plan = plan_stage(ctx, subjects);
-  auto builds = build_stage(ctx, plan, progress);
+  const auto plain_tree = std::string(default_profile().build_tree);
+  Plan first = plan;
+  first.targets_by_tree.clear();
+  if (auto t = plan.targets_by_tree.find(plain_tree); t != plan.targets_by_tree.end()) first.targets_by_tree.insert(*t);
+  auto builds = build_stage(ctx, first, progress);
+  std::set<std::size_t> stopped;  // exercises
+  for (std::size_t s = 0; s < subjects.size(); ++s) {
+    const bool plain_subject = subjects[s].profile == &default_profile();
+    if (plain_subject && (!plan.ready[s] || builds[plain_tree].failed.count(plan.results[s].slug + "." + implementation)))
+      stopped.insert(exercise_of[s]);
+  }
+  Plan rest = plan;
+  rest.targets_by_tree.erase(plain_tree);
+  for (std::size_t s = 0; s < subjects.size(); ++s)
+    if (stopped.count(exercise_of[s]))
+      for (auto& [tree, targets] : rest.targets_by_tree) targets.erase(plan.results[s].slug + "." + implementation);
+  for (auto it = rest.targets_by_tree.begin(); it != rest.targets_by_tree.end();)
+    it = it->second.empty() ? rest.targets_by_tree.erase(it) : std::next(it);
+  builds.merge(build_stage(ctx, rest, progress));
+  hide_tests(ctx, plan);
 
   // Then one profile at a time: an exercise that failed under one is not run
   // under the next.

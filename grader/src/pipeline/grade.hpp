@@ -73,6 +73,12 @@ struct RunOutput {
 
 Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects);
 std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress);
+/// After the last compile, before the learner's code first runs: as --run-as,
+/// the tests' user must not read the hidden tests (or a private course's);
+/// only the compilers needed them. No compile as that user may follow: code
+/// of theirs that ran could have set up what the next compile runs (a ccache
+/// configuration in its cache folder, say).
+void hide_tests(Context& ctx, const Plan& plan);
 /// Runs per test case, and the time they may take, for an exercise under a
 /// profile: kata.json's "schedules" and "budget_s" where set, else the profile's.
 std::pair<int, double> schedules_of(const Exercise& exercise, const Profile& profile);
