@@ -163,7 +163,7 @@ TEST_CASE("reset: the stub and the given files from git, and the learner's files
   script_git(runner);
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "01", true) == kExitPass);
+  CHECK(run_reset(ctx, {.name = "01", .yes = true}) == kExitPass);
   CHECK(err.str().empty());
 
   auto backups = only_backup_dir(course.root);
@@ -192,7 +192,7 @@ TEST_CASE("reset: a stub file git does not have changes nothing, and says which"
   runner.output_of.erase({"git", "show", "HEAD:exercises/01-adder/adder.hpp"});
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "adder", true) == kExitFailures);
+  CHECK(run_reset(ctx, {.name = "adder", .yes = true}) == kExitFailures);
   CHECK(err.str() == "grader: error: exercises/01-adder/adder.hpp is not in HEAD\n");
   CHECK(out.str().empty());
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
@@ -205,12 +205,12 @@ TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage 
   FakeProcessRunner runner;  // git answers nothing
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "01", true) == kExitUsage);
+  CHECK(run_reset(ctx, {.name = "01", .yes = true}) == kExitUsage);
   CHECK(err.str() == "grader: error: reset needs git history (no origin/main or HEAD here)\n");
 
   std::ostringstream out2, err2;
   Context ctx2{course.paths, runner, out2, err2};
-  CHECK(run_reset(ctx2, "99", true) == kExitUsage);
+  CHECK(run_reset(ctx2, {.name = "99", .yes = true}) == kExitUsage);
   CHECK_THAT(err2.str(), Catch::StartsWith("grader: error: "));
   CHECK(out.str().empty());
   CHECK(out2.str().empty());
@@ -221,14 +221,14 @@ TEST_CASE("solution: shown once the exercise passes (or with --force), the learn
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_solution(ctx, "01", false) == kExitFailures);
+  CHECK(run_solution(ctx, {.name = "01"}) == kExitFailures);
   CHECK(out.str() ==
         "Solve it first: the solution is shown once ./kata check 01-adder passes.\n"
         "(It is in solutions/01-adder/ all along; --force shows it now.)\n");
 
   std::ostringstream forced;
   Context ctx_forced{course.paths, runner, forced, err};
-  CHECK(run_solution(ctx_forced, "01", true) == kExitPass);
+  CHECK(run_solution(ctx_forced, {.name = "01", .force = true}) == kExitPass);
   const std::string shown =
       "==> solutions/01-adder/adder.cpp\n"
       "int add(int a, int b) { return a + b; }\n\n";
@@ -237,7 +237,7 @@ TEST_CASE("solution: shown once the exercise passes (or with --force), the learn
   course.mark_done();
   std::ostringstream done;
   Context ctx_done{course.paths, runner, done, err};
-  CHECK(run_solution(ctx_done, "01", false) == kExitPass);
+  CHECK(run_solution(ctx_done, {.name = "01"}) == kExitPass);
   CHECK(done.str() == shown);
   CHECK(err.str().empty());
   CHECK(runner.calls().empty());
@@ -249,7 +249,7 @@ TEST_CASE("solution: a learner's copy has none, and says so", "[commands]") {
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_solution(ctx, "01", true) == kExitFailures);
+  CHECK(run_solution(ctx, {.name = "01", .force = true}) == kExitFailures);
   CHECK(out.str() == "This copy of the course has no solutions/ folder.\n");
   CHECK(err.str().empty());
 }
@@ -361,7 +361,7 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
       "exercises/01-adder/adder.cpp\0tests/01-adder/adder_test.cpp\0evil\ntake tests/x\0"s;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_changed(ctx, "main", "pr", false) == kExitPass);
+  CHECK(run_changed(ctx, {.base = "main", .head = "pr"}) == kExitPass);
   CHECK(out.str() ==
         "exercise 01-adder\n"
         "take exercises/01-adder/adder.cpp\n"
@@ -369,7 +369,7 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
         "ignore evil\ntake tests/x\n");  // a name with a newline: why scripts read -z
   std::ostringstream records;
   Context nul_ctx{course.paths, runner, records, err};
-  CHECK(run_changed(nul_ctx, "main", "pr", true) == kExitPass);
+  CHECK(run_changed(nul_ctx, {.base = "main", .head = "pr", .nul = true}) == kExitPass);
   CHECK(records.str() ==
         "exercise 01-adder\0take exercises/01-adder/adder.cpp\0ignore tests/01-adder/adder_test.cpp\0"
         "ignore evil\ntake tests/x\0"s);
@@ -381,7 +381,7 @@ TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[
   FakeProcessRunner runner;  // git answers 128 to anything not scripted
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_changed(ctx, "main", "nope", false) == kExitUsage);
+  CHECK(run_changed(ctx, {.base = "main", .head = "nope"}) == kExitUsage);
   CHECK(out.str().empty());
   CHECK(err.str() == "grader: error: git merge-base main nope failed:\n\n");
 }
@@ -409,7 +409,7 @@ TEST_CASE("take: writes the learner's file from the head as a blob; a given file
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
   auto exercises = course.root / "exercises.txt", ignored = course.root / "ignored.md";
-  CHECK(run_take(ctx, "main", "pr", exercises, ignored) == kExitPass);
+  CHECK(run_take(ctx, {"main", "pr", exercises.string(), ignored.string()}) == kExitPass);
   CHECK(out.str() == "take: 1 exercise(s), 1 file(s) taken, 0 refused, 2 ignored (merge base base12345678)\n");
   CHECK(err.str().empty());
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") == "int add(int a, int b) { return a + b; }\n");
@@ -426,12 +426,13 @@ TEST_CASE("take: a learner file that is a link in the pull request becomes a bui
   script_pull_request(runner, "exercises/01-adder/adder.cpp\0"s, "120000 blob def456");
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_take(ctx, "main", "pr", course.root / "exercises.txt", course.root / "ignored.md") == kExitPass);
+  auto exercises = course.root / "exercises.txt", ignored = course.root / "ignored.md";
+  CHECK(run_take(ctx, {"main", "pr", exercises.string(), ignored.string()}) == kExitPass);
   CHECK(out.str() == "take: 1 exercise(s), 0 file(s) taken, 1 refused, 0 ignored (merge base base12345678)\n");
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
         "#error \"exercises/01-adder/adder.cpp is not a regular file in the pull request (git mode 120000): only "
         "regular files (mode 100644) are graded\"\n");
-  CHECK(read_text_file(course.root / "ignored.md").empty());
+  CHECK(read_text_file(ignored).empty());
 }
 
 TEST_CASE("list: the README's table with --markdown, else each module's exercises with points and status", "[commands]") {
@@ -439,13 +440,13 @@ TEST_CASE("list: the README's table with --markdown, else each module's exercise
   FakeProcessRunner runner;
   std::ostringstream table, plain, err;
   Context markdown_ctx{course.paths, runner, table, err};
-  CHECK(run_list(markdown_ctx, true) == kExitPass);
+  CHECK(run_list(markdown_ctx, {.markdown = true}) == kExitPass);
   CHECK(table.str() ==
         "| # | exercise | module | question |\n"
         "|---|---|---|---|\n"
         "| 01 | [adder](exercises/01-adder/README.md) | basics | Как сложить два числа? |\n");
   Context ctx{course.paths, runner, plain, err};
-  CHECK(run_list(ctx, false) == kExitPass);
+  CHECK(run_list(ctx, {}) == kExitPass);
   CHECK_THAT(plain.str(), Catch::StartsWith("\nbasics\n"));
   CHECK_THAT(plain.str(), Catch::Contains("01-adder") && Catch::Contains("10 pts  Adding"));
   CHECK(err.str().empty());

@@ -58,7 +58,7 @@ struct Course {
   int run_export(std::ostringstream& out, bool allow_dirty, std::ostream& err = std::cerr) {
     PosixProcessRunner runner;
     Context ctx{Paths::from_root(root), runner, out, err};
-    return grader::run_export(ctx, copy.string(), allow_dirty);
+    return grader::run_export(ctx, {copy.string(), allow_dirty});
   }
 };
 

@@ -56,16 +56,16 @@ bool changes_between(Context& ctx, const std::string& base, const std::string& h
   return true;
 }
 
-int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul) {
+int run_changed(Context& ctx, const ChangedOptions& options) {
   ChangeSet changes;
   std::string merge_base, why;
-  if (!changes_between(ctx, base, head, changes, merge_base, why)) {
+  if (!changes_between(ctx, options.base, options.head, changes, merge_base, why)) {
     ctx.err << "grader: error: " << why << "\n";
     return kExitUsage;
   }
   // One record per line for people; NUL-terminated for scripts, since a path
   // may hold a newline.
-  const char end = nul ? '\0' : '\n';
+  const char end = options.nul ? '\0' : '\n';
   for (const auto& slug : changes.exercises) ctx.out << "exercise " << slug << end;
   for (const auto& p : changes.take) ctx.out << "take " << p << end;
   for (const auto& p : changes.ignore) ctx.out << "ignore " << p << end;

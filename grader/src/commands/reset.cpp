@@ -39,10 +39,10 @@ std::string timestamp() {
 
 }  // namespace
 
-int run_reset(Context& ctx, const std::string& name, bool yes) {
+int run_reset(Context& ctx, const ResetOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
   std::string error;
-  const auto* found = select_one(catalog.exercises, name, error);
+  const auto* found = select_one(catalog.exercises, options.name, error);
   if (!found) {
     ctx.err << "grader: error: " << error << "\n";
     return kExitUsage;
@@ -66,7 +66,7 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
   }
 
   auto backup = ctx.paths.root / ".kata" / "backup" / (ex.slug + "-" + timestamp());
-  if (!yes) {
+  if (!options.yes) {
     if (!isatty(STDIN_FILENO)) {
       ctx.err << "grader: error: reset overwrites your files; confirm with --yes\n";
       return kExitUsage;
