@@ -1,4 +1,4 @@
-// The learner's commands (next, reset, solution, watch) and the `given` file
+// The learner's commands (next, hint, reset, solution, watch) and the `given` file
 // role, on the fake process runner: what each prints, what it writes, and
 // which programs it asks.
 #include <catch2/catch.hpp>
@@ -152,6 +152,80 @@ TEST_CASE("next: the given files are to read, the others to edit", "[commands]")
         "  check: ./kata check 01-adder   (or ./kata watch)\n");
   CHECK(err.str().empty());
   CHECK(runner.calls().empty());
+}
+
+namespace {
+
+// What `./kata hint` prints for the course's exercise, whose two hints are
+// "Think of +." and "return a + b;".
+const std::string kHintTitle = "01-adder: Adding\n";
+const std::string kFirstHint = "\nhint 1 of 2: Think of +.\n";
+const std::string kSecondHint = "\nhint 2 of 2: return a + b;\n";
+const std::string kAnotherHint = "\nAnother hint: ./kata hint 01-adder   (all at once: --all)\n";
+
+// One hint command on the course: what it printed, with nothing on stderr.
+std::string hint_output(const Course& course, FakeProcessRunner& runner, const HintOptions& options) {
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_hint(ctx, options) == kExitPass);
+  CHECK(err.str().empty());
+  return out.str();
+}
+
+int hints_shown(const Course& course) {
+  return Progress::load(course.root / ".kata/progress.json").get("01-adder").hints_shown;
+}
+
+}  // namespace
+
+TEST_CASE("hint: one more each time, and the last again once all are shown", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  CHECK(hint_output(course, runner, {.name = "01"}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hints_shown(course) == 1);
+  CHECK(hint_output(course, runner, {.name = "adder"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint_output(course, runner, {.name = "01-adder"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hints_shown(course) == 2);
+  CHECK(runner.calls().empty());  // hints build and run nothing
+}
+
+TEST_CASE("hint: --level shows that many, at most all, and a smaller level forgets nothing shown", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  CHECK(hint_output(course, runner, {.name = "01", .level = 1}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hints_shown(course) == 1);
+  CHECK(hint_output(course, runner, {.name = "01", .level = 5}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint_output(course, runner, {.name = "01", .level = 1}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hints_shown(course) == 2);
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("hint: --all shows every hint at once, and the next call shows them all again", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  CHECK(hint_output(course, runner, {.name = "01", .all = true}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint_output(course, runner, {.name = "01"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("hint: an unknown exercise is a usage error on stderr, and nothing is recorded", "[commands]") {
+  Course course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  CHECK(run_hint(ctx, {.name = "99"}) == kExitUsage);
+  CHECK(err.str() == "grader: error: unknown exercise '99' (./kata list shows them all)\n");
+
+  std::ostringstream out2, err2;
+  Context ctx2{course.paths, runner, out2, err2};
+  CHECK(run_hint(ctx2, {.name = "addr"}) == kExitUsage);
+  CHECK(err2.str() == "grader: error: unknown exercise 'addr', did you mean '01-adder'?\n");
+  CHECK(out.str().empty());
+  CHECK(out2.str().empty());
+  CHECK_FALSE(fs::exists(course.root / ".kata/progress.json"));
 }
 
 TEST_CASE("reset: the stub and the given files from git, and the learner's files kept in .kata/backup", "[commands]") {
