@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 #include <unistd.h>
 
 #include "build/build.hpp"
+#include "write_file.hpp"
 
 using namespace grader;
 namespace fs = std::filesystem;
@@ -18,11 +18,6 @@ namespace {
 const char* kDeadlocking = "#include <cstdio>\nint main() { std::puts(\"deadlocking version\"); }\n";
 const char* kFixed = "#include <cstdio>\nint main() { std::puts(\"fixed version\"); }\n";
 
-void write(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
 // A course of one exercise, 99-race, whose binary prints the text it was built from.
 struct Course {
   fs::path root = fs::temp_directory_path() / ("grader-build-race-" + std::to_string(::getpid()));
@@ -31,7 +26,7 @@ struct Course {
 
   explicit Course(const std::string& launcher_script = "") {
     fs::remove_all(root);
-    write(root / "CMakePresets.json",
+    write_file(root / "CMakePresets.json",
           R"({"version": 6, "configurePresets": [{"name": "plain", "generator": "Ninja", "binaryDir": "${sourceDir}/build/plain"}]})");
     std::string lists =
         "cmake_minimum_required(VERSION 3.25)\n"
@@ -39,7 +34,7 @@ struct Course {
         "set(KATA_EXERCISES_DIR \"\" CACHE PATH \"\")\nset(KATA_TESTS_DIR \"\" CACHE PATH \"\")\n"
         "set(KATA_ONLY \"\" CACHE STRING \"\")\n";
     if (!launcher_script.empty()) {
-      write(root / "launcher.sh", launcher_script);
+      write_file(root / "launcher.sh", launcher_script);
       fs::permissions(root / "launcher.sh", fs::perms::owner_all);
       lists += "set(CMAKE_CXX_COMPILER_LAUNCHER \"${CMAKE_SOURCE_DIR}/launcher.sh\")\n";
     }
@@ -48,9 +43,9 @@ struct Course {
         "set_target_properties(99-race.exercise PROPERTIES RUNTIME_OUTPUT_DIRECTORY \"${CMAKE_BINARY_DIR}/bin/99-race\" "
         "OUTPUT_NAME exercise)\n"
         "file(WRITE \"${CMAKE_BINARY_DIR}/kata-targets.txt\" \"99-race.exercise\\n\")\n";
-    write(root / "CMakeLists.txt", lists);
-    write(paths.tests / "99-race" / "placeholder.txt", "");
-    write(source, kDeadlocking);
+    write_file(root / "CMakeLists.txt", lists);
+    write_file(paths.tests / "99-race" / "placeholder.txt", "");
+    write_file(source, kDeadlocking);
   }
   ~Course() { fs::remove_all(root); }
 
@@ -99,7 +94,7 @@ TEST_CASE("an object newer than its changed source is rebuilt: content decides, 
   REQUIRE(course.run_binary(runner) == "deadlocking version\n");
 
   // The fix on disk, yet older than the object compiled from the deadlocking text.
-  write(course.source, kFixed);
+  write_file(course.source, kFixed);
   auto object = course.object();
   REQUIRE_FALSE(object.empty());
   fs::last_write_time(course.source, fs::last_write_time(object) - std::chrono::hours(1));
@@ -136,7 +131,7 @@ TEST_CASE("a build reports ninja's progress as it goes", "[build]") {
 TEST_CASE("a compile that does not end is stopped at its CPU limit, and the build error says so", "[build]") {
   Course course;
   // Exponential constexpr recursion: g++ would evaluate it for hours.
-  write(course.source,
+  write_file(course.source,
         "constexpr long fib(long n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n"
         "constexpr long value = fib(90);\nint main() { return static_cast<int>(value); }\n");
   PosixProcessRunner runner;

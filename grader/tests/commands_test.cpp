@@ -5,12 +5,10 @@
 
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
-#include <unistd.h>
-
+#include "adder_course.hpp"
 #include "commands/changes.hpp"
 #include "commands/commands.hpp"
 #include "fake_process_runner.hpp"
@@ -23,49 +21,6 @@ using namespace grader;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-// A one-exercise course: 01-adder, whose learner edits adder.cpp and reads the
-// given adder.hpp (its twin in solutions/ is the same file).
-struct Course {
-  fs::path root = fs::temp_directory_path() / ("grader-commands-" + std::to_string(::getpid()));
-  Paths paths;
-  Catalog catalog;
-
-  Course() {
-    fs::remove_all(root);
-    write(root / "CMakePresets.json", "{}\n");
-    write(root / "exercises/01-adder/kata.json", R"({
-  "schema_version": 1, "title": "Adding", "module": "basics",
-  "question": {"ru": "Как сложить два числа?", "en": "How to add two numbers?"},
-  "blurb": "Add two numbers.", "files": ["adder.cpp"], "given": ["adder.hpp"], "points": 10, "timeout_s": 5,
-  "profiles": {"plain": {}}, "hints": ["Think of +.", "return a + b;"],
-  "forbidden": [{"symbol": "sleep_for", "hint": "Nothing to wait for."}]
-})");
-    write(root / "exercises/01-adder/README.md", "# Adding\n\n## Requirements\n\n1. `add` adds.\n");
-    write(root / "exercises/01-adder/adder.hpp", "int add(int a, int b);\n");
-    write(root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return 0; }\n");
-    write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
-    write(root / "solutions/01-adder/adder.hpp", "int add(int a, int b);\n");
-    write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "plain", "catches": "subtracts"})");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
-    paths = Paths::from_root(root);
-    catalog = load_catalog(paths.exercises);
-  }
-  ~Course() { fs::remove_all(root); }
-
-  const Exercise& adder() const { return catalog.exercises.at(0); }
-  void mark_done() const {
-    auto progress = Progress::load(root / ".kata/progress.json");
-    progress.of("01-adder").done = true;
-    progress.save();
-  }
-};
 
 // git, as reset asks it: no origin, a HEAD that holds the stubs.
 void script_git(FakeProcessRunner& runner) {
@@ -83,7 +38,7 @@ std::vector<std::string> only_backup_dir(const fs::path& root) {
 }  // namespace
 
 TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[catalog]") {
-  Course course;
+  AdderCourse course;
   CHECK(course.adder().files == std::vector<std::string>{"adder.cpp"});
   CHECK(course.adder().given == std::vector<std::string>{"adder.hpp"});
   CHECK(course.adder().sources() == std::vector<std::string>{"adder.cpp", "adder.hpp"});
@@ -98,12 +53,12 @@ TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[c
 
 TEST_CASE("the metadata check: a given file is not also to edit, exists, and has an identical twin in solutions/",
           "[catalog]") {
-  Course course;
+  AdderCourse course;
   CHECK(metadata_problems(course.paths, course.adder(), {{"subtracts", "plain", "subtracts"}}).empty());
 
   auto ex = course.adder();
   ex.given = {"adder.cpp", "adder.hpp", "missing.hpp"};
-  write(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);  // drifted\n");
+  write_file(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);  // drifted\n");
   CHECK(metadata_problems(course.paths, ex, {{"subtracts", "plain", "subtracts"}}) ==
         std::vector<std::string>{
             "adder.cpp is in both \"files\" and \"given\" of exercises/01-adder/kata.json",
@@ -115,7 +70,7 @@ TEST_CASE("the metadata check: a given file is not also to edit, exists, and has
 }
 
 TEST_CASE("a pull request's change to a given file is ignored, never taken", "[commands]") {
-  Course course;
+  AdderCourse course;
   auto changes = sort_changes(course.catalog, {"exercises/01-adder/adder.hpp", "exercises/01-adder/adder.cpp"});
   CHECK(changes.take == std::vector<std::string>{"exercises/01-adder/adder.cpp"});
   CHECK(changes.ignore == std::vector<std::string>{"exercises/01-adder/adder.hpp"});
@@ -125,8 +80,9 @@ TEST_CASE("a pull request's change to a given file is ignored, never taken", "[c
 }
 
 TEST_CASE("the forbidden-symbol scan reads the given files too", "[stages]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.hpp", "#include <thread>\nvoid nap() { std::this_thread::sleep_for(1ms); }\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.hpp",
+             "#include <thread>\nvoid nap() { std::this_thread::sleep_for(1ms); }\n");
   FakeProcessRunner runner;
   std::ostringstream out;
   Context ctx{course.paths, runner, out};
@@ -137,7 +93,7 @@ TEST_CASE("the forbidden-symbol scan reads the given files too", "[stages]") {
 }
 
 TEST_CASE("next: the given files are to read, the others to edit", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -164,7 +120,7 @@ const std::string kSecondHint = "\nhint 2 of 2: return a + b;\n";
 const std::string kAnotherHint = "\nAnother hint: ./kata hint 01-adder   (all at once: --all)\n";
 
 // One hint command on the course: what it printed, with nothing on stderr.
-std::string hint_output(const Course& course, FakeProcessRunner& runner, const HintOptions& options) {
+std::string hint_output(const AdderCourse& course, FakeProcessRunner& runner, const HintOptions& options) {
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
   CHECK(run_hint(ctx, options) == kExitPass);
@@ -172,14 +128,14 @@ std::string hint_output(const Course& course, FakeProcessRunner& runner, const H
   return out.str();
 }
 
-int hints_shown(const Course& course) {
+int hints_shown(const AdderCourse& course) {
   return Progress::load(course.root / ".kata/progress.json").get("01-adder").hints_shown;
 }
 
 }  // namespace
 
 TEST_CASE("hint: one more each time, and the last again once all are shown", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   CHECK(hint_output(course, runner, {.name = "01"}) == kHintTitle + kFirstHint + kAnotherHint);
   CHECK(hints_shown(course) == 1);
@@ -191,7 +147,7 @@ TEST_CASE("hint: one more each time, and the last again once all are shown", "[c
 }
 
 TEST_CASE("hint: --level shows that many, at most all, and a smaller level forgets nothing shown", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   CHECK(hint_output(course, runner, {.name = "01", .level = 1}) == kHintTitle + kFirstHint + kAnotherHint);
   CHECK(hints_shown(course) == 1);
@@ -203,7 +159,7 @@ TEST_CASE("hint: --level shows that many, at most all, and a smaller level forge
 }
 
 TEST_CASE("hint: --all shows every hint at once, and the next call shows them all again", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   CHECK(hint_output(course, runner, {.name = "01", .all = true}) == kHintTitle + kFirstHint + kSecondHint);
   CHECK(hints_shown(course) == 2);
@@ -212,7 +168,7 @@ TEST_CASE("hint: --all shows every hint at once, and the next call shows them al
 }
 
 TEST_CASE("hint: an unknown exercise is a usage error on stderr, and nothing is recorded", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -229,9 +185,9 @@ TEST_CASE("hint: an unknown exercise is a usage error on stderr, and nothing is 
 }
 
 TEST_CASE("reset: the stub and the given files from git, and the learner's files kept in .kata/backup", "[commands]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
-  write(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  write_file(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
   course.mark_done();
   FakeProcessRunner runner;
   script_git(runner);
@@ -259,8 +215,8 @@ TEST_CASE("reset: the stub and the given files from git, and the learner's files
 }
 
 TEST_CASE("reset: a stub file git does not have changes nothing, and says which", "[commands]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
   FakeProcessRunner runner;
   script_git(runner);
   runner.output_of.erase({"git", "show", "HEAD:exercises/01-adder/adder.hpp"});
@@ -275,7 +231,7 @@ TEST_CASE("reset: a stub file git does not have changes nothing, and says which"
 }
 
 TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage error", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;  // git answers nothing
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -291,7 +247,7 @@ TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage 
 }
 
 TEST_CASE("solution: shown once the exercise passes (or with --force), the learner's files only", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -318,7 +274,7 @@ TEST_CASE("solution: shown once the exercise passes (or with --force), the learn
 }
 
 TEST_CASE("solution: a learner's copy has none, and says so", "[commands]") {
-  Course course;
+  AdderCourse course;
   fs::remove_all(course.root / "solutions");
   FakeProcessRunner runner;
   std::ostringstream out, err;
@@ -368,7 +324,7 @@ int builds(FakeProcessRunner& runner) {
 }  // namespace
 
 TEST_CASE("watch: a save grades the exercise again and shows the new verdict, and q quits", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   runner.tests_of["01-adder/exercise"] = {{"adds", false}};
   std::ostringstream out, err;
@@ -379,7 +335,7 @@ TEST_CASE("watch: a save grades the exercise again and shows the new verdict, an
   std::string before_save;
   input.steps.push_back({[&] {
     before_save = out.str();
-    write(file, "int add(int a, int b) { return a + b; }\n");
+    write_file(file, "int add(int a, int b) { return a + b; }\n");
     runner.tests_of["01-adder/exercise"] = {{"adds", true}};
     runner.relink.insert("01-adder.exercise");
     return std::set<fs::path>{file};
@@ -409,7 +365,7 @@ TEST_CASE("watch: a save grades the exercise again and shows the new verdict, an
 }
 
 TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   runner.tests_of["01-adder/exercise"] = {{"adds", false}};
   std::ostringstream out, err;
@@ -418,7 +374,7 @@ TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "
   ScriptedInput input;
   input.steps.push_back({[&] {
     auto notes = course.root / "exercises/01-adder/notes.txt";
-    write(notes, "to do\n");
+    write_file(notes, "to do\n");
     return std::set<fs::path>{notes};
   }});
   input.steps.push_back({{}, 'q'});
@@ -427,7 +383,7 @@ TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "
 }
 
 TEST_CASE("changed: against the merge base, the learner's files taken, every other named ignored", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   runner.output_of[{"git", "merge-base", "main", "pr"}] = "base123\n";
   using namespace std::string_literals;
@@ -451,7 +407,7 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
 }
 
 TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;  // git answers 128 to anything not scripted
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -474,7 +430,7 @@ void script_pull_request(FakeProcessRunner& runner, const std::string& changed, 
 }  // namespace
 
 TEST_CASE("take: writes the learner's file from the head as a blob; a given file and a test are ignored", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
   script_pull_request(runner, "exercises/01-adder/adder.cpp\0exercises/01-adder/adder.hpp\0tests/01-adder/adder_test.cpp\0"s,
@@ -494,7 +450,7 @@ TEST_CASE("take: writes the learner's file from the head as a blob; a given file
 }
 
 TEST_CASE("take: a learner file that is a link in the pull request becomes a build error that says so", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
   script_pull_request(runner, "exercises/01-adder/adder.cpp\0"s, "120000 blob def456");
@@ -510,7 +466,7 @@ TEST_CASE("take: a learner file that is a link in the pull request becomes a bui
 }
 
 TEST_CASE("list: the README's table with --markdown, else each module's exercises with points and status", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream table, plain, err;
   Context markdown_ctx{course.paths, runner, table, err};
