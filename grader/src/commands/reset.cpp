@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "commands/named_exercise.hpp"
 #include "commands/git.hpp"
-#include "select/selection.hpp"
 #include "state/progress.hpp"
 
 namespace grader {
@@ -41,12 +41,8 @@ std::string timestamp() {
 
 int run_reset(Context& ctx, const ResetOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  std::string error;
-  const auto* found = select_one(catalog.exercises, options.name, error);
-  if (!found) {
-    ctx.err << "grader: error: " << error << "\n";
-    return kExitUsage;
-  }
+  const auto* found = named_exercise(ctx, catalog, options.name);
+  if (!found) return kExitUsage;
   const auto& ex = *found;
   auto rev = stub_revision(ctx);
   if (rev.empty()) {

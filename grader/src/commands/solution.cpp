@@ -4,19 +4,15 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
-#include "select/selection.hpp"
+#include "commands/named_exercise.hpp"
 #include "state/progress.hpp"
 
 namespace grader {
 
 int run_solution(Context& ctx, const SolutionOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  std::string error;
-  const auto* found = select_one(catalog.exercises, options.name, error);
-  if (!found) {
-    ctx.err << "grader: error: " << error << "\n";
-    return kExitUsage;
-  }
+  const auto* found = named_exercise(ctx, catalog, options.name);
+  if (!found) return kExitUsage;
   const auto& ex = *found;
   auto dir = ctx.paths.root / "solutions" / ex.slug;
   if (!std::filesystem::exists(dir)) {
