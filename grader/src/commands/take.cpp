@@ -57,11 +57,8 @@ std::string refused_file_source(const std::string& path, const std::string& mode
 
 int run_take(Context& ctx, const TakeOptions& options) {
   ChangeSet changes;
-  std::string merge_base, why;
-  if (!changes_between(ctx, options.base, options.head, changes, merge_base, why)) {
-    ctx.err << "grader: error: " << why << "\n";
-    return kExitUsage;
-  }
+  std::string merge_base;
+  if (!changes_between(ctx, options.base, options.head, changes, merge_base)) return kExitUsage;
   auto catalog = load_catalog(ctx.paths.exercises);
   int taken = 0, refused = 0;
   std::string exercise_list;
