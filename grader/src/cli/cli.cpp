@@ -34,6 +34,11 @@ void explain_missing_command(CLI::App& app) {
   std::cerr << "Each command's options: ./kata COMMAND --help\n";
 }
 
+// The exercise that hint, reset and solution are for.
+void add_required_exercise(CLI::App& command, std::string& name) {
+  command.add_option("exercise", name, "The exercise")->required();
+}
+
 }  // namespace
 
 int parse_command_line(int argc, char** argv, CommandLine& cl) {
@@ -70,7 +75,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   check->add_option("--shard", shard, "Grade only shard K of N (K/N), exercises split evenly");
 
   auto* hint = app.add_subcommand("hint", "Show an exercise's hints: one more each time");
-  hint->add_option("exercise", cl.hint.name, "The exercise")->required();
+  add_required_exercise(*hint, cl.hint.name);
   hint->add_option("--level", cl.hint.level, "Show this many hints");
   hint->add_flag("--all", cl.hint.all, "Show every hint");
 
@@ -81,11 +86,11 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   watch->add_flag("--poll", cl.watch.poll, "Look for changes every half second instead of using inotify");
 
   auto* reset = app.add_subcommand("reset", "Restore an exercise's stub from git (your files are backed up)");
-  reset->add_option("exercise", cl.reset.name, "The exercise")->required();
+  add_required_exercise(*reset, cl.reset.name);
   reset->add_flag("-y,--yes", cl.reset.yes, "Do not ask");
 
   auto* solution = app.add_subcommand("solution", "Show the reference solution of an exercise you solved");
-  solution->add_option("exercise", cl.solution.name, "The exercise")->required();
+  add_required_exercise(*solution, cl.solution.name);
   solution->add_flag("--force", cl.solution.force, "Show it even before the exercise passes");
 
   auto* exporter = app.add_subcommand("export", "Write a learner's copy of the course (no solutions, no mutants)");
