@@ -112,21 +112,31 @@ TEST_CASE("next: the given files are to read, the others to edit", "[commands]")
 
 namespace {
 
-// What `./kata hint` prints for the course's exercise, whose two hints are
-// "Think of +." and "return a + b;".
-const std::string kHintTitle = "01-adder: Adding\n";
+// What one hint command ended with: its exit code, stdout and stderr.
+struct HintRun {
+  int code;
+  std::string out, err;
+  bool operator==(const HintRun&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const HintRun& run) {
+  return os << "exit " << run.code << ", stdout \"" << run.out << "\", stderr \"" << run.err << "\"";
+}
+
+HintRun hint(const AdderCourse& course, FakeProcessRunner& runner, const HintOptions& options) {
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  int code = run_hint(ctx, options);
+  return {code, out.str(), err.str()};
+}
+
+// The course's exercise has two hints.
 const std::string kFirstHint = "\nhint 1 of 2: Think of +.\n";
 const std::string kSecondHint = "\nhint 2 of 2: return a + b;\n";
 const std::string kAnotherHint = "\nAnother hint: ./kata hint 01-adder   (all at once: --all)\n";
 
-// One hint command on the course: what it printed, with nothing on stderr.
-std::string hint_output(const AdderCourse& course, FakeProcessRunner& runner, const HintOptions& options) {
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  CHECK(run_hint(ctx, options) == kExitPass);
-  CHECK(err.str().empty());
-  return out.str();
-}
+// A hint command that passed, having printed the title and then `hints`.
+HintRun shown(const std::string& hints) { return {kExitPass, "01-adder: Adding\n" + hints, ""}; }
 
 int hints_shown(const AdderCourse& course) {
   return Progress::load(course.root / ".kata/progress.json").get("01-adder").hints_shown;
@@ -137,11 +147,11 @@ int hints_shown(const AdderCourse& course) {
 TEST_CASE("hint: one more each time, and the last again once all are shown", "[commands]") {
   AdderCourse course;
   FakeProcessRunner runner;
-  CHECK(hint_output(course, runner, {.name = "01"}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hint(course, runner, {.name = "01"}) == shown(kFirstHint + kAnotherHint));
   CHECK(hints_shown(course) == 1);
-  CHECK(hint_output(course, runner, {.name = "adder"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hint(course, runner, {.name = "adder"}) == shown(kFirstHint + kSecondHint));
   CHECK(hints_shown(course) == 2);
-  CHECK(hint_output(course, runner, {.name = "01-adder"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hint(course, runner, {.name = "01-adder"}) == shown(kFirstHint + kSecondHint));
   CHECK(hints_shown(course) == 2);
   CHECK(runner.calls().empty());  // hints build and run nothing
 }
@@ -149,11 +159,11 @@ TEST_CASE("hint: one more each time, and the last again once all are shown", "[c
 TEST_CASE("hint: --level shows that many, at most all, and a smaller level forgets nothing shown", "[commands]") {
   AdderCourse course;
   FakeProcessRunner runner;
-  CHECK(hint_output(course, runner, {.name = "01", .level = 1}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hint(course, runner, {.name = "01", .level = 1}) == shown(kFirstHint + kAnotherHint));
   CHECK(hints_shown(course) == 1);
-  CHECK(hint_output(course, runner, {.name = "01", .level = 5}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hint(course, runner, {.name = "01", .level = 5}) == shown(kFirstHint + kSecondHint));
   CHECK(hints_shown(course) == 2);
-  CHECK(hint_output(course, runner, {.name = "01", .level = 1}) == kHintTitle + kFirstHint + kAnotherHint);
+  CHECK(hint(course, runner, {.name = "01", .level = 1}) == shown(kFirstHint + kAnotherHint));
   CHECK(hints_shown(course) == 2);
   CHECK(runner.calls().empty());
 }
@@ -161,26 +171,19 @@ TEST_CASE("hint: --level shows that many, at most all, and a smaller level forge
 TEST_CASE("hint: --all shows every hint at once, and the next call shows them all again", "[commands]") {
   AdderCourse course;
   FakeProcessRunner runner;
-  CHECK(hint_output(course, runner, {.name = "01", .all = true}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hint(course, runner, {.name = "01", .all = true}) == shown(kFirstHint + kSecondHint));
   CHECK(hints_shown(course) == 2);
-  CHECK(hint_output(course, runner, {.name = "01"}) == kHintTitle + kFirstHint + kSecondHint);
+  CHECK(hint(course, runner, {.name = "01"}) == shown(kFirstHint + kSecondHint));
   CHECK(runner.calls().empty());
 }
 
 TEST_CASE("hint: an unknown exercise is a usage error on stderr, and nothing is recorded", "[commands]") {
   AdderCourse course;
   FakeProcessRunner runner;
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  CHECK(run_hint(ctx, {.name = "99"}) == kExitUsage);
-  CHECK(err.str() == "grader: error: unknown exercise '99' (./kata list shows them all)\n");
-
-  std::ostringstream out2, err2;
-  Context ctx2{course.paths, runner, out2, err2};
-  CHECK(run_hint(ctx2, {.name = "addr"}) == kExitUsage);
-  CHECK(err2.str() == "grader: error: unknown exercise 'addr', did you mean '01-adder'?\n");
-  CHECK(out.str().empty());
-  CHECK(out2.str().empty());
+  CHECK(hint(course, runner, {.name = "99"}) ==
+        HintRun{kExitUsage, "", "grader: error: unknown exercise '99' (./kata list shows them all)\n"});
+  CHECK(hint(course, runner, {.name = "addr"}) ==
+        HintRun{kExitUsage, "", "grader: error: unknown exercise 'addr', did you mean '01-adder'?\n"});
   CHECK_FALSE(fs::exists(course.root / ".kata/progress.json"));
 }
 
@@ -315,6 +318,21 @@ struct ScriptedInput : WatchInput {
   bool terminal() const override { return false; }
 };
 
+// watch on the course, whose stub fails its one test, with one job, and
+// with its input from a script.
+struct Watching {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ScriptedInput input;
+
+  Watching() {
+    runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+    ctx.jobs = 1;
+  }
+};
+
 int builds(FakeProcessRunner& runner) {
   int n = 0;
   for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--build";
@@ -323,15 +341,9 @@ int builds(FakeProcessRunner& runner) {
 
 }  // namespace
 
-TEST_CASE("watch: a save grades the exercise again and shows the new verdict, and q quits", "[commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  ctx.jobs = 1;
+TEST_CASE_METHOD(Watching, "watch: a save grades the exercise again and shows the new verdict, and q quits",
+                 "[commands]") {
   const auto file = course.root / "exercises/01-adder/adder.cpp";
-  ScriptedInput input;
   std::string before_save;
   input.steps.push_back({[&] {
     before_save = out.str();
@@ -364,14 +376,7 @@ TEST_CASE("watch: a save grades the exercise again and shows the new verdict, an
   CHECK(Progress::load(course.root / ".kata/progress.json").get("01-adder").done);
 }
 
-TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  ctx.jobs = 1;
-  ScriptedInput input;
+TEST_CASE_METHOD(Watching, "watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
   input.steps.push_back({[&] {
     auto notes = course.root / "exercises/01-adder/notes.txt";
     write_file(notes, "to do\n");
