@@ -265,10 +265,7 @@ TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a
   script(runner);
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CheckOptions options;
-  options.names = {"01"};
-  options.report_dir = (course.root / "reports").string();
-  CHECK(run_check(ctx, options) == kExitFailures);
+  CHECK(run_check(ctx, {.names = {"01"}, .report_dir = (course.root / "reports").string()}) == kExitFailures);
   CHECK(err.str().empty());
   CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, plain, seed 0)"));
   CHECK_THAT(out.str(), Catch::Contains("41 == 42"));
@@ -280,9 +277,7 @@ TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CheckOptions options;
-  options.names = {"99"};
-  CHECK(run_check(ctx, options) == kExitUsage);
+  CHECK(run_check(ctx, {.names = {"99"}}) == kExitUsage);
   CHECK(out.str().empty());
   CHECK_THAT(err.str(), Catch::StartsWith("grader: error: "));
   CHECK(runner.calls().empty());
@@ -295,11 +290,7 @@ TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, a
   script(runner);
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 2;
-  int code = run_selfcheck(ctx, options);
+  int code = run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 2, .coverage = false});
   INFO(out.str());
   CHECK(code == kExitPass);
   CHECK_THAT(out.str(), Catch::Contains("01-adder                   ok    solution: plain pass, tsan pass, noise pass | "
@@ -316,11 +307,7 @@ TEST_CASE("selfcheck: a mutant the tests do not catch fails the check, and says 
   runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", true}, {"adds negatives", true}};
   std::ostringstream out;
   Context ctx{course.paths, runner, out};
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 1;
-  CHECK(run_selfcheck(ctx, options) == kExitFailures);
+  CHECK(run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 1, .coverage = false}) == kExitFailures);
   CHECK_THAT(out.str(), Catch::Contains("01-adder: mutant.subtracts (noise, seed 1) FAILED\n  not caught: every test passed"));
 }
 
@@ -328,10 +315,7 @@ TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh
   AdderCourse course;
   FakeProcessRunner runner;
   script(runner);
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 1;
+  SelfcheckOptions options{.names = {"01"}, .mutant_runs = 1, .coverage = false};
   auto test_runs = [&] {
     int n = 0;
     for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0].find("/bin/01-adder/") != std::string::npos;
