@@ -43,6 +43,17 @@ std::vector<ProcessSpec> runs_of(FakeProcessRunner& runner, const std::string& b
   return runs;
 }
 
+// The course on the fake runner, which plays script(): what the stages print
+// goes to out, errors to err.
+struct ScriptedCourse {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+
+  ScriptedCourse() { script(runner); }
+};
+
 }  // namespace
 
 TEST_CASE("plan: one build per tree; a preloaded profile adds its shim; a forbidden symbol needs no build", "[stages]") {
@@ -64,12 +75,9 @@ TEST_CASE("plan: one build per tree; a preloaded profile adds its shim; a forbid
   CHECK(runner.calls().empty());
 }
 
-TEST_CASE("the stages: each tree configured and built once, each case run with its profile's environment", "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse,
+                 "the stages: each tree configured and built once, each case run with its profile's environment",
+                 "[stages]") {
   ctx.jobs = 2;
   auto results = grade(ctx, {{&course.adder(), "solution", find_profile("tsan"), 7},
                              {&course.adder(), "solution", find_profile("noise"), 7},
@@ -112,14 +120,9 @@ TEST_CASE("the stages: each tree configured and built once, each case run with i
   }
 }
 
-TEST_CASE("a build failure is the subject's verdict, in the compiler's words", "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse, "a build failure is the subject's verdict, in the compiler's words", "[stages]") {
   runner.failing_targets["01-adder.exercise"] =
       "exercises/01-adder/adder.cpp:1:30: error: expected ';' before '}' token";
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
   auto results = grade(ctx, {{&course.adder(), "exercise", &default_profile(), 1}});
   REQUIRE(results.size() == 1);
   CHECK(results[0].verdict == Verdict::build_error);
@@ -127,12 +130,9 @@ TEST_CASE("a build failure is the subject's verdict, in the compiler's words", "
   CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
 }
 
-TEST_CASE("a tree configured before costs one build call; a target CMake skipped fails on its own", "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse,
+                 "a tree configured before costs one build call; a target CMake skipped fails on its own",
+                 "[stages]") {
   grade(ctx, {{&course.adder(), "solution", &default_profile(), 1}});
   auto calls_before = runner.calls().size();
 
@@ -158,12 +158,8 @@ TEST_CASE("a tree configured before costs one build call; a target CMake skipped
   CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
 }
 
-TEST_CASE("a mutant run stops at its first failing test; a timing test runs after the others", "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse, "a mutant run stops at its first failing test; a timing test runs after the others",
+                 "[stages]") {
   ctx.jobs = 1;
   auto results = grade(ctx, {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true}});
   REQUIRE(results[0].tests.size() == 2);
@@ -173,14 +169,10 @@ TEST_CASE("a mutant run stops at its first failing test; a timing test runs afte
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 1);
 }
 
-TEST_CASE("a mutant runs one test at a time, so its first failure skips the rest; other slots take other runs",
-          "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse,
+                 "a mutant runs one test at a time, so its first failure skips the rest; other slots take other runs",
+                 "[stages]") {
   runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", false}, {"adds negatives", false}, {"adds zero", true}};
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
   ctx.jobs = 2;
   auto results = grade(ctx, {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true},
                              {&course.adder(), "mutant.subtracts", &default_profile(), 2, true}});
@@ -190,14 +182,11 @@ TEST_CASE("a mutant runs one test at a time, so its first failure skips the rest
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 2);  // "adds" of each run, nothing after it
 }
 
-TEST_CASE("explore tries several schedules per test case; the failing one is named with the seed that replays it",
-          "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(
+    ScriptedCourse,
+    "explore tries several schedules per test case; the failing one is named with the seed that replays it",
+    "[stages]") {
   runner.fails_with_seed["adds"] = {std::to_string(schedule_seed(5, 3))};  // the 4th schedule only
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
   auto results = grade(ctx, {{&course.adder(), "solution", find_profile("explore"), 5}});
   REQUIRE(results.at(0).tests.size() == 2);
   const auto& adds = results[0].tests[0].name == "adds" ? results[0].tests[0] : results[0].tests[1];
@@ -247,24 +236,15 @@ TEST_CASE("kata.json sets a profile's schedules per test case", "[stages]") {
   CHECK_THAT(load_catalog(course.paths.exercises).problems.at(0), Catch::Contains("schedules"));
 }
 
-TEST_CASE("progress: the stages say what they build and run, nothing else", "[stages]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse, "progress: the stages say what they build and run, nothing else", "[stages]") {
   StageTimes times;
   grade(ctx, {{&course.adder(), "solution", &default_profile(), 1}}, terminal_progress(out, false), &times);
   CHECK(out.str() == "building 1 test binary (plain)...\nrunning 2 test cases...\n");
   CHECK(times.build >= 0);
 }
 
-TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a failure", "[stages][commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
+TEST_CASE_METHOD(ScriptedCourse, "check: the verdict on stdout, results.json written, exit code 1 for a failure",
+                 "[stages][commands]") {
   CHECK(run_check(ctx, {.names = {"01"}, .report_dir = (course.root / "reports").string()}) == kExitFailures);
   CHECK(err.str().empty());
   CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, plain, seed 0)"));
@@ -272,24 +252,17 @@ TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a
   CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"fail\""));
 }
 
-TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is built", "[stages][commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
+TEST_CASE_METHOD(ScriptedCourse, "check: an unknown exercise is a usage error on stderr, and nothing is built",
+                 "[stages][commands]") {
   CHECK(run_check(ctx, {.names = {"99"}}) == kExitUsage);
   CHECK(out.str().empty());
   CHECK_THAT(err.str(), Catch::StartsWith("grader: error: "));
   CHECK(runner.calls().empty());
 }
 
-TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, and where the time went",
-          "[stages][commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
+TEST_CASE_METHOD(ScriptedCourse,
+                 "selfcheck: solution passes, stub fails, mutant caught in every run, and where the time went",
+                 "[stages][commands]") {
   int code = run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 2, .coverage = false});
   INFO(out.str());
   CHECK(code == kExitPass);
@@ -300,13 +273,9 @@ TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, a
   CHECK_THAT(out.str(), Catch::EndsWith("selfcheck: 9 passed, 0 failed\n"));
 }
 
-TEST_CASE("selfcheck: a mutant the tests do not catch fails the check, and says so", "[stages][commands]") {
-  AdderCourse course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse, "selfcheck: a mutant the tests do not catch fails the check, and says so",
+                 "[stages][commands]") {
   runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", true}, {"adds negatives", true}};
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
   CHECK(run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 1, .coverage = false}) == kExitFailures);
   CHECK_THAT(out.str(), Catch::Contains("01-adder: mutant.subtracts (noise, seed 1) FAILED\n  not caught: every test passed"));
 }
