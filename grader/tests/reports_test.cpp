@@ -68,7 +68,8 @@ void check_golden(const std::string& name, const std::string& actual) {
 
 // `file` against a JSON Schema of the repository (python3-jsonschema).
 bool validates(const fs::path& file, const std::string& schema) {
-  auto r = run_tool({"/usr/bin/python3", "-m", "jsonschema", "-i", file.string(), std::string(GRADER_SOURCE_DIR) + "/" + schema});
+  auto r = run_tool(
+      {"/usr/bin/python3", "-m", "jsonschema", "-i", file.string(), std::string(GRADER_SOURCE_DIR) + "/" + schema});
   UNSCOPED_INFO(file.string() << ": " << r.output << r.start_error);
   return r.exited_ok();
 }
@@ -86,50 +87,47 @@ bool junit_validates(const fs::path& file) {
   return r.exited_ok();
 }
 
-fs::path written_reports() {
-  auto dir = fs::temp_directory_path() / ("grader-reports-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  REQUIRE(write_reports(dir, sample_run()).empty());
-  return dir;
-}
+// The reports of sample_run(), written to a folder of their own that goes
+// away with them.
+struct SampleReports {
+  fs::path dir = fs::temp_directory_path() / ("grader-reports-" + std::to_string(::getpid()));
+
+  SampleReports() {
+    fs::remove_all(dir);
+    REQUIRE(write_reports(dir, sample_run()).empty());
+  }
+  ~SampleReports() { fs::remove_all(dir); }
+};
 
 }  // namespace
 
-TEST_CASE("results.json matches its golden file and its schema", "[reports]") {
-  auto dir = written_reports();
-  check_golden("results.json", read(dir / "results.json"));
-  CHECK(validates(dir / "results.json", "docs/schemas/results.schema.json"));
-  fs::remove_all(dir);
-}
-
-TEST_CASE("JUnit XML matches its golden file and validates against junit-10.xsd", "[reports]") {
-  auto dir = written_reports();
-  check_golden("junit.xml", read(dir / "junit.xml"));
-  CHECK(junit_validates(dir / "junit.xml"));
-  fs::remove_all(dir);
+TEST_CASE("results.json, JUnit XML and Gradescope's results match their golden files and their schemas", "[reports]") {
+  // A report file, and its schema: JSON Schema's, or for JUnit junit-10.xsd.
+  auto [file, schema] = GENERATE(table<std::string, std::string>({
+      {"results.json", "docs/schemas/results.schema.json"},
+      {"junit.xml", "junit-10.xsd"},
+      {"gradescope.json", "grader/tests/gradescope.schema.json"},  // the published fields
+  }));
+  SampleReports reports;
+  check_golden(file, read(reports.dir / file));
+  if (schema == "junit-10.xsd")
+    CHECK(junit_validates(reports.dir / file));
+  else
+    CHECK(validates(reports.dir / file, schema));
 }
 
 TEST_CASE("the Markdown report matches its golden file", "[reports]") {
-  auto dir = written_reports();
-  auto md = read(dir / "report.md");
+  SampleReports reports;
+  auto md = read(reports.dir / "report.md");
   check_golden("report.md", md);
   CHECK(md.rfind(kMarkdownMarker, 0) == 0);
-  fs::remove_all(dir);
-}
-
-TEST_CASE("Gradescope's results match their golden file and the published fields", "[reports]") {
-  auto dir = written_reports();
-  check_golden("gradescope.json", read(dir / "gradescope.json"));
-  CHECK(validates(dir / "gradescope.json", "grader/tests/gradescope.schema.json"));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Exercism's results, one file per exercise, match the published interface", "[reports]") {
-  auto dir = written_reports();
-  check_golden("exercism-20-thread-pool.json", read(dir / "exercism" / "20-thread-pool.json"));
+  SampleReports reports;
+  check_golden("exercism-20-thread-pool.json", read(reports.dir / "exercism" / "20-thread-pool.json"));
   for (std::string slug : {"16-deadlock", "20-thread-pool", "27-gather-wait"})
-    CHECK(validates(dir / "exercism" / (slug + ".json"), "grader/tests/exercism.schema.json"));
-  fs::remove_all(dir);
+    CHECK(validates(reports.dir / "exercism" / (slug + ".json"), "grader/tests/exercism.schema.json"));
 }
 
 TEST_CASE("a run that did not finish is an error in every format", "[reports]") {
