@@ -70,6 +70,21 @@ void check_output_capped(const std::string& fixture, double timeout_s = 5) {
   CHECK(r.output.size() < 300 * 1024);
 }
 
+// What the grader says of bytes on the result channel without its secret.
+const std::string kForgedReport =
+    "something in the test process wrote to the grader's result channel without the grader's secret "
+    "(a forged report?)";
+
+// Lists the fixture's [fixture-listed] tests while it plays `attack`: the
+// listing runs with the grader's environment, and the attack reads it there.
+bool list_under_attack(const std::string& attack, std::vector<std::string>& names, std::string& why) {
+  PosixProcessRunner runner;
+  ::setenv("FIXTURE_ATTACK", attack.c_str(), 1);
+  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
+  ::unsetenv("FIXTURE_ATTACK");
+  return listed;
+}
+
 // Whether this machine lets the grader bound a test's processes.
 bool prepare_task_limit_available() {
   auto limit = prepare_task_limit();
@@ -91,6 +106,15 @@ int processes_named(const std::string& name, bool zombies = false) {
     if (text.substr(open + 1, close - open - 1) == name && (zombies || text[close + 2] != 'Z')) ++count;
   }
   return count;
+}
+
+// A test that left one process, `name`, running: a failure naming it, and
+// the process killed (with `zombies`: reaped too).
+void check_left_running(const TestResult& r, const std::string& name, bool zombies = false) {
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
+  CHECK_THAT(r.message, Catch::Contains("(" + name + ")"));
+  CHECK(processes_named(name, zombies) == 0);
 }
 
 // Entries of /dev/shm from this process's runs whose name ends with `suffix`.
@@ -188,10 +212,7 @@ TEST_CASE("allocating 8 GiB is refused and the verdict says the memory limit", "
 }
 
 TEST_CASE("a child left running after the test is a failure naming it, and it is killed", "[verdict]") {
-  auto r = failure_of("leaves a child running");
-  CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
-  CHECK_THAT(r.message, Catch::Contains("(fixture-orphan)"));
-  CHECK(processes_named("fixture-orphan") == 0);
+  check_left_running(run_fixture("leaves a child running"), "fixture-orphan");
 }
 
 TEST_CASE("a setsid() daemon is found and killed, with or without a cgroup", "[verdict]") {
@@ -199,10 +220,7 @@ TEST_CASE("a setsid() daemon is found and killed, with or without a cgroup", "[v
     if (!cgroups) ::setenv("GRADER_NO_CGROUPS", "1", 1);  // as a user who cannot make one
     auto r = run_fixture("leaves a daemon in a session of its own");
     ::unsetenv("GRADER_NO_CGROUPS");
-    CHECK(r.status == TestStatus::fail);
-    CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
-    CHECK_THAT(r.message, Catch::Contains("(fixture-daemon)"));
-    CHECK(processes_named("fixture-daemon", /*zombies=*/true) == 0);  // killed and reaped
+    check_left_running(r, "fixture-daemon", /*zombies=*/true);  // killed and reaped
   }
 }
 
@@ -331,17 +349,13 @@ TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict
 TEST_CASE("a report forged by a static initializer is an error, not a pass", "[verdict][integrity]") {
   auto r = run_fixture("passes", 5, false, {{"FIXTURE_ATTACK", "forge before main"}});
   CHECK(r.status == TestStatus::error);
-  CHECK(r.message ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK(r.message == kForgedReport);
 }
 
 TEST_CASE("a report forged from inside a test is an error, not a pass", "[verdict][integrity]") {
   auto r = run_fixture("forges a report from inside the test");
   CHECK(r.status == TestStatus::error);
-  CHECK(r.message ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK(r.message == kForgedReport);
 }
 
 TEST_CASE("the secret is gone before the test's own code runs", "[verdict][integrity]") {
@@ -350,28 +364,17 @@ TEST_CASE("the secret is gone before the test's own code runs", "[verdict][integ
 }
 
 TEST_CASE("what a static initializer prints never becomes a test name", "[verdict][integrity]") {
-  PosixProcessRunner runner;
   std::vector<std::string> names;
   std::string why;
-  // The listing runs with the grader's environment; the attack reads it there.
-  ::setenv("FIXTURE_ATTACK", "print test names", 1);
-  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
-  ::unsetenv("FIXTURE_ATTACK");
-  REQUIRE(listed);
+  REQUIRE(list_under_attack("print test names", names, why));
   CHECK(names == std::vector<std::string>{"a test that is listed", "another listed test"});
 }
 
 TEST_CASE("a listing forged before main is refused", "[verdict][integrity]") {
-  PosixProcessRunner runner;
   std::vector<std::string> names;
   std::string why;
-  ::setenv("FIXTURE_ATTACK", "forge before main", 1);
-  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
-  ::unsetenv("FIXTURE_ATTACK");
-  CHECK_FALSE(listed);
-  CHECK(why ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK_FALSE(list_under_attack("forge before main", names, why));
+  CHECK(why == kForgedReport);
 }
 
 TEST_CASE("a hang the test detects itself shows where each thread waits", "[verdict][stacks]") {
