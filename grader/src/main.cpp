@@ -47,15 +47,15 @@ int main(int argc, char** argv) {
     ctx.run_as = grader::RunAs{user->pw_uid, user->pw_gid};
   }
 
-  if (cl.command == "list") return grader::run_list(ctx, cl.markdown);
-  if (cl.command == "hint") return grader::run_hint(ctx, cl.name, cl.hint_level, cl.hint_all);
+  if (cl.command == "list") return grader::run_list(ctx, cl.list);
+  if (cl.command == "hint") return grader::run_hint(ctx, cl.hint);
   if (cl.command == "next") return grader::run_next(ctx);
-  if (cl.command == "watch") return grader::run_watch(ctx, cl.name, cl.poll);
-  if (cl.command == "reset") return grader::run_reset(ctx, cl.name, cl.yes);
-  if (cl.command == "solution") return grader::run_solution(ctx, cl.name, cl.force);
-  if (cl.command == "export") return grader::run_export(ctx, cl.export_dir, cl.allow_dirty);
-  if (cl.command == "changed") return grader::run_changed(ctx, cl.base, cl.head, cl.nul);
-  if (cl.command == "take") return grader::run_take(ctx, cl.base, cl.head, cl.exercises_out, cl.ignored_out);
+  if (cl.command == "watch") return grader::run_watch(ctx, cl.watch);
+  if (cl.command == "reset") return grader::run_reset(ctx, cl.reset);
+  if (cl.command == "solution") return grader::run_solution(ctx, cl.solution);
+  if (cl.command == "export") return grader::run_export(ctx, cl.export_options);
+  if (cl.command == "changed") return grader::run_changed(ctx, cl.changed);
+  if (cl.command == "take") return grader::run_take(ctx, cl.take);
   if (cl.command == "check") return grader::run_check(ctx, cl.check);
   if (cl.command == "selfcheck") return grader::run_selfcheck(ctx, cl.selfcheck);
   std::cerr << "grader: error: unknown command '" << cl.command << "'\n";

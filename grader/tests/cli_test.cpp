@@ -55,6 +55,52 @@ TEST_CASE("no command at all is an error that lists the commands", "[cli]") {
 }
 
 namespace {
+
+// Parses like main() a command line that is expected to be valid.
+CommandLine parsed(std::vector<std::string> args) {
+  args.insert(args.begin(), "grader");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  CommandLine cl;
+  REQUIRE(parse_command_line(static_cast<int>(argv.size()), argv.data(), cl) == -1);
+  return cl;
+}
+
+}  // namespace
+
+TEST_CASE("each command's options land in its own struct, the global ones in the command line", "[cli]") {
+  auto hint = parsed({"hint", "16", "--level", "2", "--seed", "7"});
+  CHECK(hint.command == "hint");
+  CHECK(hint.hint.name == "16");
+  CHECK(hint.hint.level == 2);
+  CHECK_FALSE(hint.hint.all);
+  CHECK(hint.seed == 7);
+  CHECK(hint.reset.name.empty());  // the exercise of hint is not reset's, nor solution's
+  CHECK(hint.solution.name.empty());
+
+  auto take = parsed({"take", "main", "pr", "--exercises-out", "e", "--ignored-out", "i"});
+  CHECK(take.command == "take");
+  CHECK(take.take.base == "main");
+  CHECK(take.take.head == "pr");
+  CHECK(take.take.exercises_out == "e");
+  CHECK(take.take.ignored_out == "i");
+  CHECK(take.changed.base.empty());
+
+  auto changed = parsed({"changed", "main", "pr", "-z"});
+  CHECK(changed.changed.base == "main");
+  CHECK(changed.changed.head == "pr");
+  CHECK(changed.changed.nul);
+
+  CHECK(parsed({"reset", "16", "-y"}).reset.yes);
+  CHECK(parsed({"solution", "16", "--force"}).solution.force);
+  CHECK(parsed({"watch", "--poll"}).watch.poll);
+  CHECK(parsed({"list", "--markdown"}).list.markdown);
+  auto exported = parsed({"export", "/tmp/copy", "--allow-dirty"});
+  CHECK(exported.export_options.dir == "/tmp/copy");
+  CHECK(exported.export_options.allow_dirty);
+}
+
+namespace {
 std::string help_of(const std::string& command);  // below
 }  // namespace
 

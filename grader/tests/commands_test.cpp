@@ -1,16 +1,14 @@
-// The learner's commands (next, reset, solution, watch) and the `given` file
+// The learner's commands (next, hint, reset, solution, watch) and the `given` file
 // role, on the fake process runner: what each prints, what it writes, and
 // which programs it asks.
 #include <catch2/catch.hpp>
 
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
-#include <unistd.h>
-
+#include "adder_course.hpp"
 #include "commands/changes.hpp"
 #include "commands/commands.hpp"
 #include "fake_process_runner.hpp"
@@ -23,49 +21,6 @@ using namespace grader;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-// A one-exercise course: 01-adder, whose learner edits adder.cpp and reads the
-// given adder.hpp (its twin in solutions/ is the same file).
-struct Course {
-  fs::path root = fs::temp_directory_path() / ("grader-commands-" + std::to_string(::getpid()));
-  Paths paths;
-  Catalog catalog;
-
-  Course() {
-    fs::remove_all(root);
-    write(root / "CMakePresets.json", "{}\n");
-    write(root / "exercises/01-adder/kata.json", R"({
-  "schema_version": 1, "title": "Adding", "module": "basics",
-  "question": {"ru": "Как сложить два числа?", "en": "How to add two numbers?"},
-  "blurb": "Add two numbers.", "files": ["adder.cpp"], "given": ["adder.hpp"], "points": 10, "timeout_s": 5,
-  "profiles": {"plain": {}}, "hints": ["Think of +.", "return a + b;"],
-  "forbidden": [{"symbol": "sleep_for", "hint": "Nothing to wait for."}]
-})");
-    write(root / "exercises/01-adder/README.md", "# Adding\n\n## Requirements\n\n1. `add` adds.\n");
-    write(root / "exercises/01-adder/adder.hpp", "int add(int a, int b);\n");
-    write(root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return 0; }\n");
-    write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
-    write(root / "solutions/01-adder/adder.hpp", "int add(int a, int b);\n");
-    write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "plain", "catches": "subtracts"})");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
-    paths = Paths::from_root(root);
-    catalog = load_catalog(paths.exercises);
-  }
-  ~Course() { fs::remove_all(root); }
-
-  const Exercise& adder() const { return catalog.exercises.at(0); }
-  void mark_done() const {
-    auto progress = Progress::load(root / ".kata/progress.json");
-    progress.of("01-adder").done = true;
-    progress.save();
-  }
-};
 
 // git, as reset asks it: no origin, a HEAD that holds the stubs.
 void script_git(FakeProcessRunner& runner) {
@@ -83,7 +38,7 @@ std::vector<std::string> only_backup_dir(const fs::path& root) {
 }  // namespace
 
 TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[catalog]") {
-  Course course;
+  AdderCourse course;
   CHECK(course.adder().files == std::vector<std::string>{"adder.cpp"});
   CHECK(course.adder().given == std::vector<std::string>{"adder.hpp"});
   CHECK(course.adder().sources() == std::vector<std::string>{"adder.cpp", "adder.hpp"});
@@ -98,12 +53,12 @@ TEST_CASE("kata.json's given files are parsed apart from the files to edit", "[c
 
 TEST_CASE("the metadata check: a given file is not also to edit, exists, and has an identical twin in solutions/",
           "[catalog]") {
-  Course course;
+  AdderCourse course;
   CHECK(metadata_problems(course.paths, course.adder(), {{"subtracts", "plain", "subtracts"}}).empty());
 
   auto ex = course.adder();
   ex.given = {"adder.cpp", "adder.hpp", "missing.hpp"};
-  write(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);  // drifted\n");
+  write_file(course.root / "solutions/01-adder/adder.hpp", "int add(int a, int b);  // drifted\n");
   CHECK(metadata_problems(course.paths, ex, {{"subtracts", "plain", "subtracts"}}) ==
         std::vector<std::string>{
             "adder.cpp is in both \"files\" and \"given\" of exercises/01-adder/kata.json",
@@ -115,7 +70,7 @@ TEST_CASE("the metadata check: a given file is not also to edit, exists, and has
 }
 
 TEST_CASE("a pull request's change to a given file is ignored, never taken", "[commands]") {
-  Course course;
+  AdderCourse course;
   auto changes = sort_changes(course.catalog, {"exercises/01-adder/adder.hpp", "exercises/01-adder/adder.cpp"});
   CHECK(changes.take == std::vector<std::string>{"exercises/01-adder/adder.cpp"});
   CHECK(changes.ignore == std::vector<std::string>{"exercises/01-adder/adder.hpp"});
@@ -125,8 +80,9 @@ TEST_CASE("a pull request's change to a given file is ignored, never taken", "[c
 }
 
 TEST_CASE("the forbidden-symbol scan reads the given files too", "[stages]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.hpp", "#include <thread>\nvoid nap() { std::this_thread::sleep_for(1ms); }\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.hpp",
+             "#include <thread>\nvoid nap() { std::this_thread::sleep_for(1ms); }\n");
   FakeProcessRunner runner;
   std::ostringstream out;
   Context ctx{course.paths, runner, out};
@@ -137,7 +93,7 @@ TEST_CASE("the forbidden-symbol scan reads the given files too", "[stages]") {
 }
 
 TEST_CASE("next: the given files are to read, the others to edit", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -154,16 +110,93 @@ TEST_CASE("next: the given files are to read, the others to edit", "[commands]")
   CHECK(runner.calls().empty());
 }
 
+namespace {
+
+// What one hint command ended with: its exit code, stdout and stderr.
+struct HintRun {
+  int code;
+  std::string out, err;
+  bool operator==(const HintRun&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const HintRun& run) {
+  return os << "exit " << run.code << ", stdout \"" << run.out << "\", stderr \"" << run.err << "\"";
+}
+
+HintRun hint(const AdderCourse& course, FakeProcessRunner& runner, const HintOptions& options) {
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  int code = run_hint(ctx, options);
+  return {code, out.str(), err.str()};
+}
+
+// The course's exercise has two hints.
+const std::string kFirstHint = "\nhint 1 of 2: Think of +.\n";
+const std::string kSecondHint = "\nhint 2 of 2: return a + b;\n";
+const std::string kAnotherHint = "\nAnother hint: ./kata hint 01-adder   (all at once: --all)\n";
+
+// A hint command that passed, having printed the title and then `hints`.
+HintRun shown(const std::string& hints) { return {kExitPass, "01-adder: Adding\n" + hints, ""}; }
+
+int hints_shown(const AdderCourse& course) {
+  return Progress::load(course.root / ".kata/progress.json").get("01-adder").hints_shown;
+}
+
+}  // namespace
+
+TEST_CASE("hint: one more each time, and the last again once all are shown", "[commands]") {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  CHECK(hint(course, runner, {.name = "01"}) == shown(kFirstHint + kAnotherHint));
+  CHECK(hints_shown(course) == 1);
+  CHECK(hint(course, runner, {.name = "adder"}) == shown(kFirstHint + kSecondHint));
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint(course, runner, {.name = "01-adder"}) == shown(kFirstHint + kSecondHint));
+  CHECK(hints_shown(course) == 2);
+  CHECK(runner.calls().empty());  // hints build and run nothing
+}
+
+TEST_CASE("hint: --level shows that many, at most all, and a smaller level forgets nothing shown", "[commands]") {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  CHECK(hint(course, runner, {.name = "01", .level = 1}) == shown(kFirstHint + kAnotherHint));
+  CHECK(hints_shown(course) == 1);
+  CHECK(hint(course, runner, {.name = "01", .level = 5}) == shown(kFirstHint + kSecondHint));
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint(course, runner, {.name = "01", .level = 1}) == shown(kFirstHint + kAnotherHint));
+  CHECK(hints_shown(course) == 2);
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("hint: --all shows every hint at once, and the next call shows them all again", "[commands]") {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  CHECK(hint(course, runner, {.name = "01", .all = true}) == shown(kFirstHint + kSecondHint));
+  CHECK(hints_shown(course) == 2);
+  CHECK(hint(course, runner, {.name = "01"}) == shown(kFirstHint + kSecondHint));
+  CHECK(runner.calls().empty());
+}
+
+TEST_CASE("hint: an unknown exercise is a usage error on stderr, and nothing is recorded", "[commands]") {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  CHECK(hint(course, runner, {.name = "99"}) ==
+        HintRun{kExitUsage, "", "grader: error: unknown exercise '99' (./kata list shows them all)\n"});
+  CHECK(hint(course, runner, {.name = "addr"}) ==
+        HintRun{kExitUsage, "", "grader: error: unknown exercise 'addr', did you mean '01-adder'?\n"});
+  CHECK_FALSE(fs::exists(course.root / ".kata/progress.json"));
+}
+
 TEST_CASE("reset: the stub and the given files from git, and the learner's files kept in .kata/backup", "[commands]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
-  write(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  write_file(course.root / "exercises/01-adder/adder.hpp", "int add(int a, int b);  // changed anyway\n");
   course.mark_done();
   FakeProcessRunner runner;
   script_git(runner);
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "01", true) == kExitPass);
+  CHECK(run_reset(ctx, {.name = "01", .yes = true}) == kExitPass);
   CHECK(err.str().empty());
 
   auto backups = only_backup_dir(course.root);
@@ -185,14 +218,14 @@ TEST_CASE("reset: the stub and the given files from git, and the learner's files
 }
 
 TEST_CASE("reset: a stub file git does not have changes nothing, and says which", "[commands]") {
-  Course course;
-  write(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
+  AdderCourse course;
+  write_file(course.root / "exercises/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }  // mine\n");
   FakeProcessRunner runner;
   script_git(runner);
   runner.output_of.erase({"git", "show", "HEAD:exercises/01-adder/adder.hpp"});
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "adder", true) == kExitFailures);
+  CHECK(run_reset(ctx, {.name = "adder", .yes = true}) == kExitFailures);
   CHECK(err.str() == "grader: error: exercises/01-adder/adder.hpp is not in HEAD\n");
   CHECK(out.str().empty());
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
@@ -201,34 +234,34 @@ TEST_CASE("reset: a stub file git does not have changes nothing, and says which"
 }
 
 TEST_CASE("reset: without git history, or of an unknown exercise, it is a usage error", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;  // git answers nothing
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_reset(ctx, "01", true) == kExitUsage);
+  CHECK(run_reset(ctx, {.name = "01", .yes = true}) == kExitUsage);
   CHECK(err.str() == "grader: error: reset needs git history (no origin/main or HEAD here)\n");
 
   std::ostringstream out2, err2;
   Context ctx2{course.paths, runner, out2, err2};
-  CHECK(run_reset(ctx2, "99", true) == kExitUsage);
+  CHECK(run_reset(ctx2, {.name = "99", .yes = true}) == kExitUsage);
   CHECK_THAT(err2.str(), Catch::StartsWith("grader: error: "));
   CHECK(out.str().empty());
   CHECK(out2.str().empty());
 }
 
 TEST_CASE("solution: shown once the exercise passes (or with --force), the learner's files only", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_solution(ctx, "01", false) == kExitFailures);
+  CHECK(run_solution(ctx, {.name = "01"}) == kExitFailures);
   CHECK(out.str() ==
         "Solve it first: the solution is shown once ./kata check 01-adder passes.\n"
         "(It is in solutions/01-adder/ all along; --force shows it now.)\n");
 
   std::ostringstream forced;
   Context ctx_forced{course.paths, runner, forced, err};
-  CHECK(run_solution(ctx_forced, "01", true) == kExitPass);
+  CHECK(run_solution(ctx_forced, {.name = "01", .force = true}) == kExitPass);
   const std::string shown =
       "==> solutions/01-adder/adder.cpp\n"
       "int add(int a, int b) { return a + b; }\n\n";
@@ -237,19 +270,19 @@ TEST_CASE("solution: shown once the exercise passes (or with --force), the learn
   course.mark_done();
   std::ostringstream done;
   Context ctx_done{course.paths, runner, done, err};
-  CHECK(run_solution(ctx_done, "01", false) == kExitPass);
+  CHECK(run_solution(ctx_done, {.name = "01"}) == kExitPass);
   CHECK(done.str() == shown);
   CHECK(err.str().empty());
   CHECK(runner.calls().empty());
 }
 
 TEST_CASE("solution: a learner's copy has none, and says so", "[commands]") {
-  Course course;
+  AdderCourse course;
   fs::remove_all(course.root / "solutions");
   FakeProcessRunner runner;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_solution(ctx, "01", true) == kExitFailures);
+  CHECK(run_solution(ctx, {.name = "01", .force = true}) == kExitFailures);
   CHECK(out.str() == "This copy of the course has no solutions/ folder.\n");
   CHECK(err.str().empty());
 }
@@ -285,6 +318,21 @@ struct ScriptedInput : WatchInput {
   bool terminal() const override { return false; }
 };
 
+// watch on the course, whose stub fails its one test, with one job, and
+// with its input from a script.
+struct Watching {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  ScriptedInput input;
+
+  Watching() {
+    runner.tests_of["01-adder/exercise"] = {{"adds", false}};
+    ctx.jobs = 1;
+  }
+};
+
 int builds(FakeProcessRunner& runner) {
   int n = 0;
   for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0] == "cmake" && c.argv[1] == "--build";
@@ -293,19 +341,13 @@ int builds(FakeProcessRunner& runner) {
 
 }  // namespace
 
-TEST_CASE("watch: a save grades the exercise again and shows the new verdict, and q quits", "[commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  ctx.jobs = 1;
+TEST_CASE_METHOD(Watching, "watch: a save grades the exercise again and shows the new verdict, and q quits",
+                 "[commands]") {
   const auto file = course.root / "exercises/01-adder/adder.cpp";
-  ScriptedInput input;
   std::string before_save;
   input.steps.push_back({[&] {
     before_save = out.str();
-    write(file, "int add(int a, int b) { return a + b; }\n");
+    write_file(file, "int add(int a, int b) { return a + b; }\n");
     runner.tests_of["01-adder/exercise"] = {{"adds", true}};
     runner.relink.insert("01-adder.exercise");
     return std::set<fs::path>{file};
@@ -334,17 +376,10 @@ TEST_CASE("watch: a save grades the exercise again and shows the new verdict, an
   CHECK(Progress::load(course.root / ".kata/progress.json").get("01-adder").done);
 }
 
-TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  runner.tests_of["01-adder/exercise"] = {{"adds", false}};
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  ctx.jobs = 1;
-  ScriptedInput input;
+TEST_CASE_METHOD(Watching, "watch: a save of a file that is not the exercise's grades nothing", "[commands]") {
   input.steps.push_back({[&] {
     auto notes = course.root / "exercises/01-adder/notes.txt";
-    write(notes, "to do\n");
+    write_file(notes, "to do\n");
     return std::set<fs::path>{notes};
   }});
   input.steps.push_back({{}, 'q'});
@@ -353,7 +388,7 @@ TEST_CASE("watch: a save of a file that is not the exercise's grades nothing", "
 }
 
 TEST_CASE("changed: against the merge base, the learner's files taken, every other named ignored", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   runner.output_of[{"git", "merge-base", "main", "pr"}] = "base123\n";
   using namespace std::string_literals;
@@ -361,7 +396,7 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
       "exercises/01-adder/adder.cpp\0tests/01-adder/adder_test.cpp\0evil\ntake tests/x\0"s;
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_changed(ctx, "main", "pr", false) == kExitPass);
+  CHECK(run_changed(ctx, {.base = "main", .head = "pr"}) == kExitPass);
   CHECK(out.str() ==
         "exercise 01-adder\n"
         "take exercises/01-adder/adder.cpp\n"
@@ -369,7 +404,7 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
         "ignore evil\ntake tests/x\n");  // a name with a newline: why scripts read -z
   std::ostringstream records;
   Context nul_ctx{course.paths, runner, records, err};
-  CHECK(run_changed(nul_ctx, "main", "pr", true) == kExitPass);
+  CHECK(run_changed(nul_ctx, {.base = "main", .head = "pr", .nul = true}) == kExitPass);
   CHECK(records.str() ==
         "exercise 01-adder\0take exercises/01-adder/adder.cpp\0ignore tests/01-adder/adder_test.cpp\0"
         "ignore evil\ntake tests/x\0"s);
@@ -377,11 +412,11 @@ TEST_CASE("changed: against the merge base, the learner's files taken, every oth
 }
 
 TEST_CASE("changed: a revision git does not know is a usage error on stderr", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;  // git answers 128 to anything not scripted
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_changed(ctx, "main", "nope", false) == kExitUsage);
+  CHECK(run_changed(ctx, {.base = "main", .head = "nope"}) == kExitUsage);
   CHECK(out.str().empty());
   CHECK(err.str() == "grader: error: git merge-base main nope failed:\n\n");
 }
@@ -400,7 +435,7 @@ void script_pull_request(FakeProcessRunner& runner, const std::string& changed, 
 }  // namespace
 
 TEST_CASE("take: writes the learner's file from the head as a blob; a given file and a test are ignored", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
   script_pull_request(runner, "exercises/01-adder/adder.cpp\0exercises/01-adder/adder.hpp\0tests/01-adder/adder_test.cpp\0"s,
@@ -409,7 +444,7 @@ TEST_CASE("take: writes the learner's file from the head as a blob; a given file
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
   auto exercises = course.root / "exercises.txt", ignored = course.root / "ignored.md";
-  CHECK(run_take(ctx, "main", "pr", exercises, ignored) == kExitPass);
+  CHECK(run_take(ctx, {"main", "pr", exercises.string(), ignored.string()}) == kExitPass);
   CHECK(out.str() == "take: 1 exercise(s), 1 file(s) taken, 0 refused, 2 ignored (merge base base12345678)\n");
   CHECK(err.str().empty());
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") == "int add(int a, int b) { return a + b; }\n");
@@ -420,32 +455,33 @@ TEST_CASE("take: writes the learner's file from the head as a blob; a given file
 }
 
 TEST_CASE("take: a learner file that is a link in the pull request becomes a build error that says so", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   using namespace std::string_literals;
   script_pull_request(runner, "exercises/01-adder/adder.cpp\0"s, "120000 blob def456");
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
-  CHECK(run_take(ctx, "main", "pr", course.root / "exercises.txt", course.root / "ignored.md") == kExitPass);
+  auto exercises = course.root / "exercises.txt", ignored = course.root / "ignored.md";
+  CHECK(run_take(ctx, {"main", "pr", exercises.string(), ignored.string()}) == kExitPass);
   CHECK(out.str() == "take: 1 exercise(s), 0 file(s) taken, 1 refused, 0 ignored (merge base base12345678)\n");
   CHECK(read_text_file(course.root / "exercises/01-adder/adder.cpp") ==
         "#error \"exercises/01-adder/adder.cpp is not a regular file in the pull request (git mode 120000): only "
         "regular files (mode 100644) are graded\"\n");
-  CHECK(read_text_file(course.root / "ignored.md").empty());
+  CHECK(read_text_file(ignored).empty());
 }
 
 TEST_CASE("list: the README's table with --markdown, else each module's exercises with points and status", "[commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   std::ostringstream table, plain, err;
   Context markdown_ctx{course.paths, runner, table, err};
-  CHECK(run_list(markdown_ctx, true) == kExitPass);
+  CHECK(run_list(markdown_ctx, {.markdown = true}) == kExitPass);
   CHECK(table.str() ==
         "| # | exercise | module | question |\n"
         "|---|---|---|---|\n"
         "| 01 | [adder](exercises/01-adder/README.md) | basics | Как сложить два числа? |\n");
   Context ctx{course.paths, runner, plain, err};
-  CHECK(run_list(ctx, false) == kExitPass);
+  CHECK(run_list(ctx, {}) == kExitPass);
   CHECK_THAT(plain.str(), Catch::StartsWith("\nbasics\n"));
   CHECK_THAT(plain.str(), Catch::Contains("01-adder") && Catch::Contains("10 pts  Adding"));
   CHECK(err.str().empty());

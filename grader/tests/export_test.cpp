@@ -9,16 +9,12 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "write_file.hpp"
 
 using namespace grader;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
 
 std::string read(const fs::path& file) {
   std::ifstream in(file);
@@ -46,19 +42,19 @@ struct Course {
 
   Course() {
     fs::remove_all(top);
-    write(root / "exercises" / "01-a" / "a.cpp", "// TODO\n");
-    write(root / "solutions" / "01-a" / "a.cpp", "// solved\n");
-    write(root / "tests" / "01-a" / "a_test.cpp", "// tests\n");
-    write(root / "tests" / "01-a" / "mutants" / "m" / "mutant.patch", "// a bug\n");
+    write_file(root / "exercises" / "01-a" / "a.cpp", "// TODO\n");
+    write_file(root / "solutions" / "01-a" / "a.cpp", "// solved\n");
+    write_file(root / "tests" / "01-a" / "a_test.cpp", "// tests\n");
+    write_file(root / "tests" / "01-a" / "mutants" / "m" / "mutant.patch", "// a bug\n");
     sh(root, "git init -q -b main && git add -A && git -c user.name=t -c user.email=t@t commit -q -m course");
-    write(root / "exercises" / "01-a" / "a.cpp", "// solved\n");
+    write_file(root / "exercises" / "01-a" / "a.cpp", "// solved\n");
   }
   ~Course() { fs::remove_all(top); }
 
   int run_export(std::ostringstream& out, bool allow_dirty, std::ostream& err = std::cerr) {
     PosixProcessRunner runner;
     Context ctx{Paths::from_root(root), runner, out, err};
-    return grader::run_export(ctx, copy.string(), allow_dirty);
+    return grader::run_export(ctx, {copy.string(), allow_dirty});
   }
 };
 

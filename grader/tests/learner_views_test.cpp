@@ -40,11 +40,11 @@ TEST_CASE("a hint in watch says which key shows the next one", "[views]") {
   PosixProcessRunner runner;
   std::ostringstream watch_out, command_out;
   Context watch{Paths::from_root(course.root), runner, watch_out};
-  REQUIRE(run_hint(watch, "16", 0, false, true) == kExitPass);
+  REQUIRE(run_hint(watch, {.name = "16"}, true) == kExitPass);
   CHECK(watch_out.str().substr(watch_out.str().rfind("\n\n")) == "\n\nAnother hint: press h\n");
 
   Context command{Paths::from_root(course.root), runner, command_out};
-  REQUIRE(run_hint(command, "16", 0, false) == kExitPass);
+  REQUIRE(run_hint(command, {.name = "16"}) == kExitPass);
   CHECK(command_out.str().substr(command_out.str().rfind("\n\n")) ==
         "\n\nAnother hint: ./kata hint 16-deadlock   (all at once: --all)\n");
 }

@@ -5,12 +5,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
-#include <unistd.h>
-
+#include "adder_course.hpp"
 #include "commands/commands.hpp"
 #include "fake_process_runner.hpp"
 #include "pipeline/grade.hpp"
@@ -20,42 +18,6 @@ using namespace grader;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
-// A one-exercise course: 01-adder, its stub, solution, tests and one mutant.
-struct Course {
-  fs::path root = fs::temp_directory_path() / ("grader-stages-" + std::to_string(::getpid()));
-  Paths paths;
-  Catalog catalog;
-
-  explicit Course(const std::string& stub = "int add(int a, int b) { return 0; }\n") {
-    fs::remove_all(root);
-    write(root / "CMakePresets.json", "{}\n");
-    write(root / "exercises/01-adder/kata.json", R"({
-  "schema_version": 1, "title": "Adding", "module": "basics",
-  "question": {"ru": "Как сложить два числа?", "en": "How to add two numbers?"},
-  "blurb": "Add two numbers.", "files": ["adder.cpp"], "points": 10, "timeout_s": 5,
-  "profiles": {"plain": {}, "tsan": {"options": "report_signal_unsafe=0"}, "noise": {}},
-  "hints": ["Think of +.", "return a + b;"],
-  "forbidden": [{"symbol": "sleep_for", "hint": "Nothing to wait for."}]
-})");
-    write(root / "exercises/01-adder/README.md", "# Adding\n\n## Requirements\n\n1. `add` adds.\n");
-    write(root / "exercises/01-adder/adder.cpp", stub);
-    write(root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return a + b; }\n");
-    write(root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") {}\n");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.json", R"({"profile": "noise", "catches": "subtracts"})");
-    write(root / "tests/01-adder/mutants/subtracts/mutant.patch", "--- a/adder.cpp\n+++ b/adder.cpp\n");
-    paths = Paths::from_root(root);
-    catalog = load_catalog(paths.exercises);
-  }
-  ~Course() { fs::remove_all(root); }
-
-  const Exercise* adder() const { return &catalog.exercises.at(0); }
-};
 
 // The script of a course whose solution passes, whose stub fails one of two
 // tests, and whose mutant fails the first it runs.
@@ -82,16 +44,27 @@ std::vector<ProcessSpec> runs_of(FakeProcessRunner& runner, const std::string& b
   return runs;
 }
 
+// The course on the fake runner, which plays script(): what the stages print
+// goes to out, errors to err.
+struct ScriptedCourse {
+  AdderCourse course;
+  FakeProcessRunner runner;
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+
+  ScriptedCourse() { script(runner); }
+};
+
 }  // namespace
 
 TEST_CASE("plan: one build per tree; a preloaded profile adds its shim; a forbidden symbol needs no build", "[stages]") {
-  Course course("#include <thread>\nint add(int a, int b) { std::this_thread::sleep_for(1ms); return a + b; }\n");
+  AdderCourse course("#include <thread>\nint add(int a, int b) { std::this_thread::sleep_for(1ms); return a + b; }\n");
   FakeProcessRunner runner;
   std::ostringstream out;
   Context ctx{course.paths, runner, out};
-  auto plan = plan_stage(ctx, {{course.adder(), "exercise", &default_profile(), 1},
-                               {course.adder(), "solution", find_profile("tsan"), 1},
-                               {course.adder(), "mutant.subtracts", find_profile("noise"), 2, true}});
+  auto plan = plan_stage(ctx, {{&course.adder(), "exercise", &default_profile(), 1},
+                               {&course.adder(), "solution", find_profile("tsan"), 1},
+                               {&course.adder(), "mutant.subtracts", find_profile("noise"), 2, true}});
   CHECK(plan.results[0].verdict == Verdict::forbidden);
   CHECK(plan.results[0].message ==
         "exercises/01-adder/adder.cpp:2: 'sleep_for' is not allowed here: Nothing to wait for.");
@@ -103,16 +76,13 @@ TEST_CASE("plan: one build per tree; a preloaded profile adds its shim; a forbid
   CHECK(runner.calls().empty());
 }
 
-TEST_CASE("the stages: each tree configured and built once, each case run with its profile's environment", "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse,
+                 "the stages: each tree configured and built once, each case run with its profile's environment",
+                 "[stages]") {
   ctx.jobs = 2;
-  auto results = grade(ctx, {{course.adder(), "solution", find_profile("tsan"), 7},
-                             {course.adder(), "solution", find_profile("noise"), 7},
-                             {course.adder(), "exercise", &default_profile(), 7}});
+  auto results = grade(ctx, {{&course.adder(), "solution", find_profile("tsan"), 7},
+                             {&course.adder(), "solution", find_profile("noise"), 7},
+                             {&course.adder(), "exercise", &default_profile(), 7}});
   REQUIRE(results.size() == 3);
   CHECK(results[0].verdict == Verdict::pass);
   CHECK(results[0].profile == "tsan");
@@ -151,31 +121,23 @@ TEST_CASE("the stages: each tree configured and built once, each case run with i
   }
 }
 
-TEST_CASE("a build failure is the subject's verdict, in the compiler's words", "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse, "a build failure is the subject's verdict, in the compiler's words", "[stages]") {
   runner.failing_targets["01-adder.exercise"] =
       "exercises/01-adder/adder.cpp:1:30: error: expected ';' before '}' token";
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
-  auto results = grade(ctx, {{course.adder(), "exercise", &default_profile(), 1}});
+  auto results = grade(ctx, {{&course.adder(), "exercise", &default_profile(), 1}});
   REQUIRE(results.size() == 1);
   CHECK(results[0].verdict == Verdict::build_error);
   CHECK_THAT(results[0].message, Catch::Contains("adder.cpp:1:30: error: expected ';' before '}' token"));
   CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
 }
 
-TEST_CASE("a tree configured before costs one build call; a target CMake skipped fails on its own", "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
-  grade(ctx, {{course.adder(), "solution", &default_profile(), 1}});
+TEST_CASE_METHOD(ScriptedCourse,
+                 "a tree configured before costs one build call; a target CMake skipped fails on its own",
+                 "[stages]") {
+  grade(ctx, {{&course.adder(), "solution", &default_profile(), 1}});
   auto calls_before = runner.calls().size();
 
-  auto again = grade(ctx, {{course.adder(), "solution", &default_profile(), 1}});
+  auto again = grade(ctx, {{&course.adder(), "solution", &default_profile(), 1}});
   CHECK(again.at(0).verdict == Verdict::pass);
   auto calls = runner.calls();
   REQUIRE(calls.size() > calls_before);
@@ -185,9 +147,9 @@ TEST_CASE("a tree configured before costs one build call; a target CMake skipped
 
   // CMake, re-run by ninja, no longer makes the exercise's target (say its
   // kata.json broke): ninja names it unknown, and only that target fails.
-  write(course.paths.tree("plain") / "kata-targets.txt", "01-adder.solution\n");
+  write_file(course.paths.tree("plain") / "kata-targets.txt", "01-adder.solution\n");
   calls_before = runner.calls().size();
-  auto broken = grade(ctx, {{course.adder(), "exercise", &default_profile(), 1}});
+  auto broken = grade(ctx, {{&course.adder(), "exercise", &default_profile(), 1}});
   CHECK(broken.at(0).verdict == Verdict::build_error);
   CHECK_THAT(broken.at(0).message,
              Catch::StartsWith("CMake did not create the target 01-adder.exercise (its kata.json or files are broken):"));
@@ -197,14 +159,10 @@ TEST_CASE("a tree configured before costs one build call; a target CMake skipped
   CHECK(runs_of(runner, "bin/01-adder/exercise").empty());
 }
 
-TEST_CASE("a mutant run stops at its first failing test; a timing test runs after the others", "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse, "a mutant run stops at its first failing test; a timing test runs after the others",
+                 "[stages]") {
   ctx.jobs = 1;
-  auto results = grade(ctx, {{course.adder(), "mutant.subtracts", &default_profile(), 1, true}});
+  auto results = grade(ctx, {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true}});
   REQUIRE(results[0].tests.size() == 2);
   CHECK(results[0].verdict == Verdict::fail);
   CHECK(results[0].tests[0].status == TestStatus::fail);     // "adds" ran first
@@ -212,32 +170,25 @@ TEST_CASE("a mutant run stops at its first failing test; a timing test runs afte
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 1);
 }
 
-TEST_CASE("a mutant runs one test at a time, so its first failure skips the rest; other slots take other runs",
-          "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse,
+                 "a mutant runs one test at a time, so its first failure skips the rest; other slots take other runs",
+                 "[stages]") {
   runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", false}, {"adds negatives", false}, {"adds zero", true}};
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
   ctx.jobs = 2;
-  auto results = grade(ctx, {{course.adder(), "mutant.subtracts", &default_profile(), 1, true},
-                             {course.adder(), "mutant.subtracts", &default_profile(), 2, true}});
+  auto results = grade(ctx, {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true},
+                             {&course.adder(), "mutant.subtracts", &default_profile(), 2, true}});
   REQUIRE(results.size() == 2);
   CHECK(results[0].verdict == Verdict::fail);
   CHECK(results[1].verdict == Verdict::fail);
   CHECK(runs_of(runner, "bin/01-adder/mutant.subtracts").size() == 2);  // "adds" of each run, nothing after it
 }
 
-TEST_CASE("explore tries several schedules per test case; the failing one is named with the seed that replays it",
-          "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(
+    ScriptedCourse,
+    "explore tries several schedules per test case; the failing one is named with the seed that replays it",
+    "[stages]") {
   runner.fails_with_seed["adds"] = {std::to_string(schedule_seed(5, 3))};  // the 4th schedule only
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
-  auto results = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 5}});
+  auto results = grade(ctx, {{&course.adder(), "solution", find_profile("explore"), 5}});
   REQUIRE(results.at(0).tests.size() == 2);
   const auto& adds = results[0].tests[0].name == "adds" ? results[0].tests[0] : results[0].tests[1];
   const auto& other = results[0].tests[0].name == "adds" ? results[0].tests[1] : results[0].tests[0];
@@ -258,75 +209,56 @@ TEST_CASE("explore tries several schedules per test case; the failing one is nam
   CHECK(strategy_of_seed.at("4000005") == "random");
 
   // The replay: --seed 3000005 fails at the first schedule.
-  auto replay = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 3000005}});
+  auto replay = grade(ctx, {{&course.adder(), "solution", find_profile("explore"), 3000005}});
   for (const auto& t : replay.at(0).tests)
     if (t.name == "adds") CHECK_THAT(t.message, Catch::EndsWith("(schedule 1 of 8 tried, seed 3000005: --seed 3000005 replays it)"));
 }
 
 TEST_CASE("kata.json sets a profile's schedules per test case", "[stages]") {
-  Course course;
+  AdderCourse course;
   auto meta = read_text_file(course.root / "exercises/01-adder/kata.json");
   meta.replace(meta.find("\"noise\": {}"), 11, "\"noise\": {}, \"explore\": {\"schedules\": 2, \"budget_s\": 30}");
-  write(course.root / "exercises/01-adder/kata.json", meta);
+  write_file(course.root / "exercises/01-adder/kata.json", meta);
   course.catalog = load_catalog(course.paths.exercises);
   REQUIRE(course.catalog.problems.empty());
-  CHECK(schedules_of(*course.adder(), *find_profile("explore")) == std::pair<int, double>{2, 30.0});
-  CHECK(schedules_of(*course.adder(), *find_profile("noise")) == std::pair<int, double>{1, 0.0});
+  CHECK(schedules_of(course.adder(), *find_profile("explore")) == std::pair<int, double>{2, 30.0});
+  CHECK(schedules_of(course.adder(), *find_profile("noise")) == std::pair<int, double>{1, 0.0});
   FakeProcessRunner runner;
   script(runner);
   runner.fails_with_seed["adds"] = {std::to_string(schedule_seed(5, 3))};
   std::ostringstream out;
   Context ctx{course.paths, runner, out};
-  auto results = grade(ctx, {{course.adder(), "solution", find_profile("explore"), 5}});
+  auto results = grade(ctx, {{&course.adder(), "solution", find_profile("explore"), 5}});
   CHECK(results.at(0).verdict == Verdict::pass);  // two schedules do not reach the 4th
   CHECK(runs_of(runner, "bin/01-adder/solution").size() == 4);
 
   meta.replace(meta.find("\"schedules\": 2"), 14, "\"schedules\": 0");
-  write(course.root / "exercises/01-adder/kata.json", meta);
+  write_file(course.root / "exercises/01-adder/kata.json", meta);
   CHECK_THAT(load_catalog(course.paths.exercises).problems.at(0), Catch::Contains("schedules"));
 }
 
-TEST_CASE("progress: the stages say what they build and run, nothing else", "[stages]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
+TEST_CASE_METHOD(ScriptedCourse, "progress: the stages say what they build and run, nothing else", "[stages]") {
   StageTimes times;
-  grade(ctx, {{course.adder(), "solution", &default_profile(), 1}}, terminal_progress(out, false), &times);
+  grade(ctx, {{&course.adder(), "solution", &default_profile(), 1}}, terminal_progress(out, false), &times);
   CHECK(out.str() == "building 1 test binary (plain)...\nrunning 2 test cases...\n");
   CHECK(times.build >= 0);
 }
 
-TEST_CASE("check: the verdict on stdout, results.json written, exit code 1 for a failure", "[stages][commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  CheckOptions options;
-  options.names = {"01"};
-  options.report_dir = (course.root / "reports").string();
-  CHECK(run_check(ctx, options) == kExitFailures);
+TEST_CASE_METHOD(ScriptedCourse, "check: the verdict on stdout, results.json written, exit code 1 for a failure",
+                 "[stages][commands]") {
+  CHECK(run_check(ctx, {.names = {"01"}, .report_dir = (course.root / "reports").string()}) == kExitFailures);
   CHECK(err.str().empty());
   CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, plain, seed 0)"));
   CHECK_THAT(out.str(), Catch::Contains("41 == 42"));
   CHECK_THAT(read_text_file(course.root / "reports/results.json"), Catch::Contains("\"status\":\"fail\""));
 }
 
-TEST_CASE("check --all-profiles: a pass under every listed profile, else the first failing one's verdict",
-          "[stages][commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse,
+                 "check --all-profiles: a pass under every listed profile, else the first failing one's verdict",
+                 "[stages][commands]") {
   runner.tests_of["01-adder/exercise"] = {{"adds", true}, {"adds negatives", true}};
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  CheckOptions options;
-  options.names = {"01"};
-  options.all_profiles = true;
-  options.report_dir = (course.root / "reports").string();
-  auto profiles_run = [&runner] {
+  const CheckOptions options{.names = {"01"}, .all_profiles = true, .report_dir = (course.root / "reports").string()};
+  auto profiles_run = [this] {
     std::set<std::string> seen;
     for (const auto& run : runs_of(runner, "/01-adder/exercise")) seen.insert(FakeProcessRunner::profile_of(run));
     return seen;
@@ -374,31 +306,18 @@ TEST_CASE("check --all-profiles: a pass under every listed profile, else the fir
   CHECK(last_build < first_run);
 }
 
-TEST_CASE("check: an unknown exercise is a usage error on stderr, and nothing is built", "[stages][commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  CheckOptions options;
-  options.names = {"99"};
-  CHECK(run_check(ctx, options) == kExitUsage);
+TEST_CASE_METHOD(ScriptedCourse, "check: an unknown exercise is a usage error on stderr, and nothing is built",
+                 "[stages][commands]") {
+  CHECK(run_check(ctx, {.names = {"99"}}) == kExitUsage);
   CHECK(out.str().empty());
   CHECK_THAT(err.str(), Catch::StartsWith("grader: error: "));
   CHECK(runner.calls().empty());
 }
 
-TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, and where the time went",
-          "[stages][commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
-  std::ostringstream out, err;
-  Context ctx{course.paths, runner, out, err};
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 2;
-  int code = run_selfcheck(ctx, options);
+TEST_CASE_METHOD(ScriptedCourse,
+                 "selfcheck: solution passes, stub fails, mutant caught in every run, and where the time went",
+                 "[stages][commands]") {
+  int code = run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 2, .coverage = false});
   INFO(out.str());
   CHECK(code == kExitPass);
   CHECK_THAT(out.str(), Catch::Contains("01-adder                   ok    solution: plain pass, tsan pass, noise pass | "
@@ -408,29 +327,18 @@ TEST_CASE("selfcheck: solution passes, stub fails, mutant caught in every run, a
   CHECK_THAT(out.str(), Catch::EndsWith("selfcheck: 9 passed, 0 failed\n"));
 }
 
-TEST_CASE("selfcheck: a mutant the tests do not catch fails the check, and says so", "[stages][commands]") {
-  Course course;
-  FakeProcessRunner runner;
-  script(runner);
+TEST_CASE_METHOD(ScriptedCourse, "selfcheck: a mutant the tests do not catch fails the check, and says so",
+                 "[stages][commands]") {
   runner.tests_of["01-adder/mutant.subtracts"] = {{"adds", true}, {"adds negatives", true}};
-  std::ostringstream out;
-  Context ctx{course.paths, runner, out};
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 1;
-  CHECK(run_selfcheck(ctx, options) == kExitFailures);
+  CHECK(run_selfcheck(ctx, {.names = {"01"}, .mutant_runs = 1, .coverage = false}) == kExitFailures);
   CHECK_THAT(out.str(), Catch::Contains("01-adder: mutant.subtracts (noise, seed 1) FAILED\n  not caught: every test passed"));
 }
 
 TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh runs everything", "[stages][commands]") {
-  Course course;
+  AdderCourse course;
   FakeProcessRunner runner;
   script(runner);
-  SelfcheckOptions options;
-  options.names = {"01"};
-  options.coverage = false;
-  options.mutant_runs = 1;
+  SelfcheckOptions options{.names = {"01"}, .mutant_runs = 1, .coverage = false};
   auto test_runs = [&] {
     int n = 0;
     for (const auto& c : runner.calls()) n += c.argv.size() > 1 && c.argv[0].find("/bin/01-adder/") != std::string::npos;
@@ -475,13 +383,13 @@ TEST_CASE("selfcheck reuses a result when nothing it depends on changed; --fresh
 }
 
 TEST_CASE("selfcheck's own seed stays while the course's files do, and changes with any edit", "[stages]") {
-  Course course;
+  AdderCourse course;
   auto seed = course_seed(course.paths);
   CHECK(course_seed(course.paths) == seed);
   CHECK(seed < 1000000);
-  write(course.root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") { CHECK(true); }\n");
+  write_file(course.root / "tests/01-adder/adder_test.cpp", "TEST_CASE(\"adds\", \"[req:1]\") { CHECK(true); }\n");
   auto after_test_edit = course_seed(course.paths);
   CHECK(after_test_edit != seed);
-  write(course.root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return b + a; }\n");
+  write_file(course.root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return b + a; }\n");
   CHECK(course_seed(course.paths) != after_test_edit);
 }

@@ -19,7 +19,7 @@
 #include "report/clean_text.hpp"
 #include "report/formats.hpp"
 #include "report/table.hpp"
-#include "process/process.hpp"
+#include "run_tool.hpp"
 
 using namespace grader;
 namespace json = boost::json;
@@ -234,14 +234,6 @@ void check_markdown(const std::string& md) {
   check_text("report.md", md);
   REQUIRE(md.rfind(kMarkdownMarker, 0) == 0);
   REQUIRE(char_count(md) <= kMarkdownCap);
-}
-
-ProcessResult run_tool(std::vector<std::string> argv) {
-  PosixProcessRunner runner;
-  ProcessSpec spec;
-  spec.argv = std::move(argv);
-  spec.timeout = std::chrono::seconds(60);
-  return runner.run(spec);
 }
 
 }  // namespace

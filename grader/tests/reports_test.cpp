@@ -13,9 +13,10 @@
 #include <unistd.h>
 
 #include "collect/coverage.hpp"
+#include "learner_result.hpp"
 #include "report/clean_text.hpp"
 #include "report/formats.hpp"
-#include "process/process.hpp"
+#include "run_tool.hpp"
 
 using namespace grader;
 namespace fs = std::filesystem;
@@ -23,24 +24,16 @@ namespace fs = std::filesystem;
 namespace {
 
 RunSummary sample_run() {
-  ExerciseResult pass;
-  pass.slug = "16-deadlock";
+  auto pass = learner_result("16-deadlock", Verdict::pass);
   pass.title = "Transfers that cannot deadlock";
-  pass.implementation = "exercise";
-  pass.profile = "plain";
-  pass.verdict = Verdict::pass;
   pass.points = pass.max_points = 10;
   pass.seconds = 1.25;
   pass.coverage = {true, 40, 42, 9, 12, "build/reports/coverage/16-deadlock/index.html", ""};
   pass.tests = {{"transfer moves money", TestStatus::pass, false, "", "", 0.5},
                 {"opposite transfers do not deadlock", TestStatus::pass, false, "", "kata: seed 7\n", 0.75}};
 
-  ExerciseResult fail;
-  fail.slug = "20-thread-pool";
+  auto fail = learner_result("20-thread-pool", Verdict::fail);
   fail.title = "A thread pool";
-  fail.implementation = "exercise";
-  fail.profile = "plain";
-  fail.verdict = Verdict::fail;
   fail.max_points = 10;
   fail.seconds = 6.5;
   fail.tests = {
@@ -52,12 +45,8 @@ RunSummary sample_run() {
       {"a hidden check", TestStatus::fail, true, "this hidden test failed (its checks are not shown)", "", 0.25},
       {"a skipped one", TestStatus::skipped, false, "not run: this run already failed a test", "", 0}};
 
-  ExerciseResult broken;
-  broken.slug = "27-gather-wait";
+  auto broken = learner_result("27-gather-wait", Verdict::build_error);
   broken.title = "gather & wait <async>";
-  broken.implementation = "exercise";
-  broken.profile = "plain";
-  broken.verdict = Verdict::build_error;
   broken.max_points = 10;
   broken.message = "exercises/27-gather-wait/gather_wait.cpp:12:5: error: use of undeclared identifier 'x'";
   return {{pass, fail, broken}, 13.5, true};
@@ -77,17 +66,10 @@ void check_golden(const std::string& name, const std::string& actual) {
   CHECK(actual == read(path));
 }
 
-ProcessResult run(std::vector<std::string> argv) {
-  PosixProcessRunner runner;
-  ProcessSpec spec;
-  spec.argv = std::move(argv);
-  spec.timeout = std::chrono::seconds(60);
-  return runner.run(spec);
-}
-
 // `file` against a JSON Schema of the repository (python3-jsonschema).
 bool validates(const fs::path& file, const std::string& schema) {
-  auto r = run({"/usr/bin/python3", "-m", "jsonschema", "-i", file.string(), std::string(GRADER_SOURCE_DIR) + "/" + schema});
+  auto r = run_tool(
+      {"/usr/bin/python3", "-m", "jsonschema", "-i", file.string(), std::string(GRADER_SOURCE_DIR) + "/" + schema});
   UNSCOPED_INFO(file.string() << ": " << r.output << r.start_error);
   return r.exited_ok();
 }
@@ -100,73 +82,52 @@ bool junit_validates(const fs::path& file) {
     WARN("junit-10.xsd is not beside the repository (../shared/validators/): schema not checked");
     return true;
   }
-  auto r = run({"xmllint", "--noout", "--schema", xsd.string(), file.string()});
+  auto r = run_tool({"xmllint", "--noout", "--schema", xsd.string(), file.string()});
   UNSCOPED_INFO(file.string() << ": " << r.output << r.start_error);
   return r.exited_ok();
 }
 
-fs::path written_reports() {
-  auto dir = fs::temp_directory_path() / ("grader-reports-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  REQUIRE(write_reports(dir, sample_run()).empty());
-  return dir;
-}
+// The reports of sample_run(), written to a folder of their own that goes
+// away with them.
+struct SampleReports {
+  fs::path dir = fs::temp_directory_path() / ("grader-reports-" + std::to_string(::getpid()));
+
+  SampleReports() {
+    fs::remove_all(dir);
+    REQUIRE(write_reports(dir, sample_run()).empty());
+  }
+  ~SampleReports() { fs::remove_all(dir); }
+};
 
 }  // namespace
 
-TEST_CASE("results.json matches its golden file and its schema", "[reports]") {
-  auto dir = written_reports();
-  check_golden("results.json", read(dir / "results.json"));
-  auto r = run({"/usr/bin/python3", "-m", "jsonschema", "-i", (dir / "results.json").string(),
-                std::string(GRADER_SOURCE_DIR) + "/docs/schemas/results.schema.json"});
-  INFO(r.output);
-  CHECK(r.exited_ok());
-  fs::remove_all(dir);
-}
-
-TEST_CASE("JUnit XML matches its golden file and validates against junit-10.xsd", "[reports]") {
-  auto dir = written_reports();
-  check_golden("junit.xml", read(dir / "junit.xml"));
-  auto xsd = fs::path(GRADER_SOURCE_DIR) / "../shared/validators/junit-10.xsd";
-  if (!fs::exists(xsd)) xsd = fs::path(GRADER_SOURCE_DIR) / "grader/tests/junit-10.xsd";
-  if (fs::exists(xsd)) {
-    auto r = run({"xmllint", "--noout", "--schema", xsd.string(), (dir / "junit.xml").string()});
-    INFO(r.output << r.start_error);
-    CHECK(r.exited_ok());
-  } else {
-    WARN("junit-10.xsd is not beside the repository (../shared/validators/): schema not checked");
-  }
-  fs::remove_all(dir);
+TEST_CASE("results.json, JUnit XML and Gradescope's results match their golden files and their schemas", "[reports]") {
+  // A report file, and its schema: JSON Schema's, or for JUnit junit-10.xsd.
+  auto [file, schema] = GENERATE(table<std::string, std::string>({
+      {"results.json", "docs/schemas/results.schema.json"},
+      {"junit.xml", "junit-10.xsd"},
+      {"gradescope.json", "grader/tests/gradescope.schema.json"},  // the published fields
+  }));
+  SampleReports reports;
+  check_golden(file, read(reports.dir / file));
+  if (schema == "junit-10.xsd")
+    CHECK(junit_validates(reports.dir / file));
+  else
+    CHECK(validates(reports.dir / file, schema));
 }
 
 TEST_CASE("the Markdown report matches its golden file", "[reports]") {
-  auto dir = written_reports();
-  auto md = read(dir / "report.md");
+  SampleReports reports;
+  auto md = read(reports.dir / "report.md");
   check_golden("report.md", md);
   CHECK(md.rfind(kMarkdownMarker, 0) == 0);
-  fs::remove_all(dir);
-}
-
-TEST_CASE("Gradescope's results match their golden file and the published fields", "[reports]") {
-  auto dir = written_reports();
-  check_golden("gradescope.json", read(dir / "gradescope.json"));
-  auto r = run({"/usr/bin/python3", "-m", "jsonschema", "-i", (dir / "gradescope.json").string(),
-                std::string(GRADER_SOURCE_DIR) + "/grader/tests/gradescope.schema.json"});
-  INFO(r.output);
-  CHECK(r.exited_ok());
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Exercism's results, one file per exercise, match the published interface", "[reports]") {
-  auto dir = written_reports();
-  check_golden("exercism-20-thread-pool.json", read(dir / "exercism" / "20-thread-pool.json"));
-  for (auto slug : {"16-deadlock", "20-thread-pool", "27-gather-wait"}) {
-    auto r = run({"/usr/bin/python3", "-m", "jsonschema", "-i", (dir / "exercism" / (std::string(slug) + ".json")).string(),
-                  std::string(GRADER_SOURCE_DIR) + "/grader/tests/exercism.schema.json"});
-    INFO(slug << "\n" << r.output);
-    CHECK(r.exited_ok());
-  }
-  fs::remove_all(dir);
+  SampleReports reports;
+  check_golden("exercism-20-thread-pool.json", read(reports.dir / "exercism" / "20-thread-pool.json"));
+  for (std::string slug : {"16-deadlock", "20-thread-pool", "27-gather-wait"})
+    CHECK(validates(reports.dir / "exercism" / (slug + ".json"), "grader/tests/exercism.schema.json"));
 }
 
 TEST_CASE("a run that did not finish is an error in every format", "[reports]") {

@@ -4,16 +4,13 @@
 
 #include <sstream>
 
+#include "learner_result.hpp"
 #include "report/table.hpp"
 
 using namespace grader;
 
 TEST_CASE("failures on the terminal show a program's escape sequences instead of sending them", "[terminal]") {
-  ExerciseResult r;
-  r.slug = "20-thread-pool";
-  r.implementation = "exercise";
-  r.profile = "plain";
-  r.verdict = Verdict::fail;
+  auto r = learner_result("20-thread-pool", Verdict::fail);
   r.message = "\x1b]0;title\x07";
   r.tests = {{"submit\x1b[2J", TestStatus::fail, false, "expected 42\x1b[H", "score: 10 of 10\r\x1b[2K\xC2\x9B" "1A", 0}};
   std::ostringstream out;
@@ -30,11 +27,7 @@ TEST_CASE("failures on the terminal show a program's escape sequences instead of
 }
 
 TEST_CASE("a failing test's output on the terminal is cut to 1200 characters", "[terminal]") {
-  ExerciseResult r;
-  r.slug = "20-thread-pool";
-  r.implementation = "exercise";
-  r.profile = "plain";
-  r.verdict = Verdict::fail;
+  auto r = learner_result("20-thread-pool", Verdict::fail);
   std::string output;
   for (int i = 0; i < 1500; ++i) output += "ж";
   output += "\xD0";  // a letter cut in half by the output cap
@@ -47,11 +40,7 @@ TEST_CASE("a failing test's output on the terminal is cut to 1200 characters", "
 }
 
 TEST_CASE("every failing test gets a line: the first ones in full, the others by name", "[terminal]") {
-  ExerciseResult r;
-  r.slug = "16-deadlock";
-  r.implementation = "exercise";
-  r.profile = "plain";
-  r.verdict = Verdict::fail;
+  auto r = learner_result("16-deadlock", Verdict::fail);
   r.tests = {{"first", TestStatus::fail, false, "expected 1", "", 0},
              {"passes", TestStatus::pass, false, "", "", 0},
              {"second", TestStatus::timeout, false, "timed out after 5 s", "", 0},

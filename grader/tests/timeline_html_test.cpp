@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collect/verdict.hpp"
+#include "learner_result.hpp"
 #include "run/test_runner.hpp"
 #include "process/process.hpp"
 #include "report/formats.hpp"
@@ -117,12 +118,8 @@ TEST_CASE("the page keeps the events it is given and says how many there were in
 }
 
 TEST_CASE("a failing test with a trace gets a page, linked from results.json and report.md", "[timeline][reports]") {
-  ExerciseResult r;
-  r.slug = "16-deadlock";
+  auto r = learner_result("16-deadlock", Verdict::fail, "explore");
   r.title = "Transfers";
-  r.implementation = "exercise";
-  r.profile = "explore";
-  r.verdict = Verdict::fail;
   r.max_points = 10;
   r.tests = {{"passes", TestStatus::pass, false, "", "", 0.1, kDeadlockTrace},
              {"deadlocks <b>", TestStatus::crashed, false, "explore: deadlock", "", 0.2, kDeadlockTrace},

@@ -38,6 +38,53 @@ TestResult run_fixture(const std::string& name, double timeout_s = 5, bool stack
   return judge(evidence.at(0));
 }
 
+// A fixture test that must fail: its result, for what the message says.
+TestResult failure_of(const std::string& fixture, double timeout_s = 5) {
+  auto r = run_fixture(fixture, timeout_s);
+  CHECK(r.status == TestStatus::fail);
+  return r;
+}
+
+// A fixture test that never ends by itself, in a 1 s limit: a timeout, told
+// within 2 s more.
+void check_times_out(const std::string& fixture) {
+  auto r = run_fixture(fixture, 1.0);
+  CHECK(r.status == TestStatus::timeout);
+  CHECK(r.message == "timed out after 1 s: likely deadlock or livelock");
+  CHECK(r.seconds < 3.0);
+}
+
+// A fixture test whose process ends before the test does: `status`, with a
+// message that starts with why.
+void check_ends_early(const std::string& fixture, TestStatus status, const std::string& why) {
+  auto r = run_fixture(fixture);
+  CHECK(r.status == status);
+  CHECK_THAT(r.message, Catch::StartsWith(why));
+}
+
+// A fixture test that floods its output within `timeout_s`: the output is
+// capped, and the test still passes.
+void check_output_capped(const std::string& fixture, double timeout_s = 5) {
+  auto r = run_fixture(fixture, timeout_s);
+  CHECK(r.status == TestStatus::pass);
+  CHECK(r.output.size() < 300 * 1024);
+}
+
+// What the grader says of bytes on the result channel without its secret.
+const std::string kForgedReport =
+    "something in the test process wrote to the grader's result channel without the grader's secret "
+    "(a forged report?)";
+
+// Lists the fixture's [fixture-listed] tests while it plays `attack`: the
+// listing runs with the grader's environment, and the attack reads it there.
+bool list_under_attack(const std::string& attack, std::vector<std::string>& names, std::string& why) {
+  PosixProcessRunner runner;
+  ::setenv("FIXTURE_ATTACK", attack.c_str(), 1);
+  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
+  ::unsetenv("FIXTURE_ATTACK");
+  return listed;
+}
+
 // Whether this machine lets the grader bound a test's processes.
 bool prepare_task_limit_available() {
   auto limit = prepare_task_limit();
@@ -59,6 +106,15 @@ int processes_named(const std::string& name, bool zombies = false) {
     if (text.substr(open + 1, close - open - 1) == name && (zombies || text[close + 2] != 'Z')) ++count;
   }
   return count;
+}
+
+// A test that left one process, `name`, running: a failure naming it, and
+// the process killed (with `zombies`: reaped too).
+void check_left_running(const TestResult& r, const std::string& name, bool zombies = false) {
+  CHECK(r.status == TestStatus::fail);
+  CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
+  CHECK_THAT(r.message, Catch::Contains("(" + name + ")"));
+  CHECK(processes_named(name, zombies) == 0);
 }
 
 // Entries of /dev/shm from this process's runs whose name ends with `suffix`.
@@ -87,24 +143,19 @@ TEST_CASE("a test's HOME is its own working folder", "[verdict]") {
 }
 
 TEST_CASE("a failed assertion is a failure showing the expression, its values and messages", "[verdict]") {
-  auto r = run_fixture("fails an assertion");
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("fails an assertion");
   CHECK_THAT(r.message, Catch::Contains("fixture_test.cpp:") && Catch::Contains("REQUIRE( answer == 42 )") &&
                             Catch::Contains("with expansion: 41 == 42") &&
                             Catch::Contains("with message: the answer was computed by the stub"));
 }
 
 TEST_CASE("an exception escaping a test is a failure naming it", "[verdict]") {
-  auto r = run_fixture("throws an exception");
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("throws an exception");
   CHECK_THAT(r.message, Catch::Contains("unexpected exception: TODO: Bank::transfer"));
 }
 
 TEST_CASE("a hanging test is a timeout within its limit plus 2 seconds", "[verdict]") {
-  auto r = run_fixture("hangs forever", 1.0);
-  CHECK(r.status == TestStatus::timeout);
-  CHECK(r.message == "timed out after 1 s: likely deadlock or livelock");
-  CHECK(r.seconds < 3.0);
+  check_times_out("hangs forever");
 }
 
 TEST_CASE("a timeout shows where each thread was waiting", "[verdict]") {
@@ -118,40 +169,28 @@ TEST_CASE("a timeout shows where each thread was waiting", "[verdict]") {
 }
 
 TEST_CASE("a segmentation fault is a crash naming the signal", "[verdict]") {
-  auto r = run_fixture("dereferences a null pointer");
-  CHECK(r.status == TestStatus::crashed);
-  CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGSEGV (segmentation fault)"));
+  check_ends_early("dereferences a null pointer", TestStatus::crashed, "crashed with SIGSEGV (segmentation fault)");
 }
 
 TEST_CASE("an abort is a crash naming the signal", "[verdict]") {
-  auto r = run_fixture("aborts");
-  CHECK(r.status == TestStatus::crashed);
-  CHECK_THAT(r.message, Catch::StartsWith("crashed with SIGABRT (abort)"));
+  check_ends_early("aborts", TestStatus::crashed, "crashed with SIGABRT (abort)");
 }
 
 TEST_CASE("exit(0) in the middle of a test is an error, not a pass", "[verdict]") {
-  auto r = run_fixture("exits in the middle");
-  CHECK(r.status == TestStatus::error);
-  CHECK_THAT(r.message, Catch::StartsWith("the test process exited with code 0 before the test finished"));
+  check_ends_early("exits in the middle", TestStatus::error,
+                   "the test process exited with code 0 before the test finished");
 }
 
 TEST_CASE("a flood of output is capped and the test still judged", "[verdict]") {
-  auto r = run_fixture("floods the output");
-  CHECK(r.status == TestStatus::pass);
-  CHECK(r.output.size() < 300 * 1024);
+  check_output_capped("floods the output");
 }
 
 TEST_CASE("100 MB through std::cout is capped like any output, and the test judged", "[verdict]") {
-  auto r = run_fixture("floods std::cout with 100 MB", 60);
-  CHECK(r.status == TestStatus::pass);
-  CHECK(r.output.size() < 300 * 1024);
+  check_output_capped("floods std::cout with 100 MB", 60);
 }
 
 TEST_CASE("a test spinning without progress is a timeout", "[verdict]") {
-  auto r = run_fixture("spins without progress", 1.0);
-  CHECK(r.status == TestStatus::timeout);
-  CHECK(r.message == "timed out after 1 s: likely deadlock or livelock");
-  CHECK(r.seconds < 3.0);
+  check_times_out("spins without progress");
 }
 
 TEST_CASE("a fork bomb fails at the task limit and leaves no process behind", "[verdict]") {
@@ -159,8 +198,7 @@ TEST_CASE("a fork bomb fails at the task limit and leaves no process behind", "[
     WARN("no task limit can be set here (root without a pids cgroup): not run");
     return;
   }
-  auto r = run_fixture("forks without end", 20.0);
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("forks without end", 20.0);
   CHECK_THAT(r.message, Catch::Contains("fork failed after"));
   CHECK_THAT(r.message, Catch::Contains("limit of 2048 processes and threads"));
   CHECK(r.seconds < 25.0);
@@ -168,18 +206,13 @@ TEST_CASE("a fork bomb fails at the task limit and leaves no process behind", "[
 }
 
 TEST_CASE("allocating 8 GiB is refused and the verdict says the memory limit", "[verdict]") {
-  auto r = run_fixture("allocates 8 GiB");
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("allocates 8 GiB");
   CHECK_THAT(r.message, Catch::Contains("std::bad_alloc"));
   CHECK_THAT(r.message, Catch::Contains("at most 6 GiB of memory"));
 }
 
 TEST_CASE("a child left running after the test is a failure naming it, and it is killed", "[verdict]") {
-  auto r = run_fixture("leaves a child running");
-  CHECK(r.status == TestStatus::fail);
-  CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
-  CHECK_THAT(r.message, Catch::Contains("(fixture-orphan)"));
-  CHECK(processes_named("fixture-orphan") == 0);
+  check_left_running(run_fixture("leaves a child running"), "fixture-orphan");
 }
 
 TEST_CASE("a setsid() daemon is found and killed, with or without a cgroup", "[verdict]") {
@@ -187,10 +220,7 @@ TEST_CASE("a setsid() daemon is found and killed, with or without a cgroup", "[v
     if (!cgroups) ::setenv("GRADER_NO_CGROUPS", "1", 1);  // as a user who cannot make one
     auto r = run_fixture("leaves a daemon in a session of its own");
     ::unsetenv("GRADER_NO_CGROUPS");
-    CHECK(r.status == TestStatus::fail);
-    CHECK_THAT(r.message, Catch::StartsWith("the test left 1 process(es) running after it ended (killed now): "));
-    CHECK_THAT(r.message, Catch::Contains("(fixture-daemon)"));
-    CHECK(processes_named("fixture-daemon", /*zombies=*/true) == 0);  // killed and reaped
+    check_left_running(r, "fixture-daemon", /*zombies=*/true);  // killed and reaped
   }
 }
 
@@ -201,16 +231,14 @@ TEST_CASE("a destructor that sleeps forever after the test is a timeout", "[verd
 }
 
 TEST_CASE("a shared-memory segment left behind is a failure, and it is removed", "[verdict]") {
-  auto r = run_fixture("leaves a shared-memory segment behind");
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("leaves a shared-memory segment behind");
   CHECK_THAT(r.message, Catch::StartsWith("the test left IPC objects behind (removed now): /dev/shm/kata_"));
   CHECK_THAT(r.message, Catch::EndsWith("_segment"));
   CHECK(shm_entries_named("_segment") == 0);
 }
 
 TEST_CASE("a message queue left behind is a failure, and it is removed", "[verdict]") {
-  auto r = run_fixture("leaves a message queue behind");
-  CHECK(r.status == TestStatus::fail);
+  auto r = failure_of("leaves a message queue behind");
   CHECK_THAT(r.message, Catch::Contains("_queue"));
   CHECK(shm_entries_named("_queue") == 0);
 }
@@ -321,17 +349,13 @@ TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict
 TEST_CASE("a report forged by a static initializer is an error, not a pass", "[verdict][integrity]") {
   auto r = run_fixture("passes", 5, false, {{"FIXTURE_ATTACK", "forge before main"}});
   CHECK(r.status == TestStatus::error);
-  CHECK(r.message ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK(r.message == kForgedReport);
 }
 
 TEST_CASE("a report forged from inside a test is an error, not a pass", "[verdict][integrity]") {
   auto r = run_fixture("forges a report from inside the test");
   CHECK(r.status == TestStatus::error);
-  CHECK(r.message ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK(r.message == kForgedReport);
 }
 
 TEST_CASE("the secret is gone before the test's own code runs", "[verdict][integrity]") {
@@ -340,28 +364,17 @@ TEST_CASE("the secret is gone before the test's own code runs", "[verdict][integ
 }
 
 TEST_CASE("what a static initializer prints never becomes a test name", "[verdict][integrity]") {
-  PosixProcessRunner runner;
   std::vector<std::string> names;
   std::string why;
-  // The listing runs with the grader's environment; the attack reads it there.
-  ::setenv("FIXTURE_ATTACK", "print test names", 1);
-  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
-  ::unsetenv("FIXTURE_ATTACK");
-  REQUIRE(listed);
+  REQUIRE(list_under_attack("print test names", names, why));
   CHECK(names == std::vector<std::string>{"a test that is listed", "another listed test"});
 }
 
 TEST_CASE("a listing forged before main is refused", "[verdict][integrity]") {
-  PosixProcessRunner runner;
   std::vector<std::string> names;
   std::string why;
-  ::setenv("FIXTURE_ATTACK", "forge before main", 1);
-  bool listed = list_test_names(runner, GRADER_FIXTURE, "[fixture-listed]", names, why);
-  ::unsetenv("FIXTURE_ATTACK");
-  CHECK_FALSE(listed);
-  CHECK(why ==
-        "something in the test process wrote to the grader's result channel without the grader's secret "
-        "(a forged report?)");
+  CHECK_FALSE(list_under_attack("forge before main", names, why));
+  CHECK(why == kForgedReport);
 }
 
 TEST_CASE("a hang the test detects itself shows where each thread waits", "[verdict][stacks]") {

@@ -34,6 +34,11 @@ void explain_missing_command(CLI::App& app) {
   std::cerr << "Each command's options: ./kata COMMAND --help\n";
 }
 
+// The exercise that hint, reset and solution are for.
+void add_required_exercise(CLI::App& command, std::string& name) {
+  command.add_option("exercise", name, "The exercise")->required();
+}
+
 }  // namespace
 
 int parse_command_line(int argc, char** argv, CommandLine& cl) {
@@ -51,7 +56,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
                  "As root: run builds and tests as this user, and keep the reports root's (the trusted grading)");
 
   auto* list = app.add_subcommand("list", "List every exercise with its question and your progress");
-  list->add_flag("--markdown", cl.markdown, "Print the README's exercise table instead");
+  list->add_flag("--markdown", cl.list.markdown, "Print the README's exercise table instead");
 
   std::string shard;
   auto* check = app.add_subcommand("check", "Build and run the tests of exercises (default: all)");
@@ -75,39 +80,42 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   check->add_option("--shard", shard, "Grade only shard K of N (K/N), exercises split evenly");
 
   auto* hint = app.add_subcommand("hint", "Show an exercise's hints: one more each time");
-  hint->add_option("exercise", cl.name, "The exercise")->required();
-  hint->add_option("--level", cl.hint_level, "Show this many hints");
-  hint->add_flag("--all", cl.hint_all, "Show every hint");
+  add_required_exercise(*hint, cl.hint.name);
+  hint->add_option("--level", cl.hint.level, "Show this many hints");
+  hint->add_flag("--all", cl.hint.all, "Show every hint");
 
   auto* next = app.add_subcommand("next", "The first exercise not done yet: its question and files");
 
   auto* watch = app.add_subcommand("watch", "Grade the current exercise on every save (the learner's loop)");
-  watch->add_option("exercise", cl.name, "Start with this exercise (default: the first not done)");
-  watch->add_flag("--poll", cl.poll, "Look for changes every half second instead of using inotify");
+  watch->add_option("exercise", cl.watch.name, "Start with this exercise (default: the first not done)");
+  watch->add_flag("--poll", cl.watch.poll, "Look for changes every half second instead of using inotify");
 
   auto* reset = app.add_subcommand("reset", "Restore an exercise's stub from git (your files are backed up)");
-  reset->add_option("exercise", cl.name, "The exercise")->required();
-  reset->add_flag("-y,--yes", cl.yes, "Do not ask");
+  add_required_exercise(*reset, cl.reset.name);
+  reset->add_flag("-y,--yes", cl.reset.yes, "Do not ask");
 
   auto* solution = app.add_subcommand("solution", "Show the reference solution of an exercise you solved");
-  solution->add_option("exercise", cl.name, "The exercise")->required();
-  solution->add_flag("--force", cl.force, "Show it even before the exercise passes");
+  add_required_exercise(*solution, cl.solution.name);
+  solution->add_flag("--force", cl.solution.force, "Show it even before the exercise passes");
 
   auto* exporter = app.add_subcommand("export", "Write a learner's copy of the course (no solutions, no mutants)");
-  exporter->add_option("directory", cl.export_dir, "A new or empty directory")->required();
-  exporter->add_flag("--allow-dirty", cl.allow_dirty, "Export the last commit even when exercises/ has uncommitted changes");
+  exporter->add_option("directory", cl.export_options.dir, "A new or empty directory")->required();
+  exporter->add_flag("--allow-dirty", cl.export_options.allow_dirty,
+                     "Export the last commit even when exercises/ has uncommitted changes");
 
   auto* changed = app.add_subcommand("changed", "Sort the files changed between two revisions into learner files and others");
-  changed->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
-  changed->add_option("head", cl.head, "The pull request's head revision")->required();
-  changed->add_flag("-z", cl.nul, "End each record with NUL instead of a newline (for scripts)");
+  changed->add_option("base", cl.changed.base, "The base revision (its metadata decides)")->required();
+  changed->add_option("head", cl.changed.head, "The pull request's head revision")->required();
+  changed->add_flag("-z", cl.changed.nul, "End each record with NUL instead of a newline (for scripts)");
 
   auto* take = app.add_subcommand("take", "Write into this tree exactly the learner files a pull request changed");
-  take->add_option("base", cl.base, "The base revision (its metadata decides)")->required();
-  take->add_option("head", cl.head, "The pull request's head revision")->required();
-  take->add_option("--exercises-out", cl.exercises_out, "Where to write the changed exercises' slugs, NUL-terminated")
+  take->add_option("base", cl.take.base, "The base revision (its metadata decides)")->required();
+  take->add_option("head", cl.take.head, "The pull request's head revision")->required();
+  take->add_option("--exercises-out", cl.take.exercises_out,
+                   "Where to write the changed exercises' slugs, NUL-terminated")
       ->required();
-  take->add_option("--ignored-out", cl.ignored_out, "Where to write the Markdown list of ignored files")->required();
+  take->add_option("--ignored-out", cl.take.ignored_out, "Where to write the Markdown list of ignored files")
+      ->required();
 
   std::string selfcheck_shard;
   auto* selfcheck = app.add_subcommand("selfcheck", "Prove the tests: solutions pass, stubs fail, mutants are caught");

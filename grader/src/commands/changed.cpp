@@ -38,34 +38,33 @@ ChangeSet sort_changes(const Catalog& catalog, const std::vector<std::string>& p
 }
 
 bool changes_between(Context& ctx, const std::string& base, const std::string& head, ChangeSet& out,
-                     std::string& merge_base, std::string& why) {
+                     std::string& merge_base) {
   // Against the merge base: what the pull request changed, not what the base
   // branch gained since the learner branched off.
   auto mb = run_git(ctx, {"merge-base", base, head});
   if (!mb.exited_ok()) {
-    why = "git merge-base " + base + " " + head + " failed:\n" + mb.output + mb.start_error;
+    ctx.err << "grader: error: git merge-base " << base << " " << head << " failed:\n"
+            << mb.output << mb.start_error << "\n";
     return false;
   }
   merge_base = mb.output.substr(0, mb.output.find_first_of("\r\n"));
   auto diff = run_git(ctx, {"diff", "--name-only", "--no-renames", "-z", merge_base, head, "--"});
   if (!diff.exited_ok()) {
-    why = "git diff " + merge_base + " " + head + " failed:\n" + diff.output + diff.start_error;
+    ctx.err << "grader: error: git diff " << merge_base << " " << head << " failed:\n"
+            << diff.output << diff.start_error << "\n";
     return false;
   }
   out = sort_changes(load_catalog(ctx.paths.exercises), split_nul(diff.output));
   return true;
 }
 
-int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul) {
+int run_changed(Context& ctx, const ChangedOptions& options) {
   ChangeSet changes;
-  std::string merge_base, why;
-  if (!changes_between(ctx, base, head, changes, merge_base, why)) {
-    ctx.err << "grader: error: " << why << "\n";
-    return kExitUsage;
-  }
+  std::string merge_base;
+  if (!changes_between(ctx, options.base, options.head, changes, merge_base)) return kExitUsage;
   // One record per line for people; NUL-terminated for scripts, since a path
   // may hold a newline.
-  const char end = nul ? '\0' : '\n';
+  const char end = options.nul ? '\0' : '\n';
   for (const auto& slug : changes.exercises) ctx.out << "exercise " << slug << end;
   for (const auto& p : changes.take) ctx.out << "take " << p << end;
   for (const auto& p : changes.ignore) ctx.out << "ignore " << p << end;

@@ -19,8 +19,9 @@ struct ChangeSet {
 
 ChangeSet sort_changes(const Catalog& catalog, const std::vector<std::string>& paths);
 
-/// The changes from the merge base of `base` and `head` to `head`.
+/// The changes from the merge base of `base` and `head` to `head`; false,
+/// with "grader: error: ..." on ctx.err, when git cannot tell them.
 bool changes_between(Context& ctx, const std::string& base, const std::string& head, ChangeSet& out,
-                     std::string& merge_base, std::string& why);
+                     std::string& merge_base);
 
 }  // namespace grader

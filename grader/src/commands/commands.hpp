@@ -1,4 +1,6 @@
 // The grader's commands; main.cpp only parses arguments and dispatches here.
+// Each command takes the Context every command shares and a struct of its own
+// options (HintOptions for hint, ...), as the command line gives them.
 #pragma once
 
 #include <set>
@@ -9,9 +11,11 @@
 
 namespace grader {
 
-/// Every exercise, by module, with its question, status and a progress bar;
-/// `markdown`: the README's exercise table instead.
-int run_list(Context& ctx, bool markdown);
+struct ListOptions {
+  bool markdown = false;  // the README's exercise table instead
+};
+/// Every exercise, by module, with its question, status and a progress bar.
+int run_list(Context& ctx, const ListOptions& options);
 
 /// The list for watch: one line per exercise, at most `max_lines` lines (a
 /// window around `current` when they do not all fit; 0 or less: no limit).
@@ -23,38 +27,69 @@ std::string exercise_table_markdown(const std::vector<Exercise>& exercises);
 /// The first exercise not done yet: its question, README and files.
 int run_next(Context& ctx);
 
-/// Hints of an exercise: one more each time (`level` > 0: that many; `all`:
-/// every one). `in_watch`: the next one is a key press away, not a command.
-int run_hint(Context& ctx, const std::string& name, int level, bool all, bool in_watch = false);
+struct HintOptions {
+  std::string name;  // the exercise
+  int level = 0;     // show this many; 0: one more than last time
+  bool all = false;  // show every one
+};
+/// Hints of an exercise, from general to specific. `in_watch`: the next one is
+/// a key press away, not a command.
+int run_hint(Context& ctx, const HintOptions& options, bool in_watch = false);
 
+struct ResetOptions {
+  std::string name;  // the exercise
+  bool yes = false;  // do not ask
+};
 /// Restores an exercise's stub from git, keeping a backup of the learner's files.
-int run_reset(Context& ctx, const std::string& name, bool yes);
+int run_reset(Context& ctx, const ResetOptions& options);
 
+struct SolutionOptions {
+  std::string name;    // the exercise
+  bool force = false;  // show it even before the exercise passes
+};
 /// Shows the reference solution of an exercise that passes (or with `force`).
-int run_solution(Context& ctx, const std::string& name, bool force);
+int run_solution(Context& ctx, const SolutionOptions& options);
 
+struct ExportOptions {
+  std::string dir;           // a new or empty directory
+  bool allow_dirty = false;  // export despite uncommitted changes in exercises/
+};
 /// Writes a learner's copy of the last commit to `dir`: no solutions, no
 /// mutants. Refuses while exercises/ has uncommitted changes, unless `allow_dirty`.
-int run_export(Context& ctx, const std::string& dir, bool allow_dirty);
+int run_export(Context& ctx, const ExportOptions& options);
 
+struct ChangedOptions {
+  std::string base;  // its metadata decides what a learner file is
+  std::string head;  // the pull request's
+  bool nul = false;  // NUL-terminated records, for scripts
+};
 /// Files changed from the merge base of two revisions to the second:
 /// "exercise <slug>" for each exercise whose learner files changed, "take
 /// <path>" for those files, "ignore <path>" for every other file (the judge
 /// comes from the base); one per line, or NUL-terminated with `nul`.
-int run_changed(Context& ctx, const std::string& base, const std::string& head, bool nul);
+int run_changed(Context& ctx, const ChangedOptions& options);
 
+struct TakeOptions {
+  std::string base;           // its metadata decides what a learner file is
+  std::string head;           // the pull request's
+  std::string exercises_out;  // the changed exercises' slugs, NUL-terminated
+  std::string ignored_out;    // the Markdown list of ignored files
+};
 /// Writes into the work tree, from `head`, exactly the learner files of each
 /// exercise that changed (regular files only; any other mode becomes a
 /// build error that says so). Writes the exercises' slugs NUL-terminated to
 /// `exercises_out`, and the Markdown list of ignored files to `ignored_out`.
-int run_take(Context& ctx, const std::string& base, const std::string& head,
-             const std::filesystem::path& exercises_out, const std::filesystem::path& ignored_out);
+int run_take(Context& ctx, const TakeOptions& options);
 
 /// The source written in place of a learner file that is not a regular file.
 std::string refused_file_source(const std::string& path, const std::string& mode);
 
+struct WatchOptions {
+  std::string name;   // the exercise to start with; empty: the first not done
+  bool poll = false;  // look for changes by polling instead of inotify
+};
 /// The interactive loop: grade the current exercise on every save.
-int run_watch(Context& ctx, const std::string& name, bool poll);
+int run_watch(Context& ctx, const WatchOptions& options);
 
 /// Where watch's events come from: saves in the exercises' folders, and keys.
 /// The terminal's is a FileWatcher and stdin; tests script their own.
@@ -72,7 +107,7 @@ class WatchInput {
   virtual bool terminal() const = 0;
 };
 
-/// watch on a given input.
+/// watch on a given input, starting with exercise `name` (empty: the first not done).
 int run_watch(Context& ctx, const std::string& name, WatchInput& input);
 
 struct CheckOptions {

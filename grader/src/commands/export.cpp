@@ -45,8 +45,8 @@ void remove_with_empty_parents(const fs::path& top, const fs::path& file) {
 
 }  // namespace
 
-int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
-  auto dir = fs::absolute(dir_arg);
+int run_export(Context& ctx, const ExportOptions& options) {
+  auto dir = fs::absolute(options.dir);
   if (fs::exists(dir) && !fs::is_empty(dir)) {
     ctx.err << "grader: error: " << dir.string() << " exists and is not empty\n";
     return kExitUsage;
@@ -54,7 +54,7 @@ int run_export(Context& ctx, const std::string& dir_arg, bool allow_dirty) {
   std::string status;
   if (!git(ctx, ctx.paths.root, {"status", "--porcelain", "--untracked-files=all", "--", "exercises"}, &status))
     return kExitFailures;
-  if (!status.empty() && !allow_dirty) {
+  if (!status.empty() && !options.allow_dirty) {
     ctx.err << "grader: error: exercises/ has uncommitted changes; the learner's copy is made from the last commit "
                "and would not have them:\n"
             << status

@@ -1,25 +1,23 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
-#include "select/selection.hpp"
+#include "commands/named_exercise.hpp"
 #include "state/progress.hpp"
 
 namespace grader {
 
-int run_hint(Context& ctx, const std::string& name, int level, bool all, bool in_watch) {
+int run_hint(Context& ctx, const HintOptions& options, bool in_watch) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  std::string error;
-  const auto* found = select_one(catalog.exercises, name, error);
-  if (!found) {
-    ctx.err << "grader: error: " << error << "\n";
-    return kExitUsage;
-  }
+  const auto* found = named_exercise(ctx, catalog, options.name);
+  if (!found) return kExitUsage;
   const auto& ex = *found;
   auto progress = Progress::load(ctx.progress_file());
   auto& p = progress.of(ex.slug);
   int total = static_cast<int>(ex.hints.size());
   // Each call shows one hint more than the last, from general to specific.
-  int shown = all ? total : level > 0 ? std::min(level, total) : std::min(p.hints_shown + 1, total);
+  int shown = std::min(p.hints_shown + 1, total);
+  if (options.level > 0) shown = std::min(options.level, total);
+  if (options.all) shown = total;
   p.hints_shown = std::max(p.hints_shown, shown);
   progress.save();
 

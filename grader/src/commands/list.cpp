@@ -17,9 +17,9 @@ std::string exercise_table_markdown(const std::vector<Exercise>& exercises) {
   return table;
 }
 
-int run_list(Context& ctx, bool markdown) {
+int run_list(Context& ctx, const ListOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  if (markdown) {
+  if (options.markdown) {
     ctx.out << exercise_table_markdown(catalog.exercises);
     return kExitPass;
   }

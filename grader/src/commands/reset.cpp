@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "commands/commands.hpp"
+#include "commands/named_exercise.hpp"
 #include "commands/git.hpp"
-#include "select/selection.hpp"
 #include "state/progress.hpp"
 
 namespace grader {
@@ -39,14 +39,10 @@ std::string timestamp() {
 
 }  // namespace
 
-int run_reset(Context& ctx, const std::string& name, bool yes) {
+int run_reset(Context& ctx, const ResetOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  std::string error;
-  const auto* found = select_one(catalog.exercises, name, error);
-  if (!found) {
-    ctx.err << "grader: error: " << error << "\n";
-    return kExitUsage;
-  }
+  const auto* found = named_exercise(ctx, catalog, options.name);
+  if (!found) return kExitUsage;
   const auto& ex = *found;
   auto rev = stub_revision(ctx);
   if (rev.empty()) {
@@ -66,7 +62,7 @@ int run_reset(Context& ctx, const std::string& name, bool yes) {
   }
 
   auto backup = ctx.paths.root / ".kata" / "backup" / (ex.slug + "-" + timestamp());
-  if (!yes) {
+  if (!options.yes) {
     if (!isatty(STDIN_FILENO)) {
       ctx.err << "grader: error: reset overwrites your files; confirm with --yes\n";
       return kExitUsage;

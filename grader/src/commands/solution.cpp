@@ -4,26 +4,22 @@
 #include <fmt/format.h>
 
 #include "commands/commands.hpp"
-#include "select/selection.hpp"
+#include "commands/named_exercise.hpp"
 #include "state/progress.hpp"
 
 namespace grader {
 
-int run_solution(Context& ctx, const std::string& name, bool force) {
+int run_solution(Context& ctx, const SolutionOptions& options) {
   auto catalog = load_catalog(ctx.paths.exercises);
-  std::string error;
-  const auto* found = select_one(catalog.exercises, name, error);
-  if (!found) {
-    ctx.err << "grader: error: " << error << "\n";
-    return kExitUsage;
-  }
+  const auto* found = named_exercise(ctx, catalog, options.name);
+  if (!found) return kExitUsage;
   const auto& ex = *found;
   auto dir = ctx.paths.root / "solutions" / ex.slug;
   if (!std::filesystem::exists(dir)) {
     ctx.out << "This copy of the course has no solutions/ folder.\n";
     return kExitFailures;
   }
-  if (!force && !Progress::load(ctx.progress_file()).get(ex.slug).done) {
+  if (!options.force && !Progress::load(ctx.progress_file()).get(ex.slug).done) {
     ctx.out << fmt::format("Solve it first: the solution is shown once ./kata check {} passes.\n"
                            "(It is in solutions/{}/ all along; --force shows it now.)\n",
                            ex.slug, ex.slug);

@@ -55,14 +55,10 @@ std::string refused_file_source(const std::string& path, const std::string& mode
          "): only regular files (mode 100644) are graded\"\n";
 }
 
-int run_take(Context& ctx, const std::string& base, const std::string& head, const fs::path& exercises_out,
-             const fs::path& ignored_out) {
+int run_take(Context& ctx, const TakeOptions& options) {
   ChangeSet changes;
-  std::string merge_base, why;
-  if (!changes_between(ctx, base, head, changes, merge_base, why)) {
-    ctx.err << "grader: error: " << why << "\n";
-    return kExitUsage;
-  }
+  std::string merge_base;
+  if (!changes_between(ctx, options.base, options.head, changes, merge_base)) return kExitUsage;
   auto catalog = load_catalog(ctx.paths.exercises);
   int taken = 0, refused = 0;
   std::string exercise_list;
@@ -80,7 +76,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
       auto path = "exercises/" + slug + "/" + file;
       auto target = ctx.paths.root / path;
       std::string mode, type, sha;
-      if (!tree_entry(ctx, head, path, mode, type, sha)) {
+      if (!tree_entry(ctx, options.head, path, mode, type, sha)) {
         std::error_code ec;
         fs::remove(target, ec);  // deleted by the pull request: grading shows what that means
         continue;
@@ -89,7 +85,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
       if (mode == "100644" && type == "blob") {
         auto blob = run_git(ctx, {"cat-file", "blob", sha});
         if (!blob.exited_ok() || blob.output_cut) {
-          ctx.err << "grader: error: cannot read " << path << " from " << head << "\n";
+          ctx.err << "grader: error: cannot read " << path << " from " << options.head << "\n";
           return kExitUsage;
         }
         content = blob.output;
@@ -104,7 +100,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
       }
     }
   }
-  std::ofstream(exercises_out, std::ios::binary) << exercise_list;
+  std::ofstream(options.exercises_out, std::ios::binary) << exercise_list;
   std::string ignored;
   if (!changes.ignore.empty()) {
     ignored += "\n### ⚠️ Files this pull request changed that grading ignored\n\n"
@@ -112,7 +108,7 @@ int run_take(Context& ctx, const std::string& base, const std::string& head, con
                "only the files each exercise lets you edit are taken from the pull request.\n\n";
     for (const auto& p : changes.ignore) ignored += "- " + markdown_code_span(p) + "\n";
   }
-  std::ofstream(ignored_out, std::ios::binary) << ignored;
+  std::ofstream(options.ignored_out, std::ios::binary) << ignored;
   ctx.out << "take: " << changes.exercises.size() << " exercise(s), " << taken << " file(s) taken, " << refused
           << " refused, " << changes.ignore.size() << " ignored (merge base " << merge_base.substr(0, 12) << ")\n";
   return kExitPass;

@@ -99,9 +99,9 @@ class TerminalInput : public WatchInput {
 
 }  // namespace
 
-int run_watch(Context& ctx, const std::string& name, bool force_polling) {
-  TerminalInput input(force_polling);
-  return run_watch(ctx, name, input);
+int run_watch(Context& ctx, const WatchOptions& options) {
+  TerminalInput input(options.poll);
+  return run_watch(ctx, options.name, input);
 }
 
 int run_watch(Context& ctx, const std::string& name, WatchInput& input) {
@@ -196,7 +196,7 @@ int run_watch(Context& ctx, const std::string& name, WatchInput& input) {
         break;
       }
       case 'h':
-        run_hint(ctx, current->slug, 0, false, true);
+        run_hint(ctx, {.name = current->slug}, true);
         legend();
         break;
       case 'l':
