@@ -198,6 +198,26 @@ TEST_CASE("timers run by deadline and equal deadlines in the order they were sch
   REQUIRE(order == expected);
 }
 
+TEST_CASE("timers due together run in one iteration, before the callbacks they schedule",
+          "[23-event-loop][req:2][unit]") {
+  // Three timers with one deadline are all due when the loop wakes: they run
+  // in the same iteration, so what each schedules with call_soon runs after
+  // all three. A loop that takes one due timer per iteration interleaves them.
+  EventLoop loop;
+  std::vector<std::string> ran;
+  const auto when = Clock::now() + 20ms;
+  for (int i = 0; i < 3; ++i) {
+    loop.call_at(when, [&loop, &ran, i] {
+      ran.push_back("timer " + std::to_string(i));
+      loop.call_soon([&ran, i] { ran.push_back("soon " + std::to_string(i)); });
+    });
+  }
+  loop.call_at(when + 50ms, [&loop] { loop.stop(); });
+  run_with_safety(loop);
+  INFO("collect every timer whose deadline has come in one iteration (while, not if)");
+  REQUIRE(ran == std::vector<std::string>{"timer 0", "timer 1", "timer 2", "soon 0", "soon 1", "soon 2"});
+}
+
 TEST_CASE("a timer never fires before its deadline and not much after", "[23-event-loop][req:3][unit]") {
   EventLoop loop;
   struct Shot {
@@ -444,6 +464,63 @@ TEST_CASE("callbacks from several threads all run, each thread's in its order", 
     CAPTURE(t);
     REQUIRE(seen[t] == expected);
   }
+}
+
+TEST_CASE("callbacks posted from other threads while the loop keeps waking all run: no wake-up is lost",
+          "[23-event-loop][req:5][stress]") {
+  // Two threads post, with seeded pauses, while the loop keeps emptying the
+  // inbox and going back to sleep. A wake-up lost even once (the eventfd read
+  // after the inbox was emptied, say, swallowing the write of a call that
+  // came in between) leaves a callback in the inbox while the loop sleeps,
+  // and every later call finds the inbox not empty and does not write again.
+  constexpr int kThreads = 2;
+  std::atomic<int> posted{0};
+  std::atomic<int> total{0};
+  kata::FailureLog log;
+  LoopThread loop_thread([](EventLoop&) {});
+  std::latch start(kThreads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      auto gen = kata::rng(static_cast<std::uint64_t>(t));
+      start.arrive_and_wait();
+      log.capture("call_soon_threadsafe", [&] {
+        kata::stress({100000, 3s}, [&](int) {
+          loop_thread.loop().call_soon_threadsafe([&total] { ++total; });
+          ++posted;
+          kata::random_pause(gen);
+        });
+      });
+    });
+  }
+  for (auto& s : senders) s.join();
+  INFO(log.summary());
+  REQUIRE(log.empty());
+  CAPTURE(posted.load());
+  INFO("a callback was left in the inbox while the loop slept: read the eventfd before emptying the inbox");
+  REQUIRE(kata::eventually(5s, [&] { return total >= posted; }));
+  REQUIRE(total == posted);
+}
+
+TEST_CASE("a callback posted with call_soon_threadsafe can itself call call_soon_threadsafe",
+          "[23-event-loop][req:5][unit]") {
+  // call_soon_threadsafe is safe from any thread, the loop's own included: a
+  // loop that runs the inbox's callbacks while it holds the inbox's mutex
+  // deadlocks here. The loop runs on a thread of its own, abandoned (with
+  // the loop it shares) if it never returns.
+  auto loop = std::make_shared<EventLoop>();
+  auto order = std::make_shared<std::vector<int>>();
+  loop->call_soon_threadsafe([loop = loop.get(), order] {
+    order->push_back(1);
+    loop->call_soon_threadsafe([loop, order] {
+      order->push_back(2);
+      loop->stop();
+    });
+  });
+  loop->call_later(5s, [loop = loop.get()] { loop->stop(); });
+  INFO("run the callbacks after the inbox's mutex is released: a callback may call call_soon_threadsafe");
+  REQUIRE(kata::finishes_within(8s, [loop] { loop->run_forever(); }));
+  REQUIRE(*order == std::vector<int>{1, 2});
 }
 
 TEST_CASE("add_reader runs its callback while the descriptor is readable, until remove_reader", "[23-event-loop][req:6][unit]") {

@@ -101,6 +101,13 @@ Coro<int> awaits_task(Task<int> inner, Log& log) {
   co_return value * 10;
 }
 
+/// Holds `token` in its frame (a coroutine's parameters live there) until
+/// the frame is destroyed.
+Coro<int> holds_token(std::shared_ptr<int> token, Log& log) {
+  log.push_back("body runs");
+  co_return *token;
+}
+
 /// Cancels its own task while its body runs (through `self`, filled in after
 /// create_task), then waits: the cancellation must reach that wait.
 Coro<int> cancels_itself(std::shared_ptr<Task<int>*> self, Future<int> never, Log& log) {
@@ -484,6 +491,39 @@ TEST_CASE("cancelling a task that awaits another task cancels the inner task and
   REQUIRE(outer.cancelled());
   REQUIRE(inner_log == Log{"waiting", "CancelledError at co_await", "guard destroyed"});
   REQUIRE(outer_log == Log{"outer waits"});
+}
+
+TEST_CASE("a task whose handle is dropped while it waits still runs to its end", "[25-future-task][req:6][req:9][unit]") {
+  // Nothing but the future it awaits refers to the task now: the callback that
+  // wakes it must keep it alive (shared_from_this), not point at it.
+  Loop loop;
+  Log log;
+  Future<int> input(loop);
+  {
+    auto task = create_task(loop, adds_one(input, log));
+    drain(loop);
+    REQUIRE(log == Log{"before await"});
+  }
+  input.set_result(1);
+  drain(loop);
+  INFO("the task must live on while a future it awaits can still wake it");
+  REQUIRE(log == Log{"before await", "after await: 1"});
+}
+
+TEST_CASE("a task destroyed before its coroutine ran destroys the coroutine's frame", "[25-future-task][req:9][unit]") {
+  // The loop goes away with the task's first step still queued: the last
+  // reference to the task goes with it, and the frame (which holds the
+  // coroutine's parameters) must be destroyed by the task's destructor.
+  Log log;
+  auto token = std::make_shared<int>(3);
+  std::weak_ptr<int> watch = token;
+  {
+    Loop loop;
+    auto task = create_task(loop, holds_token(std::move(token), log));
+  }
+  REQUIRE(log.empty());
+  INFO("~TaskCore must destroy a coroutine frame that never finished");
+  REQUIRE(watch.expired());
 }
 
 // ------------------------------------------------------------------- Loop

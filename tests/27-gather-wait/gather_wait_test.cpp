@@ -253,6 +253,40 @@ TEST_CASE("wait all_completed reports every task done, failed ones included, wit
   CHECK(error_of_1 == "boom");
 }
 
+TEST_CASE("wait first_completed counts a task that failed as done", "[27-gather-wait][req:5][req:6][unit]") {
+  Lab lab;
+  bool task_1_done_then = true;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<Task> tasks{Task(ex, lab.throws(0, 50ms, "boom")), Task(ex, lab.returns(1, 400ms, 11))};
+    WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
+    task_1_done_then = tasks[1].done();
+    co_await tasks[1].join();
+    co_return result;
+  };
+  WaitResult result = lab.run(body());
+  INFO("a task that ended with an exception is done: first_completed returns then, without throwing");
+  CHECK(result.done == Indices{0});
+  CHECK(result.pending == Indices{1});
+  CHECK_FALSE(task_1_done_then);
+}
+
+TEST_CASE("wait lists the done indices in ascending order, not in the order the tasks finished",
+          "[27-gather-wait][req:5][unit]") {
+  Lab lab;
+  auto body = [&]() -> asio::awaitable<WaitResult> {
+    auto ex = co_await asio::this_coro::executor;
+    // They finish in the order 1, 2, 0, 3.
+    std::vector<Task> tasks{Task(ex, lab.returns(0, 200ms, 10)), Task(ex, lab.returns(1, 50ms, 11)),
+                            Task(ex, lab.returns(2, 120ms, 12)), Task(ex, lab.returns(3, 300ms, 13))};
+    co_return co_await wait(tasks, ReturnWhen::all_completed);
+  };
+  WaitResult result = lab.run(body());
+  INFO("done and pending are index lists, each ascending, whatever order the tasks ended in");
+  CHECK(result.done == Indices{0, 1, 2, 3});
+  CHECK(result.pending.empty());
+}
+
 TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-wait][req:6][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {

@@ -102,6 +102,13 @@ asio::awaitable<Seen> outcome_of(Lab& lab, Op op) {
   co_return seen;
 }
 
+/// Sleeps `delay` and returns 1; cancelled, it handles the cancellation
+/// itself and returns -1 instead of ending with operation_aborted.
+Op returns_when_cancelled(milliseconds delay) {
+  const auto ec = co_await kata::timer_outcome(delay);
+  co_return ec ? -1 : 1;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------- with_timeout
@@ -211,6 +218,28 @@ TEST_CASE("a task that is not cancelled gives its value or its error, and cancel
   CHECK(lab.run(body()) == "value 7, error: boom, value 7");
   CHECK_FALSE(returned_cancelled);
   CHECK_FALSE(failed_cancelled);
+}
+
+TEST_CASE("a task whose operation handles its cancellation and returns a value is not cancelled",
+          "[28-timeout-cancel][req:4][unit]") {
+  Lab lab;
+  bool done_after = false, cancelled_after = true;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, returns_when_cancelled(1500ms));
+    co_await kata::async_sleep(50ms);
+    task.cancel();
+    Seen seen = co_await outcome_of(lab, task.result());
+    done_after = task.done();
+    cancelled_after = task.cancelled();
+    co_return seen;
+  };
+  Seen seen = lab.run(body());
+  CHECK(seen.outcome == "value -1");
+  CHECK(done_after);
+  INFO("cancelled() tells how the operation ended (with operation_aborted), not whether cancel() was called");
+  CHECK_FALSE(cancelled_after);
+  CHECK(seen.at_ms < 1000);
 }
 
 TEST_CASE("a task keeps running when only the wait for its result is cancelled", "[28-timeout-cancel][req:5][unit]") {

@@ -166,6 +166,63 @@ TEST_CASE("with_lease releases the connection when its caller is cancelled durin
   CHECK(pool.in_use() == 0);
 }
 
+TEST_CASE("a cancellation that comes again during the release does not cut the release short",
+          "[29-async-context][unit][req:3]") {
+  // The release is shielded from every cancellation, not only from the one
+  // that ended the body: a second request while the (slow) reset runs must
+  // not abort it, or the connection is never given back.
+  Lab lab;
+  Reset slow_reset = [&lab](int) -> asio::awaitable<void> {
+    co_await kata::async_sleep(200ms);
+    ++lab.resets_done;
+  };
+  Pool pool(lab.ctx.get_executor(), 1, slow_reset);
+  Started caller, next;
+  auto body = [&]() -> asio::awaitable<int> {
+    caller = start(lab, with_lease(pool, lab.body(1500ms, 7)));
+    co_await kata::async_sleep(20ms);
+    next = start(lab, with_lease(pool, lab.body(20ms, 8)));  // waits for the one connection
+    co_await kata::async_sleep(30ms);
+    caller.signal->emit(asio::cancellation_type::terminal);  // ends the body: the release begins
+    co_await kata::async_sleep(50ms);                        // the 200 ms reset is running
+    caller.signal->emit(asio::cancellation_type::terminal);  // again, during the release
+    co_await kata::async_sleep(600ms);
+    co_return pool.in_use();
+  };
+  int in_use_later = lab.run(body());
+  CHECK(*caller.outcome == "operation_aborted");
+  INFO("reset the cancellation state with a filter that lets no cancellation through, not the default one");
+  CHECK(*caller.resets_when_resumed == 1);
+  CHECK(*next.outcome == "value 8");
+  CHECK(lab.resets_done == 2);
+  CHECK(in_use_later == 0);
+}
+
+TEST_CASE("a lease counts in in_use until its release has finished, its reset included",
+          "[29-async-context][unit][req:4]") {
+  Lab lab;
+  std::vector<int> in_use_during_reset;
+  Pool* pool_ptr = nullptr;
+  Reset reset = [&lab, &in_use_during_reset, &pool_ptr](int) -> asio::awaitable<void> {
+    in_use_during_reset.push_back(pool_ptr->in_use());
+    co_await kata::async_sleep(30ms);
+    ++lab.resets_done;
+  };
+  Pool pool(lab.ctx.get_executor(), 2, reset);
+  pool_ptr = &pool;
+  std::vector<Started> jobs;  // a cancellation signal must outlive its operation
+  auto body = [&]() -> asio::awaitable<int> {
+    co_await with_lease(pool, lab.body(20ms, 1));  // alone: 1 in use while it is reset
+    jobs.push_back(start(lab, with_lease(pool, lab.body(20ms, 2))));   // reset while the next one holds: 2
+    jobs.push_back(start(lab, with_lease(pool, lab.body(300ms, 3))));  // reset last, alone: 1
+    co_await kata::async_sleep(600ms);
+    co_return pool.in_use();
+  };
+  CHECK(lab.run(body()) == 0);
+  INFO("in_use() during each reset: a connection being reset is still leased");
+  CHECK(in_use_during_reset == std::vector<int>{1, 2, 1});
+}
+
 TEST_CASE("never more than limit leases at once, and the others wait without blocking the thread",
           "[29-async-context][unit][req:4][req:5]") {
   Lab lab;

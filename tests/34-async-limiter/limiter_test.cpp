@@ -428,3 +428,33 @@ TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never wa
   }());
   CHECK(tries == std::vector<bool>{true, true, false, true, false});
 }
+
+TEST_CASE("a rate limiter asked often still earns its tokens at the rate", "[34-async-limiter][req:6][unit]") {
+  // A token every 200 ms, asked every 10 ms: each call sees a twentieth of a
+  // token more. Those fractions add up: over 1 s about 5 tokens are earned,
+  // however often the limiter is asked.
+  constexpr double kRate = 5;
+  Lab lab;
+  RateLimiter limiter(lab.ex(), kRate, 1);
+  int burst_taken = 0, earned = 0;
+  double elapsed_ms = 0;
+  auto body = [&]() -> asio::awaitable<void> {
+    while (limiter.try_acquire()) ++burst_taken;  // empty the bucket
+    const auto start = kata::Clock::now();
+    while (kata::ms_between(start, kata::Clock::now()) < 1000) {
+      co_await kata::async_sleep(10ms);
+      if (limiter.try_acquire()) ++earned;
+    }
+    elapsed_ms = kata::ms_between(start, kata::Clock::now());
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(body());
+    return v;
+  }());
+  CAPTURE(burst_taken, elapsed_ms);
+  REQUIRE(burst_taken == 1);
+  INFO("tokens earned in about 1 s at 5 per second, asked every 10 ms: keep the fractions of a token");
+  CHECK(earned >= 4);
+  CHECK(earned <= 1 + kRate * elapsed_ms / 1000 + 1);
+}
