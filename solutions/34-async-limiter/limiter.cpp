@@ -30,6 +30,20 @@ struct AsyncSemaphore::State {
   asio::any_io_executor ex;
   int available;
   std::deque<std::shared_ptr<Waiter>> waiters;  // FIFO: front() arrived first
+
+  // A permit given back: to the first waiter if there is one, else to the pool.
+  void pass_on() {
+    if (!waiters.empty()) {
+      // Hand the permit over: available stays the same, so nobody can barge
+      // in between this release and the waiter's resumption.
+      auto waiter = std::move(waiters.front());
+      waiters.pop_front();
+      waiter->granted = true;
+      waiter->wake.cancel();
+      return;
+    }
+    ++available;
+  }
 };
 
 AsyncSemaphore::AsyncSemaphore(asio::any_io_executor ex, int count) {
@@ -46,9 +60,18 @@ asio::awaitable<void> AsyncSemaphore::acquire() {
   auto waiter = std::make_shared<Waiter>(state->ex);
   state->waiters.push_back(waiter);
   co_await waiter->wake.async_wait(asio::as_tuple(asio::use_awaitable));
-  if (waiter->granted) co_return;
-  // Cancelled: leave the queue without a permit, so none is lost.
-  state->waiters.erase(std::find(state->waiters.begin(), state->waiters.end(), waiter));
+  // A cancellation can come and a release() hand us the permit before we run
+  // again: a timeout and a release in one turn of the loop. Whoever cancelled
+  // us has moved on (`acquire() || timer` took the timer's side), so a permit
+  // kept here would belong to nobody, lost for good: pass it on instead.
+  const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+  if (waiter->granted && cancelled == asio::cancellation_type::none) co_return;
+  if (waiter->granted) {
+    state->pass_on();
+  } else {
+    // Cancelled while queued: leave the queue without a permit.
+    state->waiters.erase(std::find(state->waiters.begin(), state->waiters.end(), waiter));
+  }
   throw boost::system::system_error(asio::error::operation_aborted);
 }
 
@@ -60,18 +83,7 @@ bool AsyncSemaphore::try_acquire() {
   return true;
 }
 
-void AsyncSemaphore::release() {
-  if (!state_->waiters.empty()) {
-    // Hand the permit over: available stays the same, so nobody can barge in
-    // between this release and the waiter's resumption.
-    auto waiter = std::move(state_->waiters.front());
-    state_->waiters.pop_front();
-    waiter->granted = true;
-    waiter->wake.cancel();
-    return;
-  }
-  ++state_->available;
-}
+void AsyncSemaphore::release() { state_->pass_on(); }
 
 int AsyncSemaphore::available() const { return state_->available; }
 

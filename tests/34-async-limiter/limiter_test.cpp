@@ -294,6 +294,55 @@ TEST_CASE("a cancelled acquire throws operation_aborted and holds no permit", "[
   CHECK(available_after == 1);
 }
 
+TEST_CASE("a waiter cancelled in the same turn as a release passes the permit on instead of keeping it",
+          "[34-async-limiter][req:4][unit]") {
+  // The cancellation comes first, then release() hands the permit to the
+  // waiter before it has run again (a timeout and a release in one turn of
+  // the loop). The cancelled waiter must still throw operation_aborted, and
+  // the permit must go on to the next waiter: under `acquire() || timer` the
+  // caller has taken the timer's side, so a permit kept would be nobody's.
+  Lab lab;
+  AsyncSemaphore sem(lab.ex(), 1);
+  asio::cancellation_signal cancel;
+  std::string first = "still waiting", second = "still waiting";
+  int available_after = -1;
+  auto outcome_into = [](std::string& outcome) {
+    return [&outcome](std::exception_ptr error) {
+      outcome = "acquired";
+      if (!error) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const boost::system::system_error& e) {
+        outcome = e.code() == asio::error::operation_aborted ? "operation_aborted" : e.what();
+      } catch (const std::exception& e) {
+        outcome = e.what();
+      }
+    };
+  };
+  auto body = [&]() -> asio::awaitable<void> {
+    co_await sem.acquire();  // the only permit
+    asio::co_spawn(lab.ex(), sem.acquire(), asio::bind_cancellation_slot(cancel.slot(), outcome_into(first)));
+    asio::co_spawn(lab.ex(), sem.acquire(), outcome_into(second));
+    co_await kata::async_sleep(30ms);  // both queued, first in front
+    cancel.emit(asio::cancellation_type::terminal);
+    sem.release();  // same turn: the first waiter has not run since its cancellation
+    co_await kata::async_sleep(30ms);
+    if (second == "acquired") sem.release();  // the second one's permit, given back
+    co_await kata::async_sleep(30ms);
+    available_after = sem.available();
+  };
+  lab.run([&] {
+    std::vector<asio::awaitable<void>> v;
+    v.push_back(body());
+    return v;
+  }());
+  CHECK(first == "operation_aborted");
+  INFO("the permit the cancelled waiter was handed must go on to the next waiter");
+  CHECK(second == "acquired");
+  CHECK(available_after == 1);
+  CHECK(sem.waiting() == 0);
+}
+
 TEST_CASE("try_acquire takes a free permit but never waits and never overtakes the queue", "[34-async-limiter][req:1][req:3][unit]") {
   Lab lab;
   AsyncSemaphore sem(lab.ex(), 1);
