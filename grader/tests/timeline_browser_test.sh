@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The failure timeline page in a real browser: a deadlock and a failing run
-# under the explore scheduler leave their traces, the grader's page writer
+# of a demo program, and a real 20-thread-pool mutant failing its test, under
+# the explore scheduler leave their traces, the grader's page writer
 # draws them with a hostile test name and message, and headless Chromium
 # (Debian's chromium) loads each page. The DOM it built must hold one lane per
 # thread of the trace with the thread's label, the failure's text, and no
@@ -24,19 +25,37 @@ if [ -z "$lib" ]; then
   g++ -std=c++20 -O1 -g -fPIC -shared -o "$lib" "$root/tests/support/explore/explore.cpp" -ldl
 fi
 clang++ -std=c++20 -O0 -g -pthread -o "$work/demo" "$root/tests/support/explore/test/explore_demo.cpp"
+# A real failing 20-thread-pool: its tests against the solution with the
+# mutant whose enqueue checks the shutdown flag and queues the task under two
+# locks, an interleaving the explore scheduler finds.
+mkdir "$work/pool20"
+cp "$root/solutions/20-thread-pool/"* "$work/pool20/"
+patch --quiet -p1 -d "$work/pool20" \
+  <"$root/tests/20-thread-pool/mutants/submit_checks_shutdown_under_another_lock/mutant.patch"
+clang++ -std=c++20 -O0 -g -pthread -c -o "$work/pool20/main.o" "$root/tests/support/main.cpp"
+clang++ -std=c++20 -O0 -g -pthread -include "$root/tests/support/pch.hpp" -I"$work/pool20" -I"$root/tests/support" \
+  -o "$work/pool" "$root/tests/20-thread-pool/thread_pool_test.cpp" "$work/pool20/thread_pool.cpp" "$work/pool20/main.o"
+pool_test='a task enqueued as shutdown begins is refused or run\, never left behind'
 
 failures=0
 check() { if "$@"; then echo "ok: ${what}"; else echo "FAILED: ${what}"; failures=$((failures + 1)); fi; }
 
 hostile_name='pool <script>document.title="owned"</script> & <img src=x onerror=alert(1)>'
-for mode in deadlock fail; do
+for mode in deadlock fail pool; do
+  program=("$work/demo" "$mode")
+  [ "$mode" = pool ] && program=("$work/pool" "$pool_test")
   set +e
-  env LD_PRELOAD="$lib" KATA_EXPLORE_SEED=1 KATA_EXPLORE_TRACE="$work/$mode.trace" timeout 60 "$work/demo" "$mode" \
+  env LD_PRELOAD="$lib" KATA_EXPLORE_SEED=1 KATA_EXPLORE_TRACE="$work/$mode.trace" timeout 60 "${program[@]}" \
     >"$work/$mode.out" 2>"$work/$mode.err"
+  status=$?
   set -e
-  # The verdict's text as the grader shows it: the test's stderr, with a hostile assertion on top.
+  if [ "$mode" = pool ]; then
+    what="pool: 20-thread-pool's mutant fails its test under explore (exit $status)"
+    check bash -c "[ $status -ne 0 ] && grep -q 'REQUIRE( ran == accepted )' '$work/pool.out'"
+  fi
+  # The verdict's text as the grader shows it: the test's output, with a hostile assertion on top.
   { printf '%s\n' 'thread_pool_test.cpp:42: REQUIRE( name == "<script>document.title=1</script>" ) failed'
-    cat "$work/$mode.err"; } >"$work/$mode.message"
+    cat "$work/$mode.out" "$work/$mode.err"; } >"$work/$mode.message"
   "$page_tool" "$work/$mode.trace" "$hostile_name" "$work/$mode.message" "$work/$mode.html"
   # --dump-dom prints the DOM after the page loaded (and any script ran).
   timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$work/profile" \
@@ -94,6 +113,9 @@ if 'REQUIRE( name == "<script>document.title=1</script>" ) failed' not in p.fail
 if p.title != 'timeline: 20-thread-pool: pool <script>document.title="owned"</script> & <img src=x onerror=alert(1)>':
     problems.append(f"page title {p.title!r}")
 if p.failure_marks != 1: problems.append(f"{p.failure_marks} failure marks")
+if mode == "pool" and "REQUIRE( ran == accepted )" not in p.failure_text:
+    problems.append("the failing REQUIRE of 20-thread-pool's test is not shown")
+if mode == "pool" and len(threads) < 3: problems.append(f"only {threads}: the pool's test runs main, a worker and an enqueuer")
 if mode == "deadlock":
     if "wait-for cycle" not in p.failure_text: problems.append("no wait-for cycle in the failure text")
     if sorted(p.cycle_lanes) != ["T1", "T2"]: problems.append(f"lanes marked in the cycle: {p.cycle_lanes}")
