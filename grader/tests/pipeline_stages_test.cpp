@@ -264,6 +264,11 @@ TEST_CASE_METHOD(ScriptedCourse,
     return seen;
   };
 
+  SECTION("a pass under plain alone names the profiles a pull request is graded under too") {
+    CHECK(run_check(ctx, {.names = {"01"}, .report_dir = (course.root / "reports").string()}) == kExitPass);
+    CHECK_THAT(out.str(), Catch::EndsWith("A pull request is graded under tsan and noise too: ./kata check 01-adder --all-profiles\n"));
+    CHECK(profiles_run() == std::set<std::string>{"plain"});
+  }
   SECTION("passing under plain, tsan and noise (the ones kata.json lists) passes") {
     CHECK(run_check(ctx, options) == kExitPass);
     CHECK_THAT(out.str(), Catch::Contains("grading 1 exercise (exercise, every profile listed, seed 0)"));

@@ -82,6 +82,17 @@ int run_check(Context& ctx, const CheckOptions& options) {
   for (const auto& r : results) all_pass = all_pass && r.verdict == Verdict::pass;
   if (!all_pass && options.implementation == "exercise" && results.size() == 1)
     ctx.out << "Stuck? ./kata hint " << results.front().slug << "\n";
+  // A pass under plain alone is not yet the grade: say what else judges it.
+  if (all_pass && options.implementation == "exercise" && profile == default_profile().name && exercises.size() == 1) {
+    std::string others;
+    for (const auto& p : all_profiles())
+      if (&p != &default_profile() && p.proven_by_selfcheck && exercises.front()->profiles.count(std::string(p.name)))
+        others += (others.empty() ? "" : ", ") + std::string(p.name);
+    if (auto last = others.rfind(", "); last != std::string::npos) others.replace(last, 2, " and ");
+    if (!others.empty())
+      ctx.out << fmt::format("A pull request is graded under {} too: ./kata check {} --all-profiles\n", others,
+                             exercises.front()->slug);
+  }
   return all_pass ? kExitPass : kExitFailures;
 }
 
