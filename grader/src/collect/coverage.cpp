@@ -90,7 +90,7 @@ Coverage parse_tracefile(const std::string& info) {
 }
 
 Coverage measure_coverage(ProcessRunner& runner, const std::vector<fs::path>& object_dirs, const fs::path& source_dir,
-                          const fs::path& work_dir, const fs::path& html_dir) {
+                          const std::vector<std::string>& files, const fs::path& work_dir, const fs::path& html_dir) {
   Coverage failed;
   fs::create_directories(work_dir);
   auto all = work_dir / "all.info", mine = work_dir / "mine.info";
@@ -111,8 +111,10 @@ Coverage measure_coverage(ProcessRunner& runner, const std::vector<fs::path>& ob
   for (const auto& d : object_dirs)
     if (fs::exists(d)) capture.insert(capture.end(), {"--directory", d.string()});
   if (!lcov(capture)) return failed;
-  if (!lcov({"--extract", all.string(), (fs::absolute(source_dir) / "*").string(), "--output-file", mine.string()}))
-    return failed;
+  std::vector<std::string> extract{"--extract", all.string()};
+  for (const auto& f : files) extract.push_back((fs::absolute(source_dir) / f).string());
+  extract.insert(extract.end(), {"--output-file", mine.string()});
+  if (!lcov(extract)) return failed;
 
   std::stringstream info;
   {

@@ -18,12 +18,13 @@ std::vector<std::filesystem::path> coverage_object_dirs(const std::filesystem::p
 /// Deletes the counters of earlier runs, so a report covers one run only.
 void reset_coverage_counters(const std::vector<std::filesystem::path>& object_dirs);
 
-/// Captures the counters, keeps the files under `source_dir`, writes an HTML
-/// report into `html_dir`, and returns the figures (measured = false, with
-/// the reason in `uncovered`, when lcov fails).
+/// Captures the counters, keeps `files` (the implementation's own, relative
+/// to `source_dir`: not the given files the learner only reads), writes an
+/// HTML report into `html_dir`, and returns the figures (measured = false,
+/// with the reason in `uncovered`, when lcov fails).
 Coverage measure_coverage(ProcessRunner& runner, const std::vector<std::filesystem::path>& object_dirs,
-                          const std::filesystem::path& source_dir, const std::filesystem::path& work_dir,
-                          const std::filesystem::path& html_dir);
+                          const std::filesystem::path& source_dir, const std::vector<std::string>& files,
+                          const std::filesystem::path& work_dir, const std::filesystem::path& html_dir);
 
 /// Drops the records of lines past the end of their file. Static initializers
 /// of a header (Asio's) are attributed by llvm-cov to every file that

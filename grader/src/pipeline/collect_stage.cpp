@@ -48,6 +48,7 @@ std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& r
       auto tree = ctx.paths.tree(s.profile->build_tree);
       r.coverage = measure_coverage(ctx.runner, coverage_object_dirs(tree, r.slug, r.implementation),
                                     implementation_dir(ctx.paths, s.profile->build_tree, r.slug, r.implementation),
+                                    s.exercise->files,
                                     tree / "lcov" / r.slug / r.implementation,
                                     ctx.paths.build_root / "reports" / "coverage" / r.slug / r.implementation);
     }
