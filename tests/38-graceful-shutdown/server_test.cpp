@@ -244,3 +244,43 @@ TEST_CASE("a signal raised after the constructor returns, before run starts, sti
   REQUIRE(lab.run(report));
   CHECK(report.get().signal_number == SIGINT);
 }
+
+TEST_CASE("the drain deadline is one deadline for every request in flight: it does not restart when one finishes",
+          "[38-graceful-shutdown][unit][req:6][req:7]") {
+  Lab lab;
+  Server server(lab.ex(), 0, lab.handler(), 500ms);
+  const auto port = server.port();
+  kata::Clock::time_point signalled, returned;
+  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
+    auto report = co_await server.run();
+    returned = kata::Clock::now();
+    co_return report;
+  };
+  auto trigger = [&]() -> asio::awaitable<void> {
+    co_await lab.until_started(3);
+    signalled = kata::Clock::now();
+    ::raise(SIGTERM);
+  };
+  // At the signal: a 200 ms request (done long before the 500 ms deadline), a
+  // 650 ms one (still running at the deadline) and one that never ends. A
+  // deadline that restarted when the 200 ms request finished would reach 700 ms
+  // and let the 650 ms request complete.
+  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto quick = asio::co_spawn(lab.ctx, request(port, "work 200"), asio::use_future);
+  auto slow = asio::co_spawn(lab.ctx, request(port, "work 650"), asio::use_future);
+  auto hang = asio::co_spawn(lab.ctx, request(port, "hang"), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  REQUIRE(lab.run(report, quick, slow, hang, t));
+  t.get();
+  CHECK(quick.get() == "done 200");
+  INFO("the 650 ms request was still running 500 ms after the signal: it must be cut off then");
+  CHECK(slow.get() == "(closed)");
+  CHECK(lab.state("work 650") == "aborted");
+  CHECK(hang.get() == "(closed)");
+  CHECK(lab.state("hang") == "aborted");
+  const ShutdownReport r = report.get();
+  CHECK(r.completed == 1);
+  CHECK(r.cut_off == 2);
+  CHECK(kata::ms_between(signalled, returned) >= 490);
+  CHECK(kata::ms_between(signalled, returned) < 1500);
+}

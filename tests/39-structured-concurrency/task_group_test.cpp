@@ -285,3 +285,53 @@ TEST_CASE("a child that fails with operation_aborted on its own is a failure of 
   CHECK(errors.size() == 1);
   CHECK(lab.state("sibling") == "aborted");
 }
+
+TEST_CASE("join returns at once when every child ended before it was called",
+          "[39-structured-concurrency][unit][req:2][req:5]") {
+  Lab lab;
+  double join_took_ms = -1;
+  std::size_t running_at_join = 99;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(lab.child("a", 20ms));
+    group.spawn(lab.child("b", 40ms));
+    co_await kata::async_sleep(200ms);  // both have ended: nothing is left to wait for
+    running_at_join = group.running();
+    const auto start = kata::Clock::now();
+    co_await group.join();
+    join_took_ms = kata::ms_between(start, kata::Clock::now());
+  };
+  kata::run_coroutine(lab.ctx, body(),
+                      "join() did not return: the children had all ended before it, and it waited for a wake-up that had "
+                      "already happened");
+  CHECK(running_at_join == 0);
+  CHECK(lab.state("a") == "completed");
+  CHECK(lab.state("b") == "completed");
+  CHECK(join_took_ms < 1000);
+}
+
+TEST_CASE("a failure cancels the siblings at once, before the parent has reached join",
+          "[39-structured-concurrency][unit][req:3]") {
+  Lab lab;
+  std::string sibling_before_join;
+  std::size_t running_before_join = 99;
+  bool threw_group = false;
+  auto body = [&]() -> asio::awaitable<void> {
+    TaskGroup group(co_await asio::this_coro::executor);
+    group.spawn(lab.child("failing", 10ms, "boom"));
+    group.spawn(lab.child("sibling", 1000ms));
+    co_await kata::async_sleep(200ms);  // the parent is busy; it has not called join() yet
+    sibling_before_join = lab.state("sibling");
+    running_before_join = group.running();
+    try {
+      co_await group.join();
+    } catch (const ExceptionGroup&) {
+      threw_group = true;
+    }
+  };
+  lab.run(body());
+  INFO("190 ms after the failure the sibling was still running: it must be cancelled at the failure, not at join()");
+  CHECK(sibling_before_join == "aborted");
+  CHECK(running_before_join == 0);
+  CHECK(threw_group);
+}
