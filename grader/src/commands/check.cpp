@@ -15,18 +15,16 @@
 namespace grader {
 
 std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<const Exercise*>& exercises,
-                                            const std::string& implementation, const std::string& profile,
+                                            const std::string& implementation, const Profile* profile,
                                             const std::filesystem::path& report_dir) {
   // Until grading finishes, results.json says "error": a crash of the grader
   // itself must not leave an old verdict behind.
   write_reports(report_dir, RunSummary{{}, 0, false});
-  if (profile == kAllProfiles)
-    return grade_every_profile(ctx, exercises, implementation, terminal_progress(ctx.out, isatty(STDOUT_FILENO)));
-  const Profile* chosen = find_profile(profile);
-  if (!chosen) chosen = &default_profile();  // the command line accepts only the table's names
+  auto progress = terminal_progress(ctx.out, isatty(STDOUT_FILENO));
+  if (!profile) return grade_every_profile(ctx, exercises, implementation, progress);
   std::vector<Subject> subjects;
-  for (const auto* ex : exercises) subjects.push_back({ex, implementation, chosen, ctx.seed});
-  return grade(ctx, subjects, terminal_progress(ctx.out, isatty(STDOUT_FILENO)));
+  for (const auto* ex : exercises) subjects.push_back({ex, implementation, profile, ctx.seed});
+  return grade(ctx, subjects, progress);
 }
 
 void show_results(Context& ctx, const std::vector<ExerciseResult>& results, const std::string& implementation,
@@ -52,7 +50,7 @@ void show_results(Context& ctx, const std::vector<ExerciseResult>& results, cons
 }
 
 std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
-                                              const std::string& implementation, const std::string& profile,
+                                              const std::string& implementation, const Profile* profile,
                                               const std::filesystem::path& report_dir, int max_failing_tests) {
   const auto start = std::chrono::steady_clock::now();
   auto results = grade_exercises(ctx, exercises, implementation, profile, report_dir);
@@ -70,11 +68,13 @@ int run_check(Context& ctx, const CheckOptions& options) {
     return kExitUsage;
   }
   auto exercises = shard(selection.exercises, options.shard_k, options.shard_n);
-  const auto profile = options.all_profiles       ? std::string(kAllProfiles)
-                       : options.profile.empty() ? std::string(default_profile().name)
-                                                 : options.profile;
+  // The command line accepts only the profile table's names.
+  const Profile* profile = options.all_profiles        ? nullptr
+                           : options.profile.empty() ? &default_profile()
+                                                     : find_profile(options.profile);
+  if (!options.all_profiles && !profile) profile = &default_profile();
   ctx.out << fmt::format("grading {} exercise{} ({}, {}, seed {})\n", exercises.size(), exercises.size() == 1 ? "" : "s",
-                         options.implementation, profile, ctx.seed);
+                         options.implementation, profile ? profile->name : "every profile listed", ctx.seed);
   auto dir = options.report_dir.empty() ? ctx.paths.build_root / "reports" : std::filesystem::absolute(options.report_dir);
   auto results = grade_for_learner(ctx, exercises, options.implementation, profile, dir, 3);
 
@@ -83,7 +83,7 @@ int run_check(Context& ctx, const CheckOptions& options) {
   if (!all_pass && options.implementation == "exercise" && results.size() == 1)
     ctx.out << "Stuck? ./kata hint " << results.front().slug << "\n";
   // A pass under plain alone is not yet the grade: say what else judges it.
-  if (all_pass && options.implementation == "exercise" && profile == default_profile().name && exercises.size() == 1) {
+  if (all_pass && options.implementation == "exercise" && profile == &default_profile() && exercises.size() == 1) {
     std::string others;
     for (const auto& p : all_profiles())
       if (&p != &default_profile() && p.proven_by_selfcheck && exercises.front()->profiles.count(std::string(p.name)))

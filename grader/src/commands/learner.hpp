@@ -7,16 +7,15 @@
 
 #include "commands/context.hpp"
 #include "model.hpp"
+#include "pipeline/profile.hpp"
 
 namespace grader {
 
-/// As `profile`: every profile each exercise lists (grade_every_profile).
-inline constexpr const char* kAllProfiles = "every profile listed";
-
 /// Grades without showing a verdict (only the progress lines); until
-/// show_results, results.json says "error".
+/// show_results, results.json says "error". Under `profile`, or, when it is
+/// null, under every profile each exercise lists (grade_every_profile).
 std::vector<ExerciseResult> grade_exercises(Context& ctx, const std::vector<const Exercise*>& exercises,
-                                            const std::string& implementation, const std::string& profile,
+                                            const std::string& implementation, const Profile* profile,
                                             const std::filesystem::path& report_dir);
 
 /// Prints the table, failures and score, writes the reports and, for the
@@ -26,7 +25,7 @@ void show_results(Context& ctx, const std::vector<ExerciseResult>& results, cons
 
 /// grade_exercises, then show_results.
 std::vector<ExerciseResult> grade_for_learner(Context& ctx, const std::vector<const Exercise*>& exercises,
-                                              const std::string& implementation, const std::string& profile,
+                                              const std::string& implementation, const Profile* profile,
                                               const std::filesystem::path& report_dir, int max_failing_tests);
 
 }  // namespace grader

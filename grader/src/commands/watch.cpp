@@ -150,7 +150,7 @@ int run_watch(Context& ctx, const std::string& name, WatchInput& input) {
     const auto start = std::chrono::steady_clock::now();
     auto results = grade_until_unchanged(
         ctx.paths.exercises / current->slug, "exercises/" + current->slug,
-        [&] { return grade_exercises(ctx, {current}, "exercise", std::string(default_profile().name), results_path); }, ctx.out, graded);
+        [&] { return grade_exercises(ctx, {current}, "exercise", &default_profile(), results_path); }, ctx.out, graded);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     show_results(ctx, results, "exercise", results_path, 1, seconds);
     if (!results.empty() && results.front().verdict == Verdict::pass)
@@ -209,7 +209,7 @@ int run_watch(Context& ctx, const std::string& name, WatchInput& input) {
       case 'a': {
         std::vector<const Exercise*> all;
         for (const auto& ex : catalog.exercises) all.push_back(&ex);
-        grade_for_learner(ctx, all, "exercise", std::string(default_profile().name), results_path, 1);
+        grade_for_learner(ctx, all, "exercise", &default_profile(), results_path, 1);
         legend();
         break;
       }

@@ -1,8 +1,11 @@
 // The pipeline behind check, watch and selfcheck, one stage per file:
 //   plan     which binaries to build; forbidden symbols  (plan.cpp)
 //   build    one ninja run per build tree                 (build_stage.cpp)
+//            then hide_tests, before any learner code runs
 //   run      list each binary's tests, run every case     (run_stage.cpp)
 //   collect  judge each case's evidence, then each result (collect_stage.cpp)
+// grade() runs them once; grade_every_profile (every_profile.cpp) builds
+// every tree first, then runs profile after profile.
 // The commands render progress (PipelineProgress) and report the results.
 #pragma once
 
