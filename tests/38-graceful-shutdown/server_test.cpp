@@ -67,6 +67,23 @@ class Lab {
     while (started < n) co_await started_event.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
+  /// When the signal went, and when run() returned (stamped by the two below).
+  kata::Clock::time_point signalled, returned;
+
+  /// server.run(), stamping `returned` when it returns.
+  asio::awaitable<ShutdownReport> timed_run(Server& server) {
+    auto report = co_await server.run();
+    returned = kata::Clock::now();
+    co_return report;
+  }
+
+  /// Once `n` requests have reached the handler: stamps `signalled` and raises `sig`.
+  asio::awaitable<void> signal_once_started(int n, int sig) {
+    co_await until_started(n);
+    signalled = kata::Clock::now();
+    ::raise(sig);
+  }
+
   /// Runs the coroutines on the io_context for at most 5 s; false if one has not finished.
   template <class... T>
   bool run(std::future<T>&... done) {
@@ -101,21 +118,13 @@ TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 2000ms);
   const auto port = server.port();
-  kata::Clock::time_point signalled, returned;
   std::string late;
-  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
-    auto report = co_await server.run();
-    returned = kata::Clock::now();
-    co_return report;
-  };
   auto trigger = [&]() -> asio::awaitable<void> {
-    co_await lab.until_started(3);
-    signalled = kata::Clock::now();
-    ::raise(SIGTERM);
+    co_await lab.signal_once_started(3, SIGTERM);
     co_await kata::async_sleep(30ms);
     late = co_await request(port, "work 10");
   };
-  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto report = asio::co_spawn(lab.ctx, lab.timed_run(server), asio::use_future);
   auto a = asio::co_spawn(lab.ctx, request(port, "work 300"), asio::use_future);
   auto b = asio::co_spawn(lab.ctx, request(port, "work 301"), asio::use_future);
   auto c = asio::co_spawn(lab.ctx, request(port, "work 302"), asio::use_future);
@@ -133,7 +142,7 @@ TEST_CASE("on SIGTERM the requests in flight finish and get their responses, and
   INFO("a connection attempt after the signal must be refused, not served");
   CHECK(late == "(refused)");
   INFO("run() must return once the requests are done (~300 ms), not wait out the 2 s deadline");
-  CHECK(kata::ms_between(signalled, returned) < 1500);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) < 1500);
 }
 
 TEST_CASE("a request that never finishes is cut off at the drain deadline and the server still returns",
@@ -141,18 +150,12 @@ TEST_CASE("a request that never finishes is cut off at the drain deadline and th
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 300ms);
   const auto port = server.port();
-  kata::Clock::time_point signalled, returned;
-  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
-    auto report = co_await server.run();
-    returned = kata::Clock::now();
-    co_return report;
-  };
   auto trigger = [&]() -> asio::awaitable<void> {
     co_await lab.until_started(2);
-    signalled = kata::Clock::now();
-    ::kill(::getpid(), SIGTERM);
+    lab.signalled = kata::Clock::now();
+    ::kill(::getpid(), SIGTERM);  // to the process, not the thread
   };
-  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto report = asio::co_spawn(lab.ctx, lab.timed_run(server), asio::use_future);
   auto hang = asio::co_spawn(lab.ctx, request(port, "hang"), asio::use_future);
   auto work = asio::co_spawn(lab.ctx, request(port, "work 100"), asio::use_future);
   auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
@@ -166,28 +169,22 @@ TEST_CASE("a request that never finishes is cut off at the drain deadline and th
   const ShutdownReport r = report.get();
   CHECK(r.completed == 1);
   CHECK(r.cut_off == 1);
-  CHECK(kata::ms_between(signalled, returned) >= 290);
-  CHECK(kata::ms_between(signalled, returned) < 1500);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) >= 290);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) < 1500);
 }
 
 TEST_CASE("on SIGINT an idle server closes idle connections and returns at once", "[38-graceful-shutdown][unit][req:1][req:2][req:5][req:7]") {
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 3000ms);
   const auto port = server.port();
-  kata::Clock::time_point signalled, returned;
   std::string served;
-  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
-    auto report = co_await server.run();
-    returned = kata::Clock::now();
-    co_return report;
-  };
   auto idle = asio::co_spawn(lab.ctx, request(port, "", false), asio::use_future);  // connects, sends nothing
   auto trigger = [&]() -> asio::awaitable<void> {
     served = co_await request(port, "work 10");  // served normally before the signal
-    signalled = kata::Clock::now();
+    lab.signalled = kata::Clock::now();
     ::raise(SIGINT);
   };
-  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto report = asio::co_spawn(lab.ctx, lab.timed_run(server), asio::use_future);
   auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
   REQUIRE(lab.run(report, idle, t));
   t.get();
@@ -198,7 +195,7 @@ TEST_CASE("on SIGINT an idle server closes idle connections and returns at once"
   CHECK(r.completed == 1);
   CHECK(r.cut_off == 0);
   INFO("nothing was in flight: run() must not wait out the 3 s deadline for an idle connection");
-  CHECK(kata::ms_between(signalled, returned) < 1000);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) < 1000);
 }
 
 TEST_CASE("the drain deadline counts from the signal, not from the start of run", "[38-graceful-shutdown][unit][req:4][req:6]") {
@@ -250,26 +247,15 @@ TEST_CASE("the drain deadline is one deadline for every request in flight: it do
   Lab lab;
   Server server(lab.ex(), 0, lab.handler(), 500ms);
   const auto port = server.port();
-  kata::Clock::time_point signalled, returned;
-  auto run_server = [&]() -> asio::awaitable<ShutdownReport> {
-    auto report = co_await server.run();
-    returned = kata::Clock::now();
-    co_return report;
-  };
-  auto trigger = [&]() -> asio::awaitable<void> {
-    co_await lab.until_started(3);
-    signalled = kata::Clock::now();
-    ::raise(SIGTERM);
-  };
   // At the signal: a 200 ms request (done long before the 500 ms deadline), a
   // 650 ms one (still running at the deadline) and one that never ends. A
   // deadline that restarted when the 200 ms request finished would reach 700 ms
   // and let the 650 ms request complete.
-  auto report = asio::co_spawn(lab.ctx, run_server(), asio::use_future);
+  auto report = asio::co_spawn(lab.ctx, lab.timed_run(server), asio::use_future);
   auto quick = asio::co_spawn(lab.ctx, request(port, "work 200"), asio::use_future);
   auto slow = asio::co_spawn(lab.ctx, request(port, "work 650"), asio::use_future);
   auto hang = asio::co_spawn(lab.ctx, request(port, "hang"), asio::use_future);
-  auto t = asio::co_spawn(lab.ctx, trigger(), asio::use_future);
+  auto t = asio::co_spawn(lab.ctx, lab.signal_once_started(3, SIGTERM), asio::use_future);
   REQUIRE(lab.run(report, quick, slow, hang, t));
   t.get();
   CHECK(quick.get() == "done 200");
@@ -281,6 +267,6 @@ TEST_CASE("the drain deadline is one deadline for every request in flight: it do
   const ShutdownReport r = report.get();
   CHECK(r.completed == 1);
   CHECK(r.cut_off == 2);
-  CHECK(kata::ms_between(signalled, returned) >= 490);
-  CHECK(kata::ms_between(signalled, returned) < 1500);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) >= 490);
+  CHECK(kata::ms_between(lab.signalled, lab.returned) < 1500);
 }
