@@ -4,9 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 #include <set>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "adder_course.hpp"
 #include "commands/commands.hpp"
@@ -397,4 +402,62 @@ TEST_CASE("selfcheck's own seed stays while the course's files do, and changes w
   CHECK(after_test_edit != seed);
   write_file(course.root / "solutions/01-adder/adder.cpp", "int add(int a, int b) { return b + a; }\n");
   CHECK(course_seed(course.paths) != after_test_edit);
+}
+
+namespace {
+
+// Plays the course, and holds the tsan tree's build until a test of the plain
+// tree has run (or 5 s pass): the build waits on the tests, so it can only end
+// if they run beside it.
+class BuildBesideRunner : public FakeProcessRunner {
+ public:
+  std::atomic<bool> plain_test_ran{false}, tsan_build_saw_a_test{false};
+
+  ProcessResult run(const ProcessSpec& spec) override {
+    const auto& a = spec.argv;
+    const bool tsan_build = a.size() >= 3 && a[0] == "cmake" && a[1] == "--build" && fs::path(a[2]).filename() == "tsan";
+    if (tsan_build) {
+      for (int i = 0; i < 500 && !plain_test_ran; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      tsan_build_saw_a_test = plain_test_ran.load();
+    }
+    if (a.size() >= 2 && a[0].find("/plain/bin/") != std::string::npos && a[1] != "--list-test-names-only")
+      plain_test_ran = true;
+    return FakeProcessRunner::run(spec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the plain tree's tests run while the other trees build at idle priority; under --run-as every tree is built first",
+          "[stages]") {
+  AdderCourse course;
+  BuildBesideRunner runner;
+  script(runner);
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  const std::vector<Subject> subjects{{&course.adder(), "solution", &default_profile(), 1},
+                                      {&course.adder(), "solution", find_profile("tsan"), 1}};
+  auto results = grade(ctx, subjects, terminal_progress(out, false));
+  CHECK(results.at(0).verdict == Verdict::pass);
+  CHECK(results.at(1).verdict == Verdict::pass);
+  CHECK(runner.tsan_build_saw_a_test);
+  for (const auto& c : runner.calls())
+    if (c.argv.size() >= 3 && c.argv[1] == "--build") CHECK(c.background == (fs::path(c.argv[2]).filename() == "tsan"));
+  CHECK(out.str() == "building 1 test binary (plain)...\nbuilding 1 test binary (tsan)...\nrunning 2 test cases...\n"
+                     "running 2 test cases...\n");
+
+  BuildBesideRunner as_user;
+  script(as_user);
+  Context sandboxed{course.paths, as_user, out, err};
+  sandboxed.run_as = RunAs{::getuid(), ::getgid()};
+  results = grade(sandboxed, subjects);
+  CHECK(results.at(1).verdict == Verdict::pass);
+  CHECK_FALSE(as_user.tsan_build_saw_a_test);
+  auto calls = as_user.calls();
+  auto is_build = [](const ProcessSpec& c) { return c.argv.size() >= 2 && c.argv[1] == "--build"; };
+  auto last_build = std::find_if(calls.rbegin(), calls.rend(), is_build).base();
+  CHECK(std::none_of(calls.begin(), last_build, [](const ProcessSpec& c) {
+    return c.argv.size() >= 2 && c.argv[0].find("/bin/") != std::string::npos && c.argv[1] != "--list-test-names-only";
+  }));
+  CHECK(std::none_of(calls.begin(), calls.end(), [](const ProcessSpec& c) { return c.background; }));
 }

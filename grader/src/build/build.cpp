@@ -216,6 +216,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
     };
   build.cpu_limit_s = request.compile_cpu_seconds;  // each compiler's own, inherited through ninja
   build.memory_limit = kCompileMemory;
+  build.background = request.background;
   auto build_rounds = [&] {
     build.argv = {"cmake", "--build", tree.string(), "-j", std::to_string(jobs), "--"};
     build.argv.push_back("-k0");

@@ -24,6 +24,7 @@ struct BuildRequest {
   std::function<void(int done, int total)> on_progress;  // ninja's [N/M], as it builds
   bool link_compile_commands = false;  // a compile_commands.json symlink at the root (for IDEs)
   int compile_cpu_seconds = kCompileCpuSeconds;  // each compiler's CPU time (tests set less)
+  bool background = false;  // at idle priority, beside tests that run meanwhile (ProcessSpec::background)
 };
 
 struct BuildOutcome {

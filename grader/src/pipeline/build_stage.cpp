@@ -7,7 +7,8 @@
 
 namespace grader {
 
-std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress) {
+std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress,
+                                                bool background) {
   std::map<std::string, BuildOutcome> builds;
   for (const auto& [tree, targets] : plan.targets_by_tree) {
     if (progress.building) progress.building(tree, targets.size());
@@ -18,6 +19,7 @@ std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const 
     request.run_as = ctx.run_as;
     request.link_compile_commands = tree == default_profile().build_tree;
     request.on_progress = progress.build_step;
+    request.background = background;
     builds[tree] = build_targets(ctx.runner, ctx.paths, request);
     if (progress.built) progress.built();
   }

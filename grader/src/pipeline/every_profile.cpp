@@ -8,23 +8,6 @@
 
 namespace grader {
 
-namespace {
-
-// The subjects of `plan` that `keep` names, as a plan of their own.
-Plan part_of(const Plan& plan, const std::vector<std::size_t>& keep) {
-  Plan part;
-  for (auto i : keep) {
-    part.subjects.push_back(plan.subjects[i]);
-    part.results.push_back(plan.results[i]);
-    part.ready.push_back(plan.ready[i]);
-    part.cache_keys.push_back(plan.cache_keys[i]);
-    part.reused.push_back(plan.reused[i]);
-  }
-  return part;
-}
-
-}  // namespace
-
 std::vector<ExerciseResult> grade_every_profile(Context& ctx, const std::vector<const Exercise*>& exercises,
                                                 const std::string& implementation, const PipelineProgress& progress) {
   std::vector<Subject> subjects;

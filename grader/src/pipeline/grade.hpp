@@ -4,7 +4,8 @@
 //            then hide_tests, before any learner code runs
 //   run      list each binary's tests, run every case     (run_stage.cpp)
 //   collect  judge each case's evidence, then each result (collect_stage.cpp)
-// grade() runs them once; grade_every_profile (every_profile.cpp) builds
+// grade() runs them once (the plain tree's tests beside the other trees'
+// builds); grade_every_profile (every_profile.cpp) builds
 // every tree first, then runs profile after profile.
 // The commands render progress (PipelineProgress) and report the results.
 #pragma once
@@ -53,6 +54,8 @@ struct PipelineProgress {
 /// Wall-clock seconds of each stage, for the self-check's breakdown.
 struct StageTimes {
   double plan = 0, build = 0, run = 0, collect = 0;
+  double build_beside = 0;  // the other trees' build, while the plain tree's tests ran
+  double build_waited = 0;  // of which the tests had ended and the run waited for it
   std::size_t reused = 0;  // subjects whose result came from the cache
 };
 
@@ -67,6 +70,9 @@ struct Plan {
   std::vector<bool> reused;             // per subject: the result came from the cache
 };
 
+/// The subjects of `plan` that `keep` names (indices), as a plan of their own.
+Plan part_of(const Plan& plan, const std::vector<std::size_t>& keep);
+
 /// What the run stage did: a job per test case and what each left behind.
 struct RunOutput {
   std::vector<TestJob> jobs;  // job.group: the subject's index
@@ -75,7 +81,9 @@ struct RunOutput {
 };
 
 Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects);
-std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress);
+/// `background`: at idle priority, while tests of another tree run (grade()).
+std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress,
+                                                bool background = false);
 /// After the last compile, before the learner's code first runs: as --run-as,
 /// the tests' user must not read the hidden tests (or a private course's);
 /// only the compilers needed them. No compile as that user may follow: code
@@ -90,7 +98,8 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
                     const PipelineProgress& progress);
 std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& run);
 
-/// All four stages: one result per subject, in order.
+/// All four stages: one result per subject, in order. Without --run-as, the
+/// tests of the plain tree run while the other trees build beside them.
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects,
                                   const PipelineProgress& progress = {}, StageTimes* times = nullptr);
 

@@ -50,4 +50,16 @@ Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects) {
   return plan;
 }
 
+Plan part_of(const Plan& plan, const std::vector<std::size_t>& keep) {
+  Plan part;
+  for (auto i : keep) {
+    part.subjects.push_back(plan.subjects[i]);
+    part.results.push_back(plan.results[i]);
+    part.ready.push_back(plan.ready[i]);
+    part.cache_keys.push_back(plan.cache_keys[i]);
+    part.reused.push_back(plan.reused[i]);
+  }
+  return part;
+}
+
 }  // namespace grader

@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -248,6 +249,10 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     }
     signal(SIGPIPE, SIG_DFL);
     if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
+    if (spec.background) {
+      sched_param idle{};
+      sched_setscheduler(0, SCHED_IDLE, &idle);
+    }
     if (spec.test_limits) {
       rlimit no_core{0, 0}, file_size{1ul << 30, 1ul << 30}, cpu{cpu_seconds, cpu_seconds + 5};
       setrlimit(RLIMIT_CORE, &no_core);
