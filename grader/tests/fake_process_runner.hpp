@@ -14,6 +14,7 @@
 
 #include "process/process.hpp"
 #include "run/result_channel.hpp"
+#include "write_file.hpp"
 
 namespace grader {
 
@@ -30,6 +31,10 @@ class FakeProcessRunner : public ProcessRunner {
   // Any other program (git, ...): its answer, by the words of its command line;
   // a command line the script does not name exits 128, as git does for a bad revision.
   std::map<std::vector<std::string>, std::string> output_of;
+  std::map<std::vector<std::string>, std::string> failure_of;  // command lines that exit 128 saying this
+  // The files (path -> text) a command line writes under its cwd when it
+  // succeeds, as tar -x does; an absolute path is written where it says.
+  std::map<std::vector<std::string>, std::map<std::string, std::string>> files_of;
   std::set<std::string> programs{"git"};                         // answered from output_of, never as tests
 
   // The profile a test process runs under: its shim's, or its build tree's
@@ -61,8 +66,16 @@ class FakeProcessRunner : public ProcessRunner {
     if (a.size() >= 3 && a[0] == "cmake" && a[1] == "--build") return build(a);
     if (!a.empty() && programs.count(a[0])) {
       auto it = output_of.find(a);
-      if (it == output_of.end()) r.exit_code = 128;
-      else r.output = it->second;
+      if (auto f = failure_of.find(a); f != failure_of.end()) {
+        r.exit_code = 128;
+        r.output = f->second;
+      } else if (it == output_of.end()) {
+        r.exit_code = 128;
+      } else {
+        r.output = it->second;
+        if (auto files = files_of.find(a); files != files_of.end())
+          for (const auto& [path, text] : files->second) write_file(spec.cwd / path, text);
+      }
       return r;
     }
     auto binary = std::filesystem::path(a.at(0));

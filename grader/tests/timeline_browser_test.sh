@@ -20,11 +20,7 @@ fi
 work="$(mktemp -d)"
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 lib="${2:-}"
-if [ -z "$lib" ]; then
-  lib="$work/libkata_explore.so"
-  g++ -std=c++20 -O1 -g -fPIC -shared -o "$lib" "$root/tests/support/explore/explore.cpp" -ldl
-fi
-clang++ -std=c++20 -O0 -g -pthread -o "$work/demo" "$root/tests/support/explore/test/explore_demo.cpp"
+. "$root/tests/support/explore/test/build_demo.sh"
 # A real failing 20-thread-pool: its tests against the solution with the
 # mutant whose enqueue checks the shutdown flag and queues the task under two
 # locks, an interleaving the explore scheduler finds.

@@ -18,11 +18,19 @@ bool left_out(const std::string& path) {
   return path.rfind("tests/", 0) == 0 && path.find("/mutants/") != std::string::npos;
 }
 
+// The git command a failure names: "commit", not the "-c name=value" settings before it.
+const std::string& subcommand(const std::vector<std::string>& args) {
+  std::size_t i = 0;
+  while (i + 1 < args.size() && args[i] == "-c") i += 2;
+  return args.at(i);
+}
+
 // git in `cwd`; on failure says so on stderr.
 bool git(Context& ctx, const fs::path& cwd, const std::vector<std::string>& args, std::string* output = nullptr) {
   auto r = run_git(ctx, args, cwd);
   if (output) *output = r.output;
-  if (!r.exited_ok()) ctx.err << "grader: error: git " << args.at(0) << " failed:\n" << r.output << r.start_error << "\n";
+  if (!r.exited_ok())
+    ctx.err << "grader: error: git " << subcommand(args) << " failed:\n" << r.output << r.start_error << "\n";
   return r.exited_ok();
 }
 

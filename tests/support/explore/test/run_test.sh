@@ -10,11 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 lib="${1:-}"
-if [ -z "$lib" ]; then
-  lib="$work/libkata_explore.so"
-  g++ -std=c++20 -O1 -g -fPIC -shared -o "$lib" "$here/../explore.cpp" -ldl
-fi
-clang++ -std=c++20 -O0 -g -pthread -o "$work/demo" "$here/explore_demo.cpp"
+. "$here/build_demo.sh"
 failures=0
 check() { if "$@"; then echo "ok: ${what}"; else echo "FAILED: ${what}"; failures=$((failures + 1)); fi; }
 run() {  # run SEED MODE TRACE [STRATEGY] -> exit status in $status, stderr in $TRACE.err
