@@ -173,17 +173,25 @@ TEST_CASE("export: a git command that fails stops it with git's words on stderr"
     CHECK(e.err.str() == "grader: error: git ls-tree failed:\n" + why + "\n");
     CHECK_FALSE(fs::exists(e.copy));
   }
-  SECTION("archive: nothing is extracted") {
+  SECTION("archive: nothing is extracted, and the folder it made is gone") {
     e.runner.failure_of[e.git_archive] = why;
     CHECK(e.run() == kExitFailures);
     CHECK(e.err.str() == "grader: error: git archive failed:\n" + why + "\n");
     CHECK(e.commands().find("tar -xf") == std::string::npos);
-    CHECK(fs::is_empty(e.copy));
+    CHECK_FALSE(fs::exists(e.copy));
   }
-  SECTION("commit: named by its command, not by the settings before it") {
+  SECTION("commit: named by its command, not by the settings before it; no half copy is left") {
     e.runner.failure_of[e.commit] = "fatal: unable to write new index file\n";
     CHECK(e.run() == kExitFailures);
     CHECK(e.err.str() == "grader: error: git commit failed:\nfatal: unable to write new index file\n\n");
+    CHECK_FALSE(fs::exists(e.copy));
+  }
+  SECTION("commit, into an empty folder that was there: it is left there, empty") {
+    fs::create_directories(e.copy);
+    e.runner.failure_of[e.commit] = "fatal: unable to write new index file\n";
+    CHECK(e.run() == kExitFailures);
+    CHECK(fs::is_directory(e.copy));
+    CHECK(fs::is_empty(e.copy));
   }
   CHECK(e.out.str().empty());
 }
@@ -196,6 +204,7 @@ TEST_CASE("export: a tar that fails stops it with tar's words on stderr and the 
   CHECK(e.out.str().empty());
   CHECK(e.commands().find("git init") == std::string::npos);
   CHECK_FALSE(fs::exists(e.archive));
+  CHECK_FALSE(fs::exists(e.copy));
 }
 
 namespace {

@@ -74,11 +74,25 @@ int run_export(Context& ctx, const ExportOptions& options) {
   if (!git(ctx, ctx.paths.root, {"ls-tree", "-r", "-z", "--name-only", "HEAD"}, &listing)) return kExitFailures;
   fs::create_directories(ctx.paths.build_root);
   auto archive = ctx.paths.build_root / "export.tar";
+  const bool made = !fs::exists(dir);
   fs::create_directories(dir);
+  // From here a failure leaves the folder as it was found, absent or empty:
+  // never a half copy, which could still hold solutions/.
+  auto fail = [&] {
+    std::error_code ec;
+    if (made) {
+      fs::remove_all(dir, ec);
+    } else {
+      std::vector<fs::path> entries;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
+      for (const auto& entry : entries) fs::remove_all(entry, ec);
+    }
+    return kExitFailures;
+  };
   bool extracted = git(ctx, ctx.paths.root, {"archive", "--format=tar", "-o", archive.string(), "HEAD"}) &&
                    untar(ctx, archive, dir);
   fs::remove(archive);
-  if (!extracted) return kExitFailures;
+  if (!extracted) return fail();
 
   int copied = 0, skipped = 0;
   for (const auto& path : split_nul(listing)) {
@@ -92,7 +106,7 @@ int run_export(Context& ctx, const ExportOptions& options) {
   if (!git(ctx, dir, {"init", "-q", "-b", "main"}) || !git(ctx, dir, {"add", "-A"}) ||
       !git(ctx, dir, {"-c", "user.name=concurrency-kata", "-c", "user.email=kata@localhost", "commit", "-q", "-m",
                       "concurrency-kata: learner's copy"}))
-    return kExitFailures;
+    return fail();
   ctx.out << fmt::format("Wrote a learner's copy of the last commit to {}: {} files, without solutions and mutants "
                          "({} files left out).\n",
                          dir.string(), copied, skipped);
