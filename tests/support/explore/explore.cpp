@@ -49,27 +49,18 @@
 #include <new>
 #include <string>
 #include <unordered_map>
+
+#include "../real_function.hpp"
 #include <vector>
 
 namespace {
 
 // ------------------------------------------------------------ real functions
 
-template <class F>
-F next_fn(const char* name, const char* version = nullptr) {
-  void* f = version ? dlvsym(RTLD_NEXT, name, version) : nullptr;
-  if (!f) f = dlsym(RTLD_NEXT, name);
-  return reinterpret_cast<F>(f);
-}
+using namespace kata_shim;
 
 using SyscallFn = long (*)(long, ...);
 using ClockGetFn = int (*)(clockid_t, timespec*);
-using LockFn = int (*)(pthread_mutex_t*);
-using CondWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*);
-using CondTimedWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
-using CondClockWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
-using CondSignalFn = int (*)(pthread_cond_t*);
-using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 using JoinFn = int (*)(pthread_t, void**);
 using NanosleepFn = int (*)(const timespec*, timespec*);
 using ClockNanosleepFn = int (*)(clockid_t, int, const timespec*, timespec*);
@@ -98,31 +89,31 @@ struct Real {
 Real real;
 
 void load_real() {
-  real.syscall = next_fn<SyscallFn>("syscall");
-  real.clock_gettime = next_fn<ClockGetFn>("clock_gettime");
-  real.mutex_lock = next_fn<LockFn>("pthread_mutex_lock");
-  real.mutex_trylock = next_fn<LockFn>("pthread_mutex_trylock");
-  real.mutex_unlock = next_fn<LockFn>("pthread_mutex_unlock");
-  real.cond_wait = next_fn<CondWaitFn>("pthread_cond_wait", "GLIBC_2.3.2");
-  real.cond_timedwait = next_fn<CondTimedWaitFn>("pthread_cond_timedwait", "GLIBC_2.3.2");
-  real.cond_clockwait = next_fn<CondClockWaitFn>("pthread_cond_clockwait", "GLIBC_2.30");
-  real.cond_signal = next_fn<CondSignalFn>("pthread_cond_signal", "GLIBC_2.3.2");
-  real.cond_broadcast = next_fn<CondSignalFn>("pthread_cond_broadcast", "GLIBC_2.3.2");
-  real.create = next_fn<CreateFn>("pthread_create");
-  real.join = next_fn<JoinFn>("pthread_join");
-  real.nanosleep = next_fn<NanosleepFn>("nanosleep");
-  real.clock_nanosleep = next_fn<ClockNanosleepFn>("clock_nanosleep");
-  real.sched_yield = next_fn<YieldFn>("sched_yield");
-  real.exit = next_fn<ExitFn>("exit");
-  real._exit = next_fn<ExitFn>("_exit");
-  real.rdlock = next_fn<RwFn>("pthread_rwlock_rdlock");
-  real.wrlock = next_fn<RwFn>("pthread_rwlock_wrlock");
-  real.tryrdlock = next_fn<RwFn>("pthread_rwlock_tryrdlock");
-  real.trywrlock = next_fn<RwFn>("pthread_rwlock_trywrlock");
-  real.rwunlock = next_fn<RwFn>("pthread_rwlock_unlock");
-  real.sem_wait = next_fn<SemFn>("sem_wait");
-  real.sem_trywait = next_fn<SemFn>("sem_trywait");
-  real.sem_post = next_fn<SemFn>("sem_post");
+  real.syscall = real_function<SyscallFn>("syscall");
+  real.clock_gettime = real_function<ClockGetFn>("clock_gettime");
+  real.mutex_lock = real_function<LockFn>("pthread_mutex_lock");
+  real.mutex_trylock = real_function<LockFn>("pthread_mutex_trylock");
+  real.mutex_unlock = real_function<LockFn>("pthread_mutex_unlock");
+  real.cond_wait = real_function<CondWaitFn>("pthread_cond_wait", "GLIBC_2.3.2");
+  real.cond_timedwait = real_function<CondTimedWaitFn>("pthread_cond_timedwait", "GLIBC_2.3.2");
+  real.cond_clockwait = real_function<CondClockWaitFn>("pthread_cond_clockwait", "GLIBC_2.30");
+  real.cond_signal = real_function<CondSignalFn>("pthread_cond_signal", "GLIBC_2.3.2");
+  real.cond_broadcast = real_function<CondSignalFn>("pthread_cond_broadcast", "GLIBC_2.3.2");
+  real.create = real_function<CreateFn>("pthread_create");
+  real.join = real_function<JoinFn>("pthread_join");
+  real.nanosleep = real_function<NanosleepFn>("nanosleep");
+  real.clock_nanosleep = real_function<ClockNanosleepFn>("clock_nanosleep");
+  real.sched_yield = real_function<YieldFn>("sched_yield");
+  real.exit = real_function<ExitFn>("exit");
+  real._exit = real_function<ExitFn>("_exit");
+  real.rdlock = real_function<RwFn>("pthread_rwlock_rdlock");
+  real.wrlock = real_function<RwFn>("pthread_rwlock_wrlock");
+  real.tryrdlock = real_function<RwFn>("pthread_rwlock_tryrdlock");
+  real.trywrlock = real_function<RwFn>("pthread_rwlock_trywrlock");
+  real.rwunlock = real_function<RwFn>("pthread_rwlock_unlock");
+  real.sem_wait = real_function<SemFn>("sem_wait");
+  real.sem_trywait = real_function<SemFn>("sem_trywait");
+  real.sem_post = real_function<SemFn>("sem_post");
 }
 
 long raw_futex(void* addr, int op, int val, const timespec* t = nullptr) {
@@ -985,7 +976,7 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
 
 int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* t) {
   ensure_init();
-  static const auto real_timed = next_fn<int (*)(pthread_mutex_t*, const timespec*)>("pthread_mutex_timedlock");
+  static const auto real_timed = real_function<int (*)(pthread_mutex_t*, const timespec*)>("pthread_mutex_timedlock");
   if (!managed()) return real_timed(m, t);
   big_lock();
   point("timedlock", m, 'm');
@@ -997,7 +988,7 @@ int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* t) {
 int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* t) {
   ensure_init();
   static const auto real_clock =
-      next_fn<int (*)(pthread_mutex_t*, clockid_t, const timespec*)>("pthread_mutex_clocklock");
+      real_function<int (*)(pthread_mutex_t*, clockid_t, const timespec*)>("pthread_mutex_clocklock");
   if (!managed()) return real_clock(m, clock, t);
   big_lock();
   point("clocklock", m, 'm');
@@ -1170,7 +1161,7 @@ int pthread_join(pthread_t thread, void** result) {
 
 void pthread_exit(void* value) {
   ensure_init();
-  static const auto real_exit = next_fn<void (*)(void*)>("pthread_exit");
+  static const auto real_exit = real_function<void (*)(void*)>("pthread_exit");
   if (managed() && self->id != 0) finish_thread();
   real_exit(value);
   __builtin_unreachable();
@@ -1326,7 +1317,7 @@ static int main_wrapper(int argc, char** argv, char** envp) {
 int __libc_start_main(MainFn main, int argc, char** argv, void (*init_fn)(), void (*fini)(), void (*rtld_fini)(),
                       void* stack_end) {
   using StartFn = int (*)(MainFn, int, char**, void (*)(), void (*)(), void (*)(), void*);
-  auto real_start = next_fn<StartFn>("__libc_start_main");
+  auto real_start = real_function<StartFn>("__libc_start_main");
   real_main = main;
   return real_start(main_wrapper, argc, argv, init_fn, fini, rtld_fini, stack_end);
 }

@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "../real_function.hpp"
+
 namespace {
 
 std::uint64_t base_seed() {
@@ -57,21 +59,15 @@ void maybe_pause() {
   }
 }
 
+using namespace kata_shim;
+
+// A shim that cannot find what it wraps cannot run the test at all.
 template <class F>
 F next(const char* name, const char* version = nullptr) {
-  // pthread_cond_* have an old and a new version; the new one is GLIBC_2.3.2.
-  void* f = version ? dlvsym(RTLD_NEXT, name, version) : dlsym(RTLD_NEXT, name);
-  if (!f) f = dlsym(RTLD_NEXT, name);
+  auto f = real_function<F>(name, version);
   if (!f) std::abort();
-  return reinterpret_cast<F>(f);
+  return f;
 }
-
-using LockFn = int (*)(pthread_mutex_t*);
-using CondWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*);
-using CondTimedWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, const timespec*);
-using CondClockWaitFn = int (*)(pthread_cond_t*, pthread_mutex_t*, clockid_t, const timespec*);
-using CondSignalFn = int (*)(pthread_cond_t*);
-using CreateFn = int (*)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
 
 struct Start {
   void* (*routine)(void*);
