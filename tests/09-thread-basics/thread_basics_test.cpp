@@ -52,6 +52,15 @@ int wait_until_interrupted(std::chrono::milliseconds limit) {
   return -1;
 }
 
+/// A function for a Task or run_two: waits until interrupted (at most 5 s),
+/// and sets `ended` when it leaves, however it leaves.
+auto waits_until_interrupted(std::shared_ptr<Ended> ended) {
+  return [ended] {
+    auto guard = ended->guard();
+    return wait_until_interrupted(5s);
+  };
+}
+
 /// What get() threw, as text the main thread can check.
 std::string outcome_of_get(const std::shared_ptr<Task>& task) {
   try {
@@ -139,10 +148,7 @@ TEST_CASE("the destructor joins: a Task never leaves its thread running", "[09-t
 TEST_CASE("interrupt stops a function at an interruption point and get rethrows thread_interrupted",
           "[09-thread-basics][unit][req:5]") {
   auto ended = std::make_shared<Ended>();
-  auto task = std::make_shared<Task>([ended] {
-    auto guard = ended->guard();
-    return wait_until_interrupted(5s);
-  });
+  auto task = std::make_shared<Task>(waits_until_interrupted(ended));
   task->interrupt();
   auto outcome = kata::value_within(2s, [task] { return outcome_of_get(task); });
   REQUIRE(outcome.has_value());
@@ -153,10 +159,7 @@ TEST_CASE("interrupt stops a function at an interruption point and get rethrows 
 TEST_CASE("destroying a Task whose function still waits interrupts it and returns promptly",
           "[09-thread-basics][unit][req:5]") {
   auto ended = std::make_shared<Ended>();
-  auto task = std::make_shared<Task>([ended] {
-    auto guard = ended->guard();
-    return wait_until_interrupted(5s);
-  });
+  auto task = std::make_shared<Task>(waits_until_interrupted(ended));
   // The function waits up to 5 s; a destructor that only joins waits as long.
   REQUIRE(kata::finishes_within(2s, [t = std::move(task)]() mutable { t.reset(); }));
   REQUIRE(ended->flag);
@@ -185,11 +188,7 @@ TEST_CASE("when the first function throws run_two stops the second and rethrows"
   auto second_ended = std::make_shared<Ended>();
   auto outcome = kata::value_within(2s, [second_ended]() -> std::string {
     try {
-      run_two([]() -> int { throw std::domain_error("first failed"); },
-              [second_ended] {
-                auto guard = second_ended->guard();
-                return wait_until_interrupted(5s);
-              });
+      run_two([]() -> int { throw std::domain_error("first failed"); }, waits_until_interrupted(second_ended));
       return "run_two returned";
     } catch (const std::domain_error& e) {
       // Read here, on the thread that called run_two: both threads are over.

@@ -173,6 +173,33 @@ TryLockRace<Lock> race_try_locks() {
   return result;
 }
 
+/// Races two try_locks on a free Lock (race_try_locks) and requires that the
+/// race ran and never let both threads win.
+template <class Lock>
+void require_never_both_win() {
+  const auto race = race_try_locks<Lock>();
+  CAPTURE(race.rounds, race.both_won, race.none_won);
+  REQUIRE(race.finished);
+  REQUIRE(race.rounds > 0);
+  REQUIRE(race.both_won == 0);
+}
+
+/// Hammers a Lock from 4 threads (hammer) and requires that the critical
+/// section never held two threads at once and lost no update. Returns the
+/// shared state for a test's own further checks.
+template <class Lock>
+std::shared_ptr<Guarded<Lock>> require_one_at_a_time() {
+  auto g = std::make_shared<Guarded<Lock>>();
+  const bool finished = hammer(g, 4, {20000, 1s});
+  INFO(g->log.summary());
+  REQUIRE(g->log.empty());
+  REQUIRE(finished);
+  CAPTURE(g->entries.load(), g->crowded.load(), g->counter);
+  REQUIRE(g->crowded == 0);
+  REQUIRE(g->counter == g->entries);
+  return g;
+}
+
 }  // namespace
 
 TEST_CASE("SpinLock try_lock succeeds when the lock is free and fails while it is held", "[12-lock][unit][req:2][req:5]") {
@@ -226,44 +253,22 @@ TEST_CASE("TicketLock try_lock succeeds when the lock is free and fails while it
 TEST_CASE("of two try_lock calls on a free SpinLock at the same instant exactly one succeeds", "[12-lock][stress][timing][req:1][req:2]") {
   // A try_lock that reads the flag and then stores it in a second step lets
   // both through when they look at the same moment: atomic, yet no lock.
-  const auto race = race_try_locks<SpinLock>();
-  CAPTURE(race.rounds, race.both_won, race.none_won);
-  REQUIRE(race.finished);
-  REQUIRE(race.rounds > 0);
-  REQUIRE(race.both_won == 0);
+  require_never_both_win<SpinLock>();
 }
 
 TEST_CASE("of two try_lock calls on a free TicketLock at the same instant exactly one succeeds", "[12-lock][stress][timing][req:1][req:2]") {
   // A try_lock that checks "no one queued" and then takes a ticket in a
   // second step lets both through when they look at the same moment.
-  const auto race = race_try_locks<TicketLock>();
-  CAPTURE(race.rounds, race.both_won, race.none_won);
-  REQUIRE(race.finished);
-  REQUIRE(race.rounds > 0);
-  REQUIRE(race.both_won == 0);
+  require_never_both_win<TicketLock>();
 }
 
 TEST_CASE("SpinLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1]") {
-  auto g = std::make_shared<Guarded<SpinLock>>();
-  const bool finished = hammer(g, 4, {20000, 1s});
-  INFO(g->log.summary());
-  REQUIRE(g->log.empty());
-  REQUIRE(finished);
-  CAPTURE(g->entries.load(), g->crowded.load(), g->counter);
-  REQUIRE(g->crowded == 0);
-  REQUIRE(g->counter == g->entries);
+  require_one_at_a_time<SpinLock>();
 }
 
 TEST_CASE("TicketLock lets only one thread into the critical section at a time", "[12-lock][stress][req:1][req:4]") {
-  auto g = std::make_shared<Guarded<TicketLock>>();
-  const bool finished = hammer(g, 4, {20000, 1s});
-  INFO(g->log.summary());
-  REQUIRE(g->log.empty());
-  REQUIRE(finished);
-  CAPTURE(g->entries.load(), g->crowded.load(), g->counter);
-  REQUIRE(g->crowded == 0);
-  REQUIRE(g->counter == g->entries);
-  REQUIRE(g->lock.queue_length() == 0);
+  const auto g = require_one_at_a_time<TicketLock>();
+  REQUIRE(g->lock.queue_length() == 0);  // every ticket served
 }
 
 TEST_CASE("TicketLock admits queued threads in the order they took their tickets", "[12-lock][unit][req:3][req:4]") {

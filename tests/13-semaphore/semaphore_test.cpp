@@ -80,6 +80,17 @@ void start_acquirers(const std::shared_ptr<Waiters>& w, int n) {
 /// inside acquire(), where only a notification can wake it.
 void let_waiters_fall_asleep() { std::this_thread::sleep_for(150ms); }
 
+/// A semaphore with no permit and n acquirers asleep in acquire(): none has
+/// got through, and none has thrown.
+std::shared_ptr<Waiters> sleeping_acquirers(int n) {
+  auto w = std::make_shared<Waiters>(0);
+  start_acquirers(w, n);
+  let_waiters_fall_asleep();
+  INFO(w->log.summary());
+  REQUIRE(w->log.empty());
+  REQUIRE(w->passed.count() == 0);  // no permit: still waiting
+  return w;
+}
 
 /// What run_bounded's tasks record; shared with them, so a run_bounded that
 /// hangs past its deadline leaves its tasks nothing dangling to touch.
@@ -119,12 +130,7 @@ TEST_CASE("a semaphore hands out exactly its permits and try_acquire never block
 }
 
 TEST_CASE("acquire blocks while no permit is free and returns once one is released", "[13-semaphore][unit][req:3]") {
-  auto w = std::make_shared<Waiters>(0);
-  start_acquirers(w, 1);
-  let_waiters_fall_asleep();
-  INFO(w->log.summary());
-  REQUIRE(w->log.empty());
-  REQUIRE(w->passed.count() == 0);  // no permit: still waiting
+  auto w = sleeping_acquirers(1);
 
   w->sem.release();  // from another thread than the acquirer: no owner
   REQUIRE(w->passed.wait_for(1, 2s));
@@ -132,12 +138,7 @@ TEST_CASE("acquire blocks while no permit is free and returns once one is releas
 }
 
 TEST_CASE("blocked acquirers sleep until a release instead of waking up to look", "[13-semaphore][unit][timing][req:3]") {
-  auto w = std::make_shared<Waiters>(0);
-  start_acquirers(w, 4);
-  let_waiters_fall_asleep();
-  INFO(w->log.summary());
-  REQUIRE(w->log.empty());
-  REQUIRE(w->passed.count() == 0);
+  auto w = sleeping_acquirers(4);
 
   // A waiter that polls the count with a short timed wait uses little CPU,
   // but each of its wake-ups is a context switch: 4 waiters blocked until a
@@ -152,12 +153,7 @@ TEST_CASE("blocked acquirers sleep until a release instead of waking up to look"
 }
 
 TEST_CASE("one released permit lets exactly one of several blocked waiters through", "[13-semaphore][unit][req:3]") {
-  auto w = std::make_shared<Waiters>(0);
-  start_acquirers(w, 4);
-  let_waiters_fall_asleep();
-  INFO(w->log.summary());
-  REQUIRE(w->log.empty());
-  REQUIRE(w->passed.count() == 0);
+  auto w = sleeping_acquirers(4);
 
   w->sem.release(1);
   REQUIRE(w->passed.wait_for(1, 2s));
@@ -175,12 +171,7 @@ TEST_CASE("one released permit lets exactly one of several blocked waiters throu
 }
 
 TEST_CASE("releasing n permits wakes n blocked waiters", "[13-semaphore][unit][req:4]") {
-  auto w = std::make_shared<Waiters>(0);
-  start_acquirers(w, 3);
-  let_waiters_fall_asleep();
-  INFO(w->log.summary());
-  REQUIRE(w->log.empty());
-  REQUIRE(w->passed.count() == 0);
+  auto w = sleeping_acquirers(3);
 
   // One call, three permits: all three waiters must get through. Waking one
   // leaves two asleep beside free permits (a lost wake-up).

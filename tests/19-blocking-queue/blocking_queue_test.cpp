@@ -28,6 +28,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -84,11 +85,61 @@ std::string result_within(std::future<std::string>& f, std::chrono::milliseconds
 
 bool still_blocked(std::future<std::string>& f) { return f.wait_for(0s) != std::future_status::ready; }
 
+/// Two callers' outcomes as "x | y", in sorted order: which of two poppers
+/// gets which item is up to the scheduler, so the test compares the pair.
+std::string both_outcomes(std::future<std::string>& first, std::future<std::string>& second) {
+  std::string x = result_within(first, 2s);
+  std::string y = result_within(second, 2s);
+  if (y < x) std::swap(x, y);
+  return x + " | " + y;
+}
+
 /// Not to provoke a race: long enough for a background call to reach its
 /// wait, the state under test. A call that returned instead is caught by
 /// still_blocked().
 void let_them_block() { std::this_thread::sleep_for(150ms); }
 
+/// Lets `callers` reach their wait on `q`, then closes `q` from another
+/// thread: every caller must have been still blocked until then, and must
+/// wake up with QueueClosed. `expectation` explains the last check.
+void close_releases_all(const Queue& q, std::vector<std::future<std::string>>& callers, const char* expectation) {
+  let_them_block();
+  bool blocked = true;
+  for (auto& f : callers) blocked = still_blocked(f) && blocked;
+  auto closer = background([q] { return outcome([&] { q->close(); return std::string("closed it"); }); });
+  REQUIRE(blocked);
+  REQUIRE(result_within(closer, 2s) == "closed it");
+  for (auto& f : callers) {
+    INFO(expectation);
+    REQUIRE(result_within(f, 2s) == "closed");
+  }
+}
+
+/// Two queues of capacity 1, one empty and one full, and four callers
+/// blocked on them: pop and pop_for on the empty one, push and push_for on
+/// the full one. The tests of idle waiting measure while they wait.
+struct FourBlockedCallers {
+  Queue empty = std::make_shared<BoundedQueue>(1);
+  Queue full = std::make_shared<BoundedQueue>(1);
+  std::vector<std::future<std::string>> waiters;
+
+  FourBlockedCallers() {
+    auto filled = background([full = full] { return push_of(full, 1); });
+    REQUIRE(result_within(filled, 2s) == "pushed");
+    waiters.push_back(background([empty = empty] { return pop_of(empty); }));
+    waiters.push_back(background([empty = empty] { return pop_for_of(empty, 8000ms); }));
+    waiters.push_back(background([full = full] { return push_of(full, 2); }));
+    waiters.push_back(background([full = full] { return push_for_of(full, 3, 8000ms); }));
+    let_them_block();
+  }
+
+  /// Closes both queues: every caller must wake up with QueueClosed.
+  void close_both() {
+    empty->close();
+    full->close();
+    for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");
+  }
+};
 
 }  // namespace
 
@@ -146,11 +197,7 @@ TEST_CASE("pop waits while the queue is empty and returns an item pushed later",
   auto pusher = background([q] { return push_of(q, 7) + ";" + push_of(q, 8); });
   REQUIRE(blocked);
   REQUIRE(result_within(pusher, 2s) == "pushed;pushed");
-  const std::string a = result_within(popper, 2s);
-  const std::string b = result_within(timed_popper, 2s);
-  // Which popper gets which item is up to the scheduler.
-  INFO(a << " | " << b);
-  REQUIRE(((a == "popped 7" && b == "popped 8") || (a == "popped 8" && b == "popped 7")));
+  REQUIRE(both_outcomes(popper, timed_popper) == "popped 7 | popped 8");
 }
 
 TEST_CASE("every blocked popper and pusher wakes when items or slots come several at a time", "[19-blocking-queue][unit][req:2]") {
@@ -227,10 +274,7 @@ TEST_CASE("a popper whose item another popper took first waits on for the next",
     auto second = background([q] { return pop_of(q); });
     auto pushes = background([q] { return push_of(q, 1) + ";" + push_of(q, 2); });
     REQUIRE(result_within(pushes, 2s) == "pushed;pushed");
-    const std::string a = result_within(first, 2s);
-    const std::string b = result_within(second, 2s);
-    INFO(a << " | " << b);
-    REQUIRE(((a == "popped 1" && b == "popped 2") || (a == "popped 2" && b == "popped 1")));
+    REQUIRE(both_outcomes(first, second) == "popped 1 | popped 2");
   }
 }
 
@@ -282,16 +326,7 @@ TEST_CASE("close releases every blocked popper within a deadline", "[19-blocking
   std::vector<std::future<std::string>> poppers;
   for (int i = 0; i < 2; ++i) poppers.push_back(background([q] { return pop_of(q); }));
   poppers.push_back(background([q] { return pop_for_of(q, 8000ms); }));
-  let_them_block();
-  bool blocked = true;
-  for (auto& f : poppers) blocked = still_blocked(f) && blocked;
-  auto closer = background([q] { return outcome([&] { q->close(); return std::string("closed it"); }); });
-  REQUIRE(blocked);
-  REQUIRE(result_within(closer, 2s) == "closed it");
-  for (auto& f : poppers) {
-    INFO("a pop waiting on an empty queue must wake up and throw QueueClosed when the queue closes");
-    REQUIRE(result_within(f, 2s) == "closed");
-  }
+  close_releases_all(q, poppers, "a pop waiting on an empty queue must wake up and throw QueueClosed when the queue closes");
 }
 
 TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking-queue][unit][req:4]") {
@@ -301,16 +336,7 @@ TEST_CASE("close releases every blocked pusher within a deadline", "[19-blocking
   std::vector<std::future<std::string>> pushers;
   for (int i = 0; i < 2; ++i) pushers.push_back(background([q, i] { return push_of(q, 100 + i); }));
   pushers.push_back(background([q] { return push_for_of(q, 200, 8000ms); }));
-  let_them_block();
-  bool blocked = true;
-  for (auto& f : pushers) blocked = still_blocked(f) && blocked;
-  auto closer = background([q] { return outcome([&] { q->close(); return std::string("closed it"); }); });
-  REQUIRE(blocked);
-  REQUIRE(result_within(closer, 2s) == "closed it");
-  for (auto& f : pushers) {
-    INFO("a push waiting on a full queue must wake up and throw QueueClosed when the queue closes");
-    REQUIRE(result_within(f, 2s) == "closed");
-  }
+  close_releases_all(q, pushers, "a push waiting on a full queue must wake up and throw QueueClosed when the queue closes");
   REQUIRE(q->size() == 1);  // none of them added its item
 }
 
@@ -334,24 +360,12 @@ TEST_CASE("after close pushers fail at once and poppers drain what is left", "[1
 }
 
 TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue][unit][timing][req:5]") {
-  auto empty = std::make_shared<BoundedQueue>(1);
-  auto full = std::make_shared<BoundedQueue>(1);
-  auto filled = background([full] { return push_of(full, 1); });
-  REQUIRE(result_within(filled, 2s) == "pushed");
-
-  std::vector<std::future<std::string>> waiters;
-  waiters.push_back(background([empty] { return pop_of(empty); }));
-  waiters.push_back(background([empty] { return pop_for_of(empty, 8000ms); }));
-  waiters.push_back(background([full] { return push_of(full, 2); }));
-  waiters.push_back(background([full] { return push_for_of(full, 3, 8000ms); }));
-  let_them_block();
+  FourBlockedCallers callers;
 
   kata::CpuMeter meter;
   std::this_thread::sleep_for(300ms);  // four callers blocked; this thread sleeps
   const double load = meter.load();
-  empty->close();
-  full->close();
-  for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");
+  callers.close_both();
   CAPTURE(load);
   // Waiting on a condition variable uses almost nothing; one caller polling
   // the queue (even with yield) uses about a core: a load near 1.0.
@@ -359,17 +373,7 @@ TEST_CASE("blocked pushers and poppers burn almost no CPU", "[19-blocking-queue]
 }
 
 TEST_CASE("blocked pushers and poppers are not woken while nothing changes", "[19-blocking-queue][unit][timing][req:5]") {
-  auto empty = std::make_shared<BoundedQueue>(1);
-  auto full = std::make_shared<BoundedQueue>(1);
-  auto filled = background([full] { return push_of(full, 1); });
-  REQUIRE(result_within(filled, 2s) == "pushed");
-
-  std::vector<std::future<std::string>> waiters;
-  waiters.push_back(background([empty] { return pop_of(empty); }));
-  waiters.push_back(background([empty] { return pop_for_of(empty, 8000ms); }));
-  waiters.push_back(background([full] { return push_of(full, 2); }));
-  waiters.push_back(background([full] { return push_for_of(full, 3, 8000ms); }));
-  let_them_block();
+  FourBlockedCallers callers;
 
   // CPU time cannot see a caller that polls with a short timed wait (it
   // sleeps most of the time), but each of its wake-ups is a context switch:
@@ -377,9 +381,7 @@ TEST_CASE("blocked pushers and poppers are not woken while nothing changes", "[1
   const long before = kata::context_switches();
   std::this_thread::sleep_for(300ms);  // four callers blocked; this thread sleeps (1 or 2 switches)
   const long switches = kata::context_switches() - before;
-  empty->close();
-  full->close();
-  for (auto& f : waiters) REQUIRE(result_within(f, 2s) == "closed");
+  callers.close_both();
   CAPTURE(switches);
   REQUIRE(switches < 60);
 }

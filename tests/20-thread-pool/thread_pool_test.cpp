@@ -65,27 +65,58 @@ class TestPool {
   std::shared_ptr<ThreadPool> pool_;
 };
 
-/// Submits n tasks that each record their interval and thread, count down
-/// `arrivals` (made for n), and wait at a gate that the main thread opens only
-/// once all n have arrived. Returns whether all n arrived, i.e. whether the
-/// pool ran n tasks at once. The gate is opened in every case, so no task is
-/// left blocked.
-bool run_n_at_once(ThreadPool& pool, int n, kata::IntervalRecorder& recorder, kata::Countdown& arrivals,
-                   kata::Gate& gate) {
-  std::vector<std::future<void>> done;
-  for (int i = 0; i < n; ++i) {
-    done.push_back(pool.submit([&recorder, &arrivals, &gate] {
-      auto scope = recorder.record("meet");
-      arrivals.count_down();
-      gate.pass();
-    }));
+/// A pool of n workers and what n tasks need to show that it runs n at once.
+/// The recorder, countdown and gate are declared before the pool, so the pool
+/// is destroyed, and its tasks are finished, before they go away.
+struct MeetingPool {
+  explicit MeetingPool(int threads) : n(threads), arrivals{threads}, pool(static_cast<std::size_t>(threads)) {}
+
+  /// Submits n tasks that each record their interval and thread, count down
+  /// `arrivals`, and wait at a gate that the main thread opens only once all
+  /// n have arrived. Returns whether all n arrived, i.e. whether the pool ran
+  /// n tasks at once. The gate is opened in every case, so no task is left
+  /// blocked. Call it once: the gate opens once.
+  bool run_n_at_once() {
+    std::vector<std::future<void>> done;
+    for (int i = 0; i < n; ++i) {
+      done.push_back(pool->submit([this] {
+        auto scope = recorder.record("meet");
+        arrivals.count_down();
+        gate.pass();
+      }));
+    }
+    const bool all_met = arrivals.wait_for(5s);
+    gate.open();
+    for (auto& f : done) {
+      if (!kata::ready_within(f, 10s)) return false;
+    }
+    return all_met;
   }
-  const bool all_met = arrivals.wait_for(5s);
-  gate.open();
-  for (auto& f : done) {
-    if (!kata::ready_within(f, 10s)) return false;
-  }
-  return all_met;
+
+  const int n;
+  kata::IntervalRecorder recorder;
+  kata::Countdown arrivals;
+  kata::Gate gate;
+  TestPool pool;
+};
+
+/// A task that holds a worker: it reports that it has started, then waits at
+/// `gate` until the main thread opens it, and returns 1. While it waits, the
+/// tasks queued behind it (on a one-worker pool) cannot run.
+struct HeldWorker {
+  std::future<void> started;
+  std::future<int> finished;
+};
+HeldWorker hold_a_worker(TestPool& pool, kata::Gate& gate) {
+  auto started = std::make_shared<std::promise<void>>();
+  HeldWorker held;
+  held.started = started->get_future();
+  held.finished = pool->submit([started, &gate] {
+    started->set_value();
+    gate.pass();
+    return 1;
+  });
+  return held;
 }
 
 /// How a test hands the pool a task: submit (the task's future) or post
@@ -133,13 +164,12 @@ TEST_CASE("submit returns a future that holds the task's result", "[20-thread-po
 
 TEST_CASE("tasks run on exactly N worker threads and N of them run at once", "[20-thread-pool][unit][req:1]") {
   constexpr int kThreads = 3;
-  kata::IntervalRecorder recorder;
-  kata::Countdown arrivals{kThreads};
-  kata::Gate gate;
-  TestPool pool(kThreads);
+  MeetingPool met(kThreads);
+  auto& recorder = met.recorder;
+  auto& pool = met.pool;
 
   // N tasks that can only finish together prove N workers run at once.
-  REQUIRE(run_n_at_once(*pool, kThreads, recorder, arrivals, gate));
+  REQUIRE(met.run_n_at_once());
   REQUIRE(recorder.max_overlap() == kThreads);
 
   // Many more tasks reuse the same N threads: no thread per task.
@@ -151,13 +181,9 @@ TEST_CASE("tasks run on exactly N worker threads and N of them run at once", "[2
 }
 
 TEST_CASE("an idle pool burns almost no CPU", "[20-thread-pool][unit][timing][req:2]") {
-  constexpr int kThreads = 4;
-  kata::IntervalRecorder recorder;
-  kata::Countdown arrivals{kThreads};
-  kata::Gate gate;
-  TestPool pool(kThreads);
+  MeetingPool met(4);
   // Every worker has started and run a task; now they have nothing to do.
-  REQUIRE(run_n_at_once(*pool, kThreads, recorder, arrivals, gate));
+  REQUIRE(met.run_n_at_once());
 
   kata::CpuMeter meter;
   std::this_thread::sleep_for(300ms);  // the pool idles; this thread sleeps
@@ -170,12 +196,8 @@ TEST_CASE("an idle pool burns almost no CPU", "[20-thread-pool][unit][timing][re
 }
 
 TEST_CASE("idle workers sleep until there is work instead of waking up to look", "[20-thread-pool][unit][timing][req:2]") {
-  constexpr int kThreads = 4;
-  kata::IntervalRecorder recorder;
-  kata::Countdown arrivals{kThreads};
-  kata::Gate gate;
-  TestPool pool(kThreads);
-  REQUIRE(run_n_at_once(*pool, kThreads, recorder, arrivals, gate));
+  MeetingPool met(4);
+  REQUIRE(met.run_n_at_once());
   std::this_thread::sleep_for(50ms);  // the workers go back to waiting
 
   // CPU time cannot see a worker that polls with a short timed wait (it
@@ -341,24 +363,19 @@ TEST_CASE("two threads calling shutdown with wait at once both return once the w
 
 TEST_CASE("shutdown without wait returns at once and the queued tasks still run", "[20-thread-pool][unit][req:5]") {
   kata::Gate gate;
-  std::promise<void> started;
-  auto started_future = started.get_future();
   TestPool pool(1);
 
-  auto blocker = pool->submit([&started, &gate] {
-    started.set_value();
-    gate.pass();
-  });
+  auto blocker = hold_a_worker(pool, gate);
   std::vector<std::future<int>> queued;
   for (int i = 0; i < 5; ++i) queued.push_back(pool->submit([i] { return i; }));
-  const bool blocker_started = kata::ready_within(started_future, 5s);
+  const bool blocker_started = kata::ready_within(blocker.started, 5s);
 
   // The only worker is busy: a shutdown that waited could not return yet.
   const bool returned = kata::finishes_within(2s, [p = pool.shared()] { p->shutdown(false); });
   gate.open();
   REQUIRE(blocker_started);
   REQUIRE(returned);
-  REQUIRE(kata::ready_within(blocker, 5s));
+  REQUIRE(kata::ready_within(blocker.finished, 5s));
   for (int i = 0; i < 5; ++i) {
     REQUIRE(kata::ready_within(queued[i], 5s));
     REQUIRE(queued[i].get() == i);
@@ -371,22 +388,16 @@ TEST_CASE("shutdown with cancel_pending drops the queued tasks, and a task enque
   CAPTURE(how.name);
   std::atomic<int> ran{0};
   kata::Gate gate;
-  std::promise<void> started;
-  auto started_future = started.get_future();
   TestPool pool(1);
 
   // The running task holds the only worker (submitted: a post that wrongly
   // ran it on this thread would block the test itself).
-  auto running = pool->submit([&started, &gate] {
-    started.set_value();
-    gate.pass();
-    return 1;
-  });
+  auto running = hold_a_worker(pool, gate);
   std::vector<std::future<void>> queued;  // submit's futures; post gives none
   for (int i = 0; i < 10; ++i) {
     if (auto future = how.enqueue(*pool, [&ran] { ++ran; })) queued.push_back(std::move(*future));
   }
-  const bool running_started = kata::ready_within(started_future, 5s);
+  const bool running_started = kata::ready_within(running.started, 5s);
 
   const bool returned = kata::finishes_within(2s, [p = pool.shared()] { p->shutdown(false, true); });
   // While the worker is still held at the gate, the queued futures must
@@ -407,8 +418,8 @@ TEST_CASE("shutdown with cancel_pending drops the queued tasks, and a task enque
   for (auto& f : queued) REQUIRE_THROWS_AS(f.get(), TaskCancelled);
   REQUIRE(refused);
   // The task already running is not cancelled: it finishes.
-  REQUIRE(kata::ready_within(running, 5s));
-  REQUIRE(running.get() == 1);
+  REQUIRE(kata::ready_within(running.finished, 5s));
+  REQUIRE(running.finished.get() == 1);
   REQUIRE(pool.destroy_within(5s));
   REQUIRE(ran == 0);
 }
@@ -448,17 +459,13 @@ TEST_CASE("a task submitted or posted after shutdown is refused with PoolShutDow
 }
 
 TEST_CASE("the destructor of an idle pool wakes its workers and returns promptly", "[20-thread-pool][unit][req:8]") {
-  constexpr int kThreads = 4;
-  kata::IntervalRecorder recorder;
-  kata::Countdown arrivals{kThreads};
-  kata::Gate gate;
-  TestPool pool(kThreads);
-  REQUIRE(run_n_at_once(*pool, kThreads, recorder, arrivals, gate));
+  MeetingPool met(4);
+  REQUIRE(met.run_n_at_once());
   // Not to provoke a race: to reach the state under test, every worker
   // asleep waiting for work, which only a notification can end.
   std::this_thread::sleep_for(100ms);
 
-  REQUIRE(pool.destroy_within(5s));
+  REQUIRE(met.pool.destroy_within(5s));
 }
 
 TEST_CASE("the destructor runs the queued tasks and returns within a deadline", "[20-thread-pool][unit][req:8]") {

@@ -145,6 +145,26 @@ std::string joined(const std::vector<int>& v) {
   return s;
 }
 
+/// Starts `threads` threads that call send(t, gen) all at once, each with its
+/// own thread number and seeded generator, and waits for them; none of them
+/// may throw.
+template <class Send>
+void send_from_threads(int threads, Send send) {
+  kata::FailureLog log;
+  std::latch start(threads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < threads; ++t) {
+    senders.emplace_back([&, t] {
+      auto gen = kata::rng(static_cast<std::uint64_t>(t));
+      start.arrive_and_wait();
+      log.capture("call_soon_threadsafe", [&] { send(t, gen); });
+    });
+  }
+  for (auto& s : senders) s.join();
+  INFO(log.summary());
+  REQUIRE(log.empty());
+}
+
 }  // namespace
 
 TEST_CASE("call_soon runs callbacks once each in FIFO order", "[23-event-loop][req:1][unit]") {
@@ -432,28 +452,16 @@ TEST_CASE("callbacks from several threads all run, each thread's in its order", 
   constexpr int kEach = 300;
   std::vector<std::vector<int>> seen(kThreads);  // touched only on the loop's thread
   std::atomic<int> total{0};
-  kata::FailureLog log;
   LoopThread loop_thread([](EventLoop&) {});
-  std::latch start(kThreads);
-  std::vector<std::thread> senders;
-  for (int t = 0; t < kThreads; ++t) {
-    senders.emplace_back([&, t] {
-      auto gen = kata::rng(static_cast<std::uint64_t>(t));
-      start.arrive_and_wait();
-      log.capture("call_soon_threadsafe", [&] {
-        for (int i = 0; i < kEach; ++i) {
-          loop_thread.loop().call_soon_threadsafe([&seen, &total, t, i] {
-            seen[t].push_back(i);
-            ++total;
-          });
-          kata::random_pause(gen);
-        }
+  send_from_threads(kThreads, [&](int t, std::mt19937_64& gen) {
+    for (int i = 0; i < kEach; ++i) {
+      loop_thread.loop().call_soon_threadsafe([&seen, &total, t, i] {
+        seen[t].push_back(i);
+        ++total;
       });
-    });
-  }
-  for (auto& s : senders) s.join();
-  INFO(log.summary());
-  REQUIRE(log.empty());
+      kata::random_pause(gen);
+    }
+  });
   REQUIRE(kata::eventually(5s, [&] { return total >= kThreads * kEach; }));
   REQUIRE(total == kThreads * kEach);
   loop_thread.loop().call_soon_threadsafe([&loop_thread] { loop_thread.loop().stop(); });
@@ -476,26 +484,14 @@ TEST_CASE("callbacks posted from other threads while the loop keeps waking all r
   constexpr int kThreads = 2;
   std::atomic<int> posted{0};
   std::atomic<int> total{0};
-  kata::FailureLog log;
   LoopThread loop_thread([](EventLoop&) {});
-  std::latch start(kThreads);
-  std::vector<std::thread> senders;
-  for (int t = 0; t < kThreads; ++t) {
-    senders.emplace_back([&, t] {
-      auto gen = kata::rng(static_cast<std::uint64_t>(t));
-      start.arrive_and_wait();
-      log.capture("call_soon_threadsafe", [&] {
-        kata::stress({100000, 3s}, [&](int) {
-          loop_thread.loop().call_soon_threadsafe([&total] { ++total; });
-          ++posted;
-          kata::random_pause(gen);
-        });
-      });
+  send_from_threads(kThreads, [&](int, std::mt19937_64& gen) {
+    kata::stress({100000, 3s}, [&](int) {
+      loop_thread.loop().call_soon_threadsafe([&total] { ++total; });
+      ++posted;
+      kata::random_pause(gen);
     });
-  }
-  for (auto& s : senders) s.join();
-  INFO(log.summary());
-  REQUIRE(log.empty());
+  });
   CAPTURE(posted.load());
   INFO("a callback was left in the inbox while the loop slept: read the eventfd before emptying the inbox");
   REQUIRE(kata::eventually(5s, [&] { return total >= posted; }));

@@ -29,6 +29,15 @@ void drain(Loop& loop, int limit = 100) {
   for (int i = 0; i < limit && loop.pending() > 0; ++i) loop.run_once();
 }
 
+/// Creates a task and runs the loop until nothing is queued: the coroutine
+/// has gone as far as it can, up to a co_await on a pending future.
+template <class T>
+Task<T> start_and_drain(Loop& loop, Coro<T> coro) {
+  auto task = create_task(loop, std::move(coro));
+  drain(loop);
+  return task;
+}
+
 /// Appends to the log when destroyed: shows that a coroutine's locals were
 /// cleaned up (after a cancellation, say).
 struct Guard {
@@ -71,10 +80,15 @@ Coro<int> throws_itself(Log& log) {
   co_return 0;
 }
 
-Coro<int> waits_forever(Future<int> never, Log& log) {
+/// Logs "waiting", runs `before_await` (by default nothing), then waits for
+/// `never`: logs how the wait ended and when its locals were cleaned up.
+/// `before_await` runs outside the try, so only the co_await can end in
+/// the logged CancelledError.
+Coro<int> waits_forever(Future<int> never, Log& log, std::function<void()> before_await = [] {}) {
   Guard guard{&log, "guard"};
+  log.push_back("waiting");
+  before_await();
   try {
-    log.push_back("waiting");
     co_await never;
     log.push_back("woke up normally");
   } catch (const CancelledError&) {
@@ -106,21 +120,6 @@ Coro<int> awaits_task(Task<int> inner, Log& log) {
 Coro<int> holds_token(std::shared_ptr<int> token, Log& log) {
   log.push_back("body runs");
   co_return *token;
-}
-
-/// Cancels its own task while its body runs (through `self`, filled in after
-/// create_task), then waits: the cancellation must reach that wait.
-Coro<int> cancels_itself(std::shared_ptr<Task<int>*> self, Future<int> never, Log& log) {
-  log.push_back("body runs");
-  (*self)->cancel();
-  try {
-    co_await never;
-    log.push_back("woke up normally");
-  } catch (const CancelledError&) {
-    log.push_back("CancelledError at co_await");
-    throw;
-  }
-  co_return 0;
 }
 
 }  // namespace
@@ -264,8 +263,7 @@ TEST_CASE("co_await on a pending future suspends the task until the future compl
   Loop loop;
   Log log;
   Future<int> input(loop);
-  auto task = create_task(loop, adds_one(input, log));
-  drain(loop);
+  auto task = start_and_drain(loop, adds_one(input, log));
   REQUIRE(log == Log{"before await"});
   REQUIRE_FALSE(task.done());
   {
@@ -319,8 +317,7 @@ TEST_CASE("cancelling a task cancels the future it awaits and the task ends canc
   Loop loop;
   Log log;
   Future<int> never(loop);
-  auto task = create_task(loop, waits_forever(never, log));
-  drain(loop);
+  auto task = start_and_drain(loop, waits_forever(never, log));
   REQUIRE(log == Log{"waiting"});
 
   REQUIRE(task.cancel());
@@ -352,8 +349,7 @@ TEST_CASE("a task that catches CancelledError goes on and finishes normally", "[
   Log log;
   Future<int> never(loop);
   Future<int> second(loop);
-  auto task = create_task(loop, survives_cancel(never, second, log));
-  drain(loop);
+  auto task = start_and_drain(loop, survives_cancel(never, second, log));
   REQUIRE(task.cancel());
   drain(loop);
   REQUIRE(log == Log{"caught CancelledError"});
@@ -368,8 +364,7 @@ TEST_CASE("a task can await another task, since a task is a future", "[25-future
   Log log;
   Future<int> input(loop);
   auto inner = create_task(loop, adds_one(input, log));
-  auto outer = create_task(loop, awaits_task(inner, log));
-  drain(loop);
+  auto outer = start_and_drain(loop, awaits_task(inner, log));
   REQUIRE(log == Log{"before await", "outer waits"});
   input.set_result(4);
   REQUIRE(run_until_complete(outer) == 50);
@@ -381,8 +376,7 @@ TEST_CASE("a task cancelled after its awaited future completed but before it res
   Loop loop;
   Log log;
   Future<int> input(loop);
-  auto task = create_task(loop, waits_forever(input, log));
-  drain(loop);
+  auto task = start_and_drain(loop, waits_forever(input, log));
   REQUIRE(log == Log{"waiting"});
   input.set_result(1);  // the task's next step is now queued
   REQUIRE(task.cancel());
@@ -439,14 +433,15 @@ TEST_CASE("a task that cancels itself while it runs gets CancelledError at its n
           "[25-future-task][req:7][unit]") {
   // The cancel() comes while the coroutine runs and awaits nothing: it must
   // be kept and delivered at the next co_await (by cancelling what it awaits).
+  // The task reaches itself through `self`, filled in after create_task.
   Loop loop;
   Log log;
   Future<int> never(loop);
   auto self = std::make_shared<Task<int>*>(nullptr);
-  auto task = create_task(loop, cancels_itself(self, never, log));
+  auto task = create_task(loop, waits_forever(never, log, [self] { (*self)->cancel(); }));
   *self = &task;
   loop.run_until([&] { return task.done(); });
-  REQUIRE(log == Log{"body runs", "CancelledError at co_await"});
+  REQUIRE(log == Log{"waiting", "CancelledError at co_await", "guard destroyed"});
   REQUIRE(never.cancelled());
   REQUIRE(task.cancelled());
 }
@@ -459,8 +454,7 @@ TEST_CASE("a task that catches a CancelledError delivered after its future compl
   Log log;
   Future<int> first(loop);
   Future<int> second(loop);
-  auto task = create_task(loop, survives_cancel(first, second, log));
-  drain(loop);
+  auto task = start_and_drain(loop, survives_cancel(first, second, log));
   first.set_result(1);  // the task's next step is now queued
   REQUIRE(task.cancel());
   drain(loop);
@@ -482,8 +476,7 @@ TEST_CASE("cancelling a task that awaits another task cancels the inner task and
   Log outer_log;
   Future<int> never(loop);
   auto inner = create_task(loop, waits_forever(never, inner_log));
-  auto outer = create_task(loop, awaits_task(inner, outer_log));
-  drain(loop);
+  auto outer = start_and_drain(loop, awaits_task(inner, outer_log));
   REQUIRE(outer.cancel());
   REQUIRE(never.cancelled());
   loop.run_until([&] { return outer.done(); });
@@ -500,8 +493,7 @@ TEST_CASE("a task whose handle is dropped while it waits still runs to its end",
   Log log;
   Future<int> input(loop);
   {
-    auto task = create_task(loop, adds_one(input, log));
-    drain(loop);
+    auto task = start_and_drain(loop, adds_one(input, log));
     REQUIRE(log == Log{"before await"});
   }
   input.set_result(1);

@@ -85,6 +85,23 @@ long long ms_since(kata::Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(kata::Clock::now() - start).count();
 }
 
+/// What a run of operations returned, and how long it took (ms), from before
+/// the operations were made until the run returned.
+struct TimedRun {
+  std::vector<int> values;
+  long long elapsed = 0;
+};
+
+/// Runs the coroutine that `make` returns on the lab and times it.
+template <class Make>
+TimedRun run_timed(Lab& lab, Make make) {
+  const auto start = kata::Clock::now();
+  TimedRun run;
+  run.values = lab.run(make());
+  run.elapsed = ms_since(start);
+  return run;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------- Task
@@ -175,14 +192,13 @@ TEST_CASE("a task whose handles are all gone still runs its operation to its end
 TEST_CASE("run_one_by_one starts each operation only after the previous one has finished",
           "[26-create-task][unit][req:3]") {
   Lab lab;
-  const auto start = kata::Clock::now();
-  auto values = lab.run(run_one_by_one(ops(lab.returns(0, 100ms, 10), lab.returns(1, 100ms, 11),
-                                           lab.returns(2, 100ms, 12))));
-  const auto elapsed = ms_since(start);
-  REQUIRE(values == std::vector<int>{10, 11, 12});
-  CAPTURE(elapsed);
+  const auto run = run_timed(lab, [&] {
+    return run_one_by_one(ops(lab.returns(0, 100ms, 10), lab.returns(1, 100ms, 11), lab.returns(2, 100ms, 12)));
+  });
+  REQUIRE(run.values == std::vector<int>{10, 11, 12});
+  CAPTURE(run.elapsed);
   CHECK(lab.intervals.max_overlap() == 1);
-  CHECK(elapsed >= 295);  // three 100 ms sleeps, one after another
+  CHECK(run.elapsed >= 295);  // three 100 ms sleeps, one after another
 }
 
 TEST_CASE("run_one_by_one stops at the first failure: later operations never start", "[26-create-task][unit][req:3]") {
@@ -206,18 +222,17 @@ TEST_CASE("run_one_by_one stops at the first failure: later operations never sta
 
 TEST_CASE("run_concurrently starts every operation before the first one finishes", "[26-create-task][unit][req:4]") {
   Lab lab;
-  const auto start = kata::Clock::now();
-  auto values = lab.run(run_concurrently(ops(lab.returns(0, 200ms, 1), lab.returns(1, 200ms, 2),
-                                             lab.returns(2, 200ms, 3))));
-  const auto elapsed = ms_since(start);
-  REQUIRE(values == std::vector<int>{1, 2, 3});
-  CAPTURE(elapsed);
+  const auto run = run_timed(lab, [&] {
+    return run_concurrently(ops(lab.returns(0, 200ms, 1), lab.returns(1, 200ms, 2), lab.returns(2, 200ms, 3)));
+  });
+  REQUIRE(run.values == std::vector<int>{1, 2, 3});
+  CAPTURE(run.elapsed);
   INFO("how many of the three 200 ms operations were running at one instant (1 means one by one)");
   CHECK(lab.intervals.max_overlap() == 3);
   // Beside the overlap, a generous bound: together about 200 ms; one by one
   // never less than 600 ms (a timer does not fire early).
   INFO("three 200 ms operations one by one take at least 600 ms; together about 200 ms");
-  CHECK(elapsed < 600);
+  CHECK(run.elapsed < 600);
 }
 
 TEST_CASE("run_concurrently returns the results in input order when the operations finish in reverse order",

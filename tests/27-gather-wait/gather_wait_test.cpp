@@ -83,6 +83,14 @@ std::vector<Op> ops(Ops&&... op) {
   return all;
 }
 
+/// Starts a Task per operation, in order, on the calling coroutine's executor.
+asio::awaitable<std::vector<Task>> start_tasks(std::vector<Op> all) {
+  auto ex = co_await asio::this_coro::executor;
+  std::vector<Task> tasks;
+  for (auto& op : all) tasks.emplace_back(ex, std::move(op));
+  co_return tasks;
+}
+
 std::string message_of(const std::exception_ptr& error) {
   if (!error) return "(no error)";
   try {
@@ -181,9 +189,8 @@ TEST_CASE("wait first_completed reports the finished task as done and leaves the
   Lab lab;
   bool task_1_done_then = true, task_2_done_then = true;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 400ms, 11)),
-                            Task(ex, lab.throws(2, 500ms, "late"))};
+    auto tasks =
+        co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.returns(1, 400ms, 11), lab.throws(2, 500ms, "late")));
     WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
     task_1_done_then = tasks[1].done();
     task_2_done_then = tasks[2].done();
@@ -206,9 +213,8 @@ TEST_CASE("wait first_exception returns when a task fails and leaves the others 
   Lab lab;
   bool task_2_done_then = true;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 100ms, "boom")),
-                            Task(ex, lab.returns(2, 500ms, 12))};
+    auto tasks =
+        co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.throws(1, 100ms, "boom"), lab.returns(2, 500ms, 12)));
     WaitResult result = co_await wait(tasks, ReturnWhen::first_exception);
     task_2_done_then = tasks[2].done();
     co_await tasks[2].join();
@@ -225,9 +231,8 @@ TEST_CASE("wait first_exception returns when a task fails and leaves the others 
 TEST_CASE("wait first_exception waits for every task when none fails", "[27-gather-wait][req:5][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 100ms, 11)),
-                            Task(ex, lab.returns(2, 150ms, 12))};
+    auto tasks =
+        co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.returns(1, 100ms, 11), lab.returns(2, 150ms, 12)));
     co_return co_await wait(tasks, ReturnWhen::first_exception);
   };
   WaitResult result = lab.run(body());
@@ -240,9 +245,8 @@ TEST_CASE("wait all_completed reports every task done, failed ones included, wit
   Lab lab;
   std::string error_of_1;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 100ms, "boom")),
-                            Task(ex, lab.returns(2, 150ms, 12))};
+    auto tasks =
+        co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.throws(1, 100ms, "boom"), lab.returns(2, 150ms, 12)));
     WaitResult result = co_await wait(tasks, ReturnWhen::all_completed);
     error_of_1 = message_of(tasks[1].exception());
     co_return result;
@@ -257,8 +261,7 @@ TEST_CASE("wait first_completed counts a task that failed as done", "[27-gather-
   Lab lab;
   bool task_1_done_then = true;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.throws(0, 50ms, "boom")), Task(ex, lab.returns(1, 400ms, 11))};
+    auto tasks = co_await start_tasks(ops(lab.throws(0, 50ms, "boom"), lab.returns(1, 400ms, 11)));
     WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
     task_1_done_then = tasks[1].done();
     co_await tasks[1].join();
@@ -275,10 +278,9 @@ TEST_CASE("wait lists the done indices in ascending order, not in the order the 
           "[27-gather-wait][req:5][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
     // They finish in the order 1, 2, 0, 3.
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 200ms, 10)), Task(ex, lab.returns(1, 50ms, 11)),
-                            Task(ex, lab.returns(2, 120ms, 12)), Task(ex, lab.returns(3, 300ms, 13))};
+    auto tasks = co_await start_tasks(
+        ops(lab.returns(0, 200ms, 10), lab.returns(1, 50ms, 11), lab.returns(2, 120ms, 12), lab.returns(3, 300ms, 13)));
     co_return co_await wait(tasks, ReturnWhen::all_completed);
   };
   WaitResult result = lab.run(body());
@@ -290,9 +292,8 @@ TEST_CASE("wait lists the done indices in ascending order, not in the order the 
 TEST_CASE("the caller can cancel the tasks that wait left pending", "[27-gather-wait][req:6][unit]") {
   Lab lab;
   auto body = [&]() -> asio::awaitable<WaitResult> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.returns(1, 400ms, 11)),
-                            Task(ex, lab.returns(2, 500ms, 12))};
+    auto tasks =
+        co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.returns(1, 400ms, 11), lab.returns(2, 500ms, 12)));
     WaitResult result = co_await wait(tasks, ReturnWhen::first_completed);
     // What gather does for you on an error, done by hand after wait.
     for (std::size_t i : result.pending) tasks[i].cancel();
@@ -318,9 +319,8 @@ TEST_CASE("wait returns at once, without waiting for another task, when its cond
   Lab lab;
   std::string log;
   auto body = [&]() -> asio::awaitable<void> {
-    auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 50ms, 10)), Task(ex, lab.throws(1, 50ms, "boom")),
-                            Task(ex, lab.returns(2, 400ms, 12)), Task(ex, lab.returns(3, 400ms, 13))};
+    auto tasks = co_await start_tasks(ops(lab.returns(0, 50ms, 10), lab.throws(1, 50ms, "boom"),
+                                          lab.returns(2, 400ms, 12), lab.returns(3, 400ms, 13)));
     co_await tasks[0].join();
     co_await tasks[1].join();
     auto describe = [&](const char* name, const WaitResult& r) {
@@ -352,7 +352,7 @@ TEST_CASE("two coroutines waiting on the same tasks both return when the first t
   std::vector<std::string> seen;
   auto body = [&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;
-    std::vector<Task> tasks{Task(ex, lab.returns(0, 100ms, 10)), Task(ex, lab.returns(1, 400ms, 11))};
+    auto tasks = co_await start_tasks(ops(lab.returns(0, 100ms, 10), lab.returns(1, 400ms, 11)));
     auto waiter = [&seen, tasks]() -> asio::awaitable<int> {
       WaitResult r = co_await wait(tasks, ReturnWhen::first_completed);
       std::string s = "done";

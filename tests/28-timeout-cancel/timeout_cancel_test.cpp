@@ -102,6 +102,34 @@ asio::awaitable<Seen> outcome_of(Lab& lab, Op op) {
   co_return seen;
 }
 
+/// What a test sees of a task that it cancels 50 ms after starting it.
+struct CancelledTask {
+  Seen seen;                       ///< what awaiting its result() gave
+  std::string state_when_resumed;  ///< the state of operation 0 at that moment
+  bool done_before = true;         ///< done() right after cancel()
+  bool done_after = false;         ///< done() once result() has resumed
+  bool cancelled_after = true;     ///< cancelled() once result() has resumed
+};
+
+/// Runs `op` as a Task, cancels the task 50 ms later and awaits its result.
+CancelledTask cancel_after_50ms(Lab& lab, Op op) {
+  CancelledTask c;
+  auto body = [&]() -> asio::awaitable<Seen> {
+    auto ex = co_await asio::this_coro::executor;
+    Task task(ex, std::move(op));
+    co_await kata::async_sleep(50ms);
+    task.cancel();
+    c.done_before = task.done();  // cancel() only asks; the operation has not stopped yet
+    Seen seen = co_await outcome_of(lab, task.result());
+    c.state_when_resumed = lab.state(0);
+    c.done_after = task.done();
+    c.cancelled_after = task.cancelled();
+    co_return seen;
+  };
+  c.seen = lab.run(body());
+  return c;
+}
+
 /// Sleeps `delay` and returns 1; cancelled, it handles the cancellation
 /// itself and returns -1 instead of ending with operation_aborted.
 Op returns_when_cancelled(milliseconds delay) {
@@ -152,21 +180,11 @@ TEST_CASE("with_timeout rethrows the operation's own error as soon as it fails",
 TEST_CASE("cancelling the caller of with_timeout cancels the operation and reports cancellation, not a timeout",
           "[28-timeout-cancel][req:3][unit]") {
   Lab lab;
-  std::string state_when_resumed;
-  auto body = [&]() -> asio::awaitable<Seen> {
-    auto ex = co_await asio::this_coro::executor;
-    Task caller(ex, with_timeout(lab.returns(0, 1500ms, 7), 1000ms));
-    co_await kata::async_sleep(50ms);
-    caller.cancel();
-    Seen seen = co_await outcome_of(lab, caller.result());
-    state_when_resumed = lab.state(0);
-    co_return seen;
-  };
-  Seen seen = lab.run(body());
-  CHECK(seen.outcome == "system_error: operation_aborted");
-  CHECK(state_when_resumed == "aborted");
+  const CancelledTask caller = cancel_after_50ms(lab, with_timeout(lab.returns(0, 1500ms, 7), 1000ms));
+  CHECK(caller.seen.outcome == "system_error: operation_aborted");
+  CHECK(caller.state_when_resumed == "aborted");
   INFO("the caller's cancellation must stop the timer too, not wait for the 1 s deadline");
-  CHECK(seen.at_ms < 800);
+  CHECK(caller.seen.at_ms < 800);
 }
 
 // --------------------------------------------------------------------- Task
@@ -174,29 +192,15 @@ TEST_CASE("cancelling the caller of with_timeout cancels the operation and repor
 TEST_CASE("a cancelled task reports operation_aborted to its awaiter after the operation's clean-up has run",
           "[28-timeout-cancel][req:4][unit]") {
   Lab lab;
-  std::string state_when_resumed;
-  bool done_before = true, done_after = false, cancelled_after = false;
-  auto body = [&]() -> asio::awaitable<Seen> {
-    auto ex = co_await asio::this_coro::executor;
-    Task task(ex, lab.returns(0, 1500ms, 7));
-    co_await kata::async_sleep(50ms);
-    task.cancel();
-    done_before = task.done();  // cancel() only asks; the operation has not stopped yet
-    Seen seen = co_await outcome_of(lab, task.result());
-    state_when_resumed = lab.state(0);
-    done_after = task.done();
-    cancelled_after = task.cancelled();
-    co_return seen;
-  };
-  Seen seen = lab.run(body());
+  const CancelledTask task = cancel_after_50ms(lab, lab.returns(0, 1500ms, 7));
   INFO("awaiting a cancelled task must throw operation_aborted, not return a value");
-  CHECK(seen.outcome == "system_error: operation_aborted");
+  CHECK(task.seen.outcome == "system_error: operation_aborted");
   INFO("result() must resume only after the operation stopped: its timer aborted and its clean-up ran");
-  CHECK(state_when_resumed == "aborted");
-  CHECK_FALSE(done_before);
-  CHECK(done_after);
-  CHECK(cancelled_after);
-  CHECK(seen.at_ms < 1000);
+  CHECK(task.state_when_resumed == "aborted");
+  CHECK_FALSE(task.done_before);
+  CHECK(task.done_after);
+  CHECK(task.cancelled_after);
+  CHECK(task.seen.at_ms < 1000);
 }
 
 TEST_CASE("a task that is not cancelled gives its value or its error, and cancel after the end changes nothing",
@@ -223,23 +227,12 @@ TEST_CASE("a task that is not cancelled gives its value or its error, and cancel
 TEST_CASE("a task whose operation handles its cancellation and returns a value is not cancelled",
           "[28-timeout-cancel][req:4][unit]") {
   Lab lab;
-  bool done_after = false, cancelled_after = true;
-  auto body = [&]() -> asio::awaitable<Seen> {
-    auto ex = co_await asio::this_coro::executor;
-    Task task(ex, returns_when_cancelled(1500ms));
-    co_await kata::async_sleep(50ms);
-    task.cancel();
-    Seen seen = co_await outcome_of(lab, task.result());
-    done_after = task.done();
-    cancelled_after = task.cancelled();
-    co_return seen;
-  };
-  Seen seen = lab.run(body());
-  CHECK(seen.outcome == "value -1");
-  CHECK(done_after);
+  const CancelledTask task = cancel_after_50ms(lab, returns_when_cancelled(1500ms));
+  CHECK(task.seen.outcome == "value -1");
+  CHECK(task.done_after);
   INFO("cancelled() tells how the operation ended (with operation_aborted), not whether cancel() was called");
-  CHECK_FALSE(cancelled_after);
-  CHECK(seen.at_ms < 1000);
+  CHECK_FALSE(task.cancelled_after);
+  CHECK(task.seen.at_ms < 1000);
 }
 
 TEST_CASE("a task keeps running when only the wait for its result is cancelled", "[28-timeout-cancel][req:5][unit]") {
@@ -281,19 +274,9 @@ TEST_CASE("with_timeout of a shielded operation times out while the operation ru
 TEST_CASE("cancelling a task that awaits a shielded operation reports cancellation at once and the operation runs on",
           "[28-timeout-cancel][req:6][unit]") {
   Lab lab;
-  std::string state_when_resumed;
-  auto body = [&]() -> asio::awaitable<Seen> {
-    auto ex = co_await asio::this_coro::executor;
-    Task caller(ex, shield(lab.returns(0, 300ms, 7)));
-    co_await kata::async_sleep(50ms);
-    caller.cancel();
-    Seen seen = co_await outcome_of(lab, caller.result());
-    state_when_resumed = lab.state(0);
-    co_return seen;
-  };
-  Seen seen = lab.run(body());
-  CHECK(seen.outcome == "system_error: operation_aborted");
-  CHECK(state_when_resumed == "running");
+  const CancelledTask caller = cancel_after_50ms(lab, shield(lab.returns(0, 300ms, 7)));
+  CHECK(caller.seen.outcome == "system_error: operation_aborted");
+  CHECK(caller.state_when_resumed == "running");
   CHECK(lab.state(0) == "completed");
 }
 

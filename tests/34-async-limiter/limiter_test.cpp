@@ -50,7 +50,35 @@ class Lab {
       done[i].get();
     }
   }
+
+  /// The same for a fixed list: lab.run(holder(), waiter()).
+  template <class... More>
+  void run(asio::awaitable<void> first, More... more) {
+    std::vector<asio::awaitable<void>> bodies;
+    bodies.push_back(std::move(first));
+    (bodies.push_back(std::move(more)), ...);
+    run(std::move(bodies));
+  }
 };
+
+/// Acquires a permit, holds it for `hold`, notes in `waiting` how many
+/// waiters are queued just before it releases the permit.
+asio::awaitable<void> hold_and_count_waiters(AsyncSemaphore& sem, milliseconds hold, std::size_t& waiting) {
+  co_await sem.acquire();
+  co_await kata::async_sleep(hold);
+  waiting = sem.waiting();
+  sem.release();
+}
+
+/// Waits for a permit, appends `name` to `order` when it gets it, holds it
+/// 10 ms and releases it.
+template <class Name>
+asio::awaitable<void> take_turn(AsyncSemaphore& sem, std::vector<Name>& order, Name name) {
+  co_await sem.acquire();
+  order.push_back(std::move(name));
+  co_await kata::async_sleep(10ms);
+  sem.release();
+}
 
 /// A completion handler for a co_spawned acquire(): writes into `outcome`
 /// how it ended: "returned normally", "operation_aborted" or the error's text.
@@ -121,13 +149,7 @@ TEST_CASE("a waiting acquire suspends only its coroutine: the thread keeps runni
       ++ticks;
     }
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(holder());
-    v.push_back(waiter());
-    v.push_back(heartbeat());
-    return v;
-  }());
+  lab.run(holder(), waiter(), heartbeat());
   CHECK(waiting_seen == 1);
   INFO("a 20 ms heartbeat on the same thread must keep ticking while the waiter waits 200 ms");
   CHECK(ticks_before_grant >= 5);
@@ -140,21 +162,9 @@ TEST_CASE("waiters get permits in the order they called acquire", "[34-async-lim
   AsyncSemaphore sem(lab.ex(), 1);
   std::vector<int> order;
   std::size_t queued = 0;
-  auto holder = [&]() -> asio::awaitable<void> {
-    co_await sem.acquire();
-    co_await kata::async_sleep(100ms);
-    queued = sem.waiting();
-    sem.release();
-  };
-  auto waiter = [&](int id) -> asio::awaitable<void> {
-    co_await sem.acquire();
-    order.push_back(id);
-    co_await kata::async_sleep(10ms);
-    sem.release();
-  };
   std::vector<asio::awaitable<void>> bodies;
-  bodies.push_back(holder());
-  for (int id = 0; id < 6; ++id) bodies.push_back(waiter(id));  // they start, and queue, in this order
+  bodies.push_back(hold_and_count_waiters(sem, 100ms, queued));
+  for (int id = 0; id < 6; ++id) bodies.push_back(take_turn(sem, order, id));  // they start, and queue, in this order
   lab.run(std::move(bodies));
   CHECK(queued == 6);
   INFO("first come, first served: a waiter served out of order can starve under steady load");
@@ -178,12 +188,7 @@ TEST_CASE("a released permit goes to the queued waiter, not to a newcomer", "[34
     order.push_back("waiter");
     sem.release();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(holder());
-    v.push_back(waiter());
-    return v;
-  }());
+  lab.run(holder(), waiter());
   INFO("release() must hand the permit to the waiter; if it only frees it, the releaser takes it back (barging)");
   CHECK(order == std::vector<std::string>{"waiter", "holder again"});
 }
@@ -214,14 +219,7 @@ TEST_CASE("a cancelled acquire leaves the queue without taking a permit", "[34-a
     available_while_b_holds = sem.available();
     sem.release();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(holder());
-    v.push_back(impatient());
-    v.push_back(patient());
-    v.push_back(probe());
-    return v;
-  }());
+  lab.run(holder(), impatient(), patient(), probe());
   INFO("the impatient acquire was queued first and cancelled by its 50 ms timeout");
   REQUIRE(which_won == 1);
   CHECK(waiting_after_cancel == 1);
@@ -240,31 +238,13 @@ TEST_CASE("a waiter cancelled in the middle of the queue leaves it and the other
   AsyncSemaphore sem(lab.ex(), 1);
   std::vector<std::string> order;
   std::size_t waiting_after_cancel = 99;
-  auto holder = [&]() -> asio::awaitable<void> {
-    co_await sem.acquire();
-    co_await kata::async_sleep(150ms);
-    waiting_after_cancel = sem.waiting();
-    sem.release();
-  };
-  auto waiter = [&](int id) -> asio::awaitable<void> {
-    co_await sem.acquire();
-    order.push_back("waiter " + std::to_string(id));
-    co_await kata::async_sleep(10ms);
-    sem.release();
-  };
   auto impatient = [&]() -> asio::awaitable<void> {
     auto result = co_await (sem.acquire() || kata::async_sleep(50ms));
     order.push_back(result.index() == 1 ? "1 gave up" : "1 got a permit");
     if (result.index() == 0) sem.release();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(holder());
-    v.push_back(waiter(0));
-    v.push_back(impatient());
-    v.push_back(waiter(2));
-    return v;
-  }());
+  lab.run(hold_and_count_waiters(sem, 150ms, waiting_after_cancel), take_turn(sem, order, std::string("waiter 0")),
+          impatient(), take_turn(sem, order, std::string("waiter 2")));
   CHECK(waiting_after_cancel == 2);
   CHECK(order == std::vector<std::string>{"1 gave up", "waiter 0", "waiter 2"});
   CHECK(sem.available() == 1);
@@ -288,11 +268,7 @@ TEST_CASE("a cancelled acquire throws operation_aborted and holds no permit", "[
     sem.release();
     available_after = sem.available();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(body());
-    return v;
-  }());
+  lab.run(body());
   INFO("a cancelled acquire must throw operation_aborted: returning normally tells the caller it holds a permit");
   CHECK(outcome == "operation_aborted");
   CHECK(waiting_after == 0);
@@ -323,11 +299,7 @@ TEST_CASE("a waiter cancelled in the same turn as a release passes the permit on
     co_await kata::async_sleep(30ms);
     available_after = sem.available();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(body());
-    return v;
-  }());
+  lab.run(body());
   CHECK(first == "operation_aborted");
   INFO("the permit the cancelled waiter was handed must go on to the next waiter");
   CHECK(second == "returned normally");
@@ -354,12 +326,7 @@ TEST_CASE("try_acquire takes a free permit but never waits and never overtakes t
     co_await kata::async_sleep(20ms);
     sem.release();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(holder());
-    v.push_back(waiter());
-    return v;
-  }());
+  lab.run(holder(), waiter());
   CHECK(tries == std::vector<bool>{true, false, false, true});
   CHECK(sem.available() == 1);
 }
@@ -377,12 +344,7 @@ TEST_CASE("a semaphore of zero permits waits for a release, and bad arguments ar
     got_before_release = got;
     sem.release();
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(taker());
-    v.push_back(giver());
-    return v;
-  }());
+  lab.run(taker(), giver());
   CHECK_FALSE(got_before_release);
   CHECK(got);
   CHECK_THROWS_AS(AsyncSemaphore(lab.ex(), -1), std::invalid_argument);
@@ -440,11 +402,7 @@ TEST_CASE("an idle rate limiter saves up no more than its burst", "[34-async-lim
       after_ms.push_back(kata::ms_between(start, kata::Clock::now()));
     }
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(body());
-    return v;
-  }());
+  lab.run(body());
   REQUIRE(after_ms.size() == 6);
   int at_once = 0;
   for (double ms : after_ms) at_once += ms < 25 ? 1 : 0;
@@ -462,11 +420,7 @@ TEST_CASE("the rate limiter's try_acquire spends only earned tokens and never wa
     co_await kata::async_sleep(70ms);  // one more token earned
     for (int i = 0; i < 2; ++i) tries.push_back(limiter.try_acquire());
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(body());
-    return v;
-  }());
+  lab.run(body());
   CHECK(tries == std::vector<bool>{true, true, false, true, false});
 }
 
@@ -488,11 +442,7 @@ TEST_CASE("a rate limiter asked often still earns its tokens at the rate", "[34-
     }
     elapsed_ms = kata::ms_between(start, kata::Clock::now());
   };
-  lab.run([&] {
-    std::vector<asio::awaitable<void>> v;
-    v.push_back(body());
-    return v;
-  }());
+  lab.run(body());
   CAPTURE(burst_taken, elapsed_ms);
   REQUIRE(burst_taken == 1);
   INFO("tokens earned in about 1 s at 5 per second, asked every 10 ms: keep the fractions of a token");
