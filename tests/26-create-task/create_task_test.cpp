@@ -69,13 +69,7 @@ class Lab {
   }
 };
 
-/// A vector of move-only operations (an initializer_list would copy them).
-template <class... Ops>
-std::vector<Op> ops(Ops&&... op) {
-  std::vector<Op> all;
-  (all.push_back(std::move(op)), ...);
-  return all;
-}
+const auto ops = [](auto&&... op) { return kata::vector_of<Op>(std::forward<decltype(op)>(op)...); };
 
 /// Awaits `task`'s result (a copy of the handle lives in this coroutine's
 /// frame) and returns ten times it.

@@ -75,13 +75,7 @@ class Lab {
   }
 };
 
-/// A vector of move-only operations (an initializer_list would copy them).
-template <class... Ops>
-std::vector<Op> ops(Ops&&... op) {
-  std::vector<Op> all;
-  (all.push_back(std::move(op)), ...);
-  return all;
-}
+const auto ops = [](auto&&... op) { return kata::vector_of<Op>(std::forward<decltype(op)>(op)...); };
 
 /// Starts a Task per operation, in order, on the calling coroutine's executor.
 asio::awaitable<std::vector<Task>> start_tasks(std::vector<Op> all) {

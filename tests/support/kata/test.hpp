@@ -383,4 +383,14 @@ inline std::string ipc_name(std::string_view base) {
   return prefix + std::string(base);
 }
 
+/// A vector of move-only values, such as coroutine operations: an
+/// initializer_list would have to copy them.
+template <class T, class... Values>
+std::vector<T> vector_of(Values&&... values) {
+  std::vector<T> all;
+  all.reserve(sizeof...(values));
+  (all.push_back(std::forward<Values>(values)), ...);
+  return all;
+}
+
 }  // namespace kata
