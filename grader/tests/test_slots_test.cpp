@@ -69,11 +69,11 @@ TEST_CASE("a steady number of tests runs at once, and more only while another on
   CHECK(most_at_once(idle) == 4);
 }
 
-TEST_CASE("the cores' busy share comes from /proc/stat's first line", "[slots]") {
+TEST_CASE("the cores' busy share comes from /proc/stat's first line, niced time counted as idle", "[slots]") {
   auto s = IdleCores::parse("cpu  100 20 30 800 50 5 5 10 7 0\ncpu0 1 2 3 4\n");
   REQUIRE(s);
-  CHECK(s->busy == 100 + 20 + 30 + 5 + 5 + 10);
-  CHECK(s->total == s->busy + 800 + 50);
+  CHECK(s->busy == 100 + 30 + 5 + 5 + 10);  // niced time (20) yields to tests: not busy
+  CHECK(s->total == s->busy + 20 + 800 + 50);
   CHECK_FALSE(IdleCores::parse("cpu0 1 2 3 4 5 6 7\n"));
   CHECK_FALSE(IdleCores::parse(""));
   CHECK(IdleCores::parse(read_text_file("/proc/stat")));
@@ -93,6 +93,9 @@ TEST_CASE("another test fits only after an interval in which the cores were most
   CHECK_FALSE(cores.another_fits());
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   write_file(stat, "cpu  190 0 0 310 0 0 0 0\n");  // idle again
+  CHECK(cores.another_fits());
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  write_file(stat, "cpu  200 90 0 310 0 0 0 0\n");  // a niced build took 90 of 100: it yields
   CHECK(cores.another_fits());
   fs::remove(stat);
   std::this_thread::sleep_for(std::chrono::milliseconds(30));

@@ -12,15 +12,17 @@ IdleCores::IdleCores(std::filesystem::path stat, double most_busy, std::chrono::
 
 std::optional<IdleCores::Sample> IdleCores::parse(const std::string& stat_text) {
   // "cpu  user nice system idle iowait irq softirq steal guest guest_nice";
-  // guest time is counted in user already.
+  // guest time is counted in user already. Niced time counts as idle: it is
+  // the build beside the tests (ProcessSpec::background), or other work that
+  // yields the cores to any test that wants them.
   std::istringstream in(stat_text);
   std::string label;
   std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
   if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq) || label != "cpu") return std::nullopt;
   in >> steal;
   Sample s;
-  s.busy = user + nice + system + irq + softirq + steal;
-  s.total = s.busy + idle + iowait;
+  s.busy = user + system + irq + softirq + steal;
+  s.total = s.busy + nice + idle + iowait;
   return s;
 }
 

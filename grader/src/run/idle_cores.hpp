@@ -21,7 +21,8 @@ class IdleCores {
                      std::chrono::milliseconds interval = std::chrono::milliseconds(250));
 
   /// True when, since the last sample at least `interval` ago, the cores were
-  /// busy less than `most_busy` of the time. False sooner than that: one more
+  /// busy less than `most_busy` of the time (niced work, which yields to
+  /// tests, not counted). False sooner than that: one more
   /// test per interval at most, so the next answer sees what it added.
   bool another_fits();
 
