@@ -461,3 +461,16 @@ TEST_CASE("the plain tree's tests run while the other trees build at idle priori
   }));
   CHECK(std::none_of(calls.begin(), calls.end(), [](const ProcessSpec& c) { return c.background; }));
 }
+
+TEST_CASE_METHOD(ScriptedCourse, "a binary's tests are listed once, however many subjects run it", "[stages]") {
+  auto results = grade(ctx, {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true},
+                             {&course.adder(), "mutant.subtracts", &default_profile(), 2, true},
+                             {&course.adder(), "mutant.subtracts", find_profile("noise"), 3, true},
+                             {&course.adder(), "solution", &default_profile(), 1}});
+  REQUIRE(results.size() == 4);
+  for (const auto& r : results) CHECK_FALSE(r.tests.empty());
+  std::map<std::string, int> listings;
+  for (const auto& c : runner.calls())
+    if (c.argv.size() >= 2 && c.argv[1] == "--list-test-names-only") ++listings[fs::path(c.argv[0]).filename().string()];
+  CHECK(listings == std::map<std::string, int>{{"mutant.subtracts", 1}, {"solution", 1}});
+}

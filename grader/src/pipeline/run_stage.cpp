@@ -1,6 +1,7 @@
 // run: list each built binary's tests (over the result channel), then run
 // every test case in its own process, several at once.
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <thread>
 
@@ -49,6 +50,31 @@ std::string cache_key(const Context& ctx, const Subject& s, const std::filesyste
   return key;
 }
 
+// What a binary's listing said.
+struct Listing {
+  bool ok = false;
+  std::vector<std::string> names;
+  std::map<std::string, std::string> tags;
+  std::string why;
+};
+
+// Lists every binary's tests, one listing per core at once: a sanitized
+// binary takes a while to start, and there are hundreds.
+void list_all(Context& ctx, std::map<std::filesystem::path, Listing>& listings) {
+  std::vector<std::pair<const std::filesystem::path, Listing>*> todo;
+  for (auto& entry : listings) todo.push_back(&entry);
+  std::atomic<std::size_t> next{0};
+  const int threads = std::max(1, ctx.jobs > 0 ? ctx.jobs : static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::jthread> listers;
+  for (int t = 0; t < threads; ++t)
+    listers.emplace_back([&] {
+      for (std::size_t k; (k = next++) < todo.size();) {
+        auto& [binary, listing] = *todo[k];
+        listing.ok = list_test_names(ctx.runner, binary, "", listing.names, listing.why, ctx.run_as, &listing.tags);
+      }
+    });
+}
+
 }  // namespace
 
 std::pair<int, double> schedules_of(const Exercise& exercise, const Profile& profile) {
@@ -65,6 +91,12 @@ std::pair<int, double> schedules_of(const Exercise& exercise, const Profile& pro
 RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildOutcome>& builds,
                     const PipelineProgress& progress) {
   RunOutput out;
+  struct Listed {
+    std::size_t subject;
+    std::filesystem::path binary;
+    std::vector<std::pair<std::string, std::string>> env;
+  };
+  std::vector<Listed> listed;  // subjects whose binary's tests are to be listed, then run
   for (std::size_t i = 0; i < plan.subjects.size(); ++i) {
     if (!plan.ready[i]) continue;
     const auto& s = plan.subjects[i];
@@ -111,28 +143,43 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
     // would be read as test names).
     if (s.profile->measures_coverage)
       reset_coverage_counters(coverage_object_dirs(ctx.paths.tree(tree), r.slug, s.implementation));
-    std::vector<std::string> names;
-    std::map<std::string, std::string> tags;
-    std::string why;
-    if (!list_test_names(ctx.runner, binary, "", names, why, ctx.run_as, &tags)) {
-      fail(Verdict::error, "could not list the tests: " + why);
+    listed.push_back({i, binary, std::move(env)});
+  }
+
+  // Each binary is listed once (a mutant's three seeds share it; a listing
+  // runs without the profile's environment), and the listings run side by side.
+  std::map<std::filesystem::path, Listing> listings;
+  for (const auto& l : listed) listings[l.binary];
+  list_all(ctx, listings);
+
+  for (auto& [i, binary, env] : listed) {
+    const auto& s = plan.subjects[i];
+    auto& r = plan.results[i];
+    const auto tree = std::string(s.profile->build_tree);
+    const auto& listing = listings.at(binary);
+    if (!listing.ok) {
+      r.verdict = Verdict::error;
+      r.message = "could not list the tests: " + listing.why;
+      plan.ready[i] = false;
+      continue;
+    }
+    if (listing.names.empty()) {
+      r.verdict = Verdict::no_tests;
+      r.message = "the test binary has no test cases";
+      plan.ready[i] = false;
       continue;
     }
     auto tagged = [&](const std::string& name, const char* tag) {
-      auto t = tags.find(name);
-      return t != tags.end() && t->second.find(tag) != std::string::npos;
+      auto t = listing.tags.find(name);
+      return t != listing.tags.end() && t->second.find(tag) != std::string::npos;
     };
-    if (names.empty()) {
-      fail(Verdict::no_tests, "the test binary has no test cases");
-      continue;
-    }
     auto work_dir = ctx.paths.tree(tree) / s.profile->runs_dir / r.slug / s.implementation / std::to_string(s.seed);
     // Several schedules per test case where the profile or kata.json asks:
     // the first run uses the seed itself, each next one a seed of its own.
     std::vector<std::vector<std::pair<std::string, std::string>>> schedules;
     const auto [count, budget_s] = schedules_of(*s.exercise, *s.profile);
     for (int k = 0; count > 1 && k < count; ++k) schedules.push_back(schedule_environment(*s.profile, schedule_seed(s.seed, k)));
-    for (const auto& name : names) {
+    for (const auto& name : listing.names) {
       TestJob job;
       job.binary = binary;
       job.test_name = name;
