@@ -5,7 +5,6 @@
 #include <thread>
 
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,18 +33,17 @@ TEST_CASE("a program's output and exit code are captured", "[process]") {
   CHECK(r.output == "out\nerr\n");
 }
 
-TEST_CASE("a background program and what it starts run at idle priority, niced", "[process]") {
+TEST_CASE("a background program and what it starts run at idle priority", "[process]") {
   PosixProcessRunner runner;
   ProcessSpec spec;
-  spec.argv = {"sh", "-c", "nice; sh -c 'chrt -p $$'"};
+  spec.argv = {"sh", "-c", "sh -c 'chrt -p $$'"};
   spec.background = true;
   auto r = runner.run(spec);
   REQUIRE(r.exited_ok());
-  CHECK_THAT(r.output, Catch::StartsWith("19\n"));
   CHECK_THAT(r.output, Catch::Contains("current scheduling policy: SCHED_IDLE"));
   spec.background = false;  // as the grader itself runs
   r = runner.run(spec);
-  CHECK_THAT(r.output, Catch::StartsWith(std::to_string(::getpriority(PRIO_PROCESS, 0)) + "\n"));
+  REQUIRE(r.exited_ok());
   CHECK_THAT(r.output, !Catch::Contains("SCHED_IDLE"));
 }
 

@@ -250,10 +250,8 @@ ProcessResult PosixProcessRunner::run(const ProcessSpec& spec) {
     signal(SIGPIPE, SIG_DFL);
     if (spec.no_aslr) personality(ADDR_NO_RANDOMIZE);
     if (spec.background) {
-      // Nice too, so /proc/stat counts its time apart (run/idle_cores.cpp).
       sched_param idle{};
       sched_setscheduler(0, SCHED_IDLE, &idle);
-      setpriority(PRIO_PROCESS, 0, 19);
     }
     if (spec.test_limits) {
       rlimit no_core{0, 0}, file_size{1ul << 30, 1ul << 30}, cpu{cpu_seconds, cpu_seconds + 5};

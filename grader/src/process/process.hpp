@@ -24,9 +24,8 @@ struct ProcessSpec {
   std::size_t output_cap = 256 * 1024;                       // bytes kept: the head and the tail
   bool collect_stacks_on_timeout = false;                    // gdb backtraces before the kill
   bool no_aslr = false;  // ThreadSanitizer needs it where vm.mmap_rnd_bits > 28
-  // SCHED_IDLE and nice 19, inherited by everything it starts: it gets a core
-  // only when no other program wants one (a build beside running tests takes
-  // none of theirs), and its CPU time is counted as "nice".
+  // SCHED_IDLE, inherited by everything it starts: it gets a core only when no
+  // other program wants one (a build beside running tests takes none of theirs).
   bool background = false;
   // A test's limits: no core files, at most 1 GiB per file, CPU time bounded by
   // the timeout, kMaxTestTasks processes and threads (process/containment.hpp), and

@@ -239,7 +239,7 @@ CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
 
 }  // namespace
 
-std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, const Slots& slots,
+std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
                                    const std::function<bool(const CaseEvidence&)>& passes,
                                    const std::function<void(const TestJob&, const CaseEvidence&)>& on_done) {
   std::vector<CaseEvidence> results(jobs.size());
@@ -286,33 +286,12 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
       group_freed.wait(lock);  // every open job waits for its group's running test
     }
   };
-  // Beyond the steady slots, a test starts only while the cores idle.
-  std::mutex start_mutex;
-  std::condition_variable test_ended;
-  int running = 0;
-  const int steady = std::max(1, slots.steady);
-  const int most = slots.another_fits ? std::max(steady, slots.most) : steady;
-  auto start = [&] {
-    std::unique_lock lock(start_mutex);
-    while (running >= most || (running >= steady && !slots.another_fits()))
-      test_ended.wait_for(lock, std::chrono::milliseconds(50));
-    ++running;
-  };
-  auto end = [&] {
-    {
-      std::lock_guard lock(start_mutex);
-      --running;
-    }
-    test_ended.notify_one();
-  };
   {
     std::vector<std::jthread> workers;
-    for (int w = 0; w < most; ++w)
+    for (int w = 0; w < std::max(1, slots); ++w)
       workers.emplace_back([&] {
         while (auto k = pick()) {
-          start();
           finish(parallel[*k]);
-          end();
           {
             std::lock_guard lock(pick_mutex);
             --running_in[jobs[parallel[*k]].group];

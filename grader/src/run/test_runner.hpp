@@ -40,22 +40,13 @@ struct TestJob {
   bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started
 };
 
-/// How many test processes run at once: `steady` always, and up to `most`
-/// while `another_fits` says yes (asked before each start beyond `steady`).
-struct Slots {
-  int steady = 1;
-  int most = 1;
-  std::function<bool()> another_fits;  // empty: never more than `steady`
-  Slots(int n = 1) : steady(n), most(n) {}  // exactly n at once
-};
-
-/// Runs the jobs in parallel as `slots` allow (the `alone` ones afterwards, one
+/// Runs the jobs with `slots` in parallel (the `alone` ones afterwards, one
 /// at a time) and returns what each left, in job order: for a job with
 /// several schedules, its first failing run, else its last. `passes` says
 /// whether a run passed (a failure skips the jobs of its group not started
 /// yet when they ask to); `on_done` is called, from one thread at a time, as
 /// each job finishes.
-std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, const Slots& slots,
+std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
                                    const std::function<bool(const CaseEvidence&)>& passes,
                                    const std::function<void(const TestJob&, const CaseEvidence&)>& on_done = {});
 
