@@ -2,6 +2,7 @@
 #include "pipeline/result_cache.hpp"
 
 #include <chrono>
+#include <exception>
 #include <thread>
 
 #include <fmt/format.h>
@@ -67,14 +68,19 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
   hide_tests(ctx, plan);
   spent.build = since(t);
   std::map<std::string, BuildOutcome> later;
-  std::thread building;
+  std::exception_ptr build_failed;
+  std::jthread building;  // joined on every way out, an exception's too
   if (beside) {
     // Only the first line of each tree: two counters on one terminal line would mix.
     if (progress.building)
       for (const auto& [tree, targets] : rest.targets_by_tree) progress.building(tree, targets.size());
-    building = std::thread([&] {
+    building = std::jthread([&] {
       auto began = clock::now();
-      later = build_stage(ctx, rest, {}, /*background=*/true);
+      try {
+        later = build_stage(ctx, rest, {}, /*background=*/true);
+      } catch (...) {
+        build_failed = std::current_exception();
+      }
       spent.build_beside = since(began);
     });
   }
@@ -83,6 +89,7 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
     t = clock::now();
     building.join();
     spent.build_waited = since(t);
+    if (build_failed) std::rethrow_exception(build_failed);
   }
   run_and_collect(ctx, plan, other_subjects, later, progress, ran, results, spent);
   for (std::size_t i = 0; i < results.size(); ++i)
