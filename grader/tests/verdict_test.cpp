@@ -335,6 +335,55 @@ TEST_CASE("a run that needs one failure skips the rest of its tests once one fai
   CHECK(results[3].status == TestStatus::pass);
 }
 
+TEST_CASE("a mutant's other seeds wait for the first, then start with the test that failed in it", "[verdict]") {
+  PosixProcessRunner runner;
+  auto dir = std::filesystem::temp_directory_path() / ("grader-family-test-" + std::to_string(::getpid()));
+  auto job = [&](std::size_t group, const char* name, std::string family) {
+    TestJob j;
+    j.binary = GRADER_FIXTURE;
+    j.test_name = name;
+    j.work_dir = dir;
+    j.timeout_s = 5;
+    j.collect_stacks = false;
+    j.group = group;
+    j.stop_group_on_failure = !family.empty();
+    j.family = std::move(family);
+    return j;
+  };
+  // Seeds 1 and 2 of one mutant (groups 0 and 1), interleaved, and a
+  // solution's test (group 2) that fills the slot while seed 2 waits.
+  std::vector<TestJob> jobs{job(0, "passes", "m"), job(1, "passes", "m"), job(2, "passes", ""),
+                            job(0, "fails an assertion", "m"), job(1, "fails an assertion", "m"),
+                            job(1, "passes", "m")};
+  std::vector<TestStatus> statuses;
+  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
+  std::filesystem::remove_all(dir);
+  CHECK(statuses == std::vector<TestStatus>{TestStatus::pass, TestStatus::skipped, TestStatus::pass, TestStatus::fail,
+                                            TestStatus::fail, TestStatus::skipped});
+}
+
+TEST_CASE("a family whose first group never fails does not hold the others back", "[verdict]") {
+  PosixProcessRunner runner;
+  auto dir = std::filesystem::temp_directory_path() / ("grader-family-pass-" + std::to_string(::getpid()));
+  std::vector<TestJob> jobs;
+  for (std::size_t group : {0, 1, 0, 1}) {
+    TestJob j;
+    j.binary = GRADER_FIXTURE;
+    j.test_name = "passes";
+    j.work_dir = dir;
+    j.timeout_s = 5;
+    j.collect_stacks = false;
+    j.group = group;
+    j.stop_group_on_failure = true;
+    j.family = "m";
+    jobs.push_back(j);
+  }
+  std::vector<TestStatus> statuses;
+  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
+  std::filesystem::remove_all(dir);
+  CHECK(statuses == std::vector<TestStatus>(4, TestStatus::pass));
+}
+
 TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict]") {
   TestResult fail{"t", TestStatus::fail, true, "tests/x_test.cpp:3: REQUIRE( secret == 42 )", "secret output", 0.1};
   conceal(fail);

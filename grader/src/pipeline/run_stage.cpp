@@ -192,6 +192,7 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
       job.record_trace = s.profile->preload == "kata_explore" && !s.first_failure_is_enough;
       job.group = i;
       job.stop_group_on_failure = s.first_failure_is_enough;
+      if (s.first_failure_is_enough) job.family = r.slug + "." + s.implementation;  // a mutant's seeds
       out.jobs.push_back(std::move(job));
       out.hidden.push_back(tagged(name, "[hidden]"));
     }

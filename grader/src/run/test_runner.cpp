@@ -5,8 +5,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
-#include <optional>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -247,6 +249,7 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
   std::size_t groups = 0;
   for (const auto& j : jobs) groups = std::max(groups, j.group + 1);
   std::vector<std::atomic<bool>> group_failed(groups);
+  // Runs job i (or skips it, its group having failed); true if it ran and failed.
   auto finish = [&](std::size_t i) {
     const auto& job = jobs[i];
     if (job.stop_group_on_failure && group_failed[job.group]) {
@@ -256,8 +259,10 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
       results[i] = run_schedules(runner, job, passes);
     }
     std::lock_guard guard(done_mutex);
-    if (!results[i].skipped && !passes(results[i])) group_failed[job.group] = true;
+    const bool failed = !results[i].skipped && !passes(results[i]);
+    if (failed) group_failed[job.group] = true;
     if (on_done) on_done(jobs[i], results[i]);
+    return failed;
   };
 
   std::vector<std::size_t> parallel, alone;
@@ -265,24 +270,71 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
 
   // A group that one failure settles (a mutant) runs one test at a time, so
   // its first failure skips every test after it; the other slots meanwhile
-  // take other groups' tests. Jobs run in the order given otherwise.
+  // take other groups' tests. Jobs run in the order given otherwise, but for
+  // families: a group starts with the tests that failed in another group of
+  // its family, and while one of them runs with nothing learned yet, the
+  // others wait if other jobs can fill the slot. A mutant's second and third
+  // seeds then mostly run one test each, not every test up to the one that fails.
   std::mutex pick_mutex;
   std::condition_variable group_freed;
   std::vector<bool> taken(parallel.size(), false);
-  std::vector<int> running_in(groups, 0);
-  std::size_t first_open = 0;  // every job before it is taken
+  std::vector<int> running_in(groups, 0), untaken_in(groups, 0);
+  std::vector<bool> started(groups, false);
+  std::vector<std::vector<std::size_t>> positions_of(groups);  // each group's jobs, as positions in `parallel`
+  std::map<std::string, std::set<std::size_t>> family_groups;
+  std::map<std::string, std::set<std::string>> failed_in;  // family -> the tests that failed in its groups
   auto serial = [&](std::size_t k) { return jobs[parallel[k]].stop_group_on_failure; };
+  for (std::size_t k = 0; k < parallel.size(); ++k) {
+    const auto& job = jobs[parallel[k]];
+    ++untaken_in[job.group];
+    positions_of[job.group].push_back(k);
+    if (serial(k) && !job.family.empty()) family_groups[job.family].insert(job.group);
+  }
+  std::size_t first_open = 0;  // every job before it is taken
+  auto take = [&](std::size_t k) {
+    const auto group = jobs[parallel[k]].group;
+    taken[k] = true;
+    ++running_in[group];
+    --untaken_in[group];
+    started[group] = true;
+    return k;
+  };
+  // The group's first job not taken yet that failed elsewhere in its family.
+  auto learned = [&](std::size_t k) -> std::optional<std::size_t> {
+    const auto& job = jobs[parallel[k]];
+    auto failed = failed_in.find(job.family);
+    if (failed == failed_in.end()) return std::nullopt;
+    for (auto other : positions_of[job.group])
+      if (!taken[other] && failed->second.count(jobs[parallel[other]].test_name)) return other;
+    return std::nullopt;
+  };
+  // Whether another group of the family has started and may still fail.
+  auto would_wait = [&](std::size_t k) {
+    const auto& job = jobs[parallel[k]];
+    if (job.family.empty() || started[job.group] || failed_in.count(job.family)) return false;
+    for (auto group : family_groups[job.family])
+      if (group != job.group && started[group] && (untaken_in[group] > 0 || running_in[group] > 0)) return true;
+    return false;
+  };
   auto pick = [&]() -> std::optional<std::size_t> {
     std::unique_lock lock(pick_mutex);
     for (;;) {
       while (first_open < parallel.size() && taken[first_open]) ++first_open;
       if (first_open == parallel.size()) return std::nullopt;
+      std::optional<std::size_t> waiting;  // the first job that would rather wait
       for (std::size_t k = first_open; k < parallel.size(); ++k) {
-        if (taken[k] || (serial(k) && running_in[jobs[parallel[k]].group] > 0)) continue;
-        taken[k] = true;
-        ++running_in[jobs[parallel[k]].group];
-        return k;
+        if (taken[k]) continue;
+        if (serial(k)) {
+          if (running_in[jobs[parallel[k]].group] > 0) continue;
+          if (auto first = learned(k)) return take(*first);
+          if (would_wait(k)) {
+            if (!waiting) waiting = k;
+            continue;
+          }
+        }
+        return take(k);
       }
+      if (waiting) return take(*waiting);  // nothing else to run: a slot left idle helps nobody
       group_freed.wait(lock);  // every open job waits for its group's running test
     }
   };
@@ -291,10 +343,12 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
     for (int w = 0; w < std::max(1, slots); ++w)
       workers.emplace_back([&] {
         while (auto k = pick()) {
-          finish(parallel[*k]);
+          const bool failed = finish(parallel[*k]);
           {
             std::lock_guard lock(pick_mutex);
-            --running_in[jobs[parallel[*k]].group];
+            const auto& job = jobs[parallel[*k]];
+            --running_in[job.group];
+            if (failed && !job.family.empty()) failed_in[job.family].insert(job.test_name);
           }
           group_freed.notify_all();
         }

@@ -38,6 +38,10 @@ struct TestJob {
   double schedule_budget_s = 0;              // no further run starts after this long (0: no bound)
   std::size_t group = 0;  // caller's index (which exercise/implementation)
   bool stop_group_on_failure = false;  // one failure is enough: skip the group's jobs not yet started
+  // Groups of one family (a mutant's runs under each seed) that stop on a
+  // failure learn from each other: once a test has failed in one, the others
+  // run it first. Empty: no family.
+  std::string family;
 };
 
 /// Runs the jobs with `slots` in parallel (the `alone` ones afterwards, one
@@ -45,7 +49,9 @@ struct TestJob {
 /// several schedules, its first failing run, else its last. `passes` says
 /// whether a run passed (a failure skips the jobs of its group not started
 /// yet when they ask to); `on_done` is called, from one thread at a time, as
-/// each job finishes.
+/// each job finishes. Jobs run in the order given, except in a family: its
+/// other groups wait while one runs (when other work can fill the slots), and
+/// start with the tests that failed in it.
 std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
                                    const std::function<bool(const CaseEvidence&)>& passes,
                                    const std::function<void(const TestJob&, const CaseEvidence&)>& on_done = {});
