@@ -47,6 +47,20 @@ TEST_CASE("a background program and what it starts run at idle priority", "[proc
   CHECK_THAT(r.output, !Catch::Contains("SCHED_IDLE"));
 }
 
+TEST_CASE("a program's CPU time is measured apart from its wall time, also at a timeout", "[process]") {
+  PosixProcessRunner runner;
+  auto asleep = runner.run(command({"sleep", "0.5"}));
+  REQUIRE(asleep.exited_ok());
+  CHECK(asleep.seconds >= 0.5);
+  CHECK(asleep.cpu_seconds < 0.1);
+  auto spec = command({"sh", "-c", "while :; do :; done"});
+  spec.timeout = 500ms;
+  auto busy = runner.run(spec);
+  REQUIRE(busy.timed_out);
+  CHECK(busy.cpu_seconds > 0.1);
+  CHECK(busy.cpu_seconds <= busy.seconds + 0.1);
+}
+
 TEST_CASE("a program killed by a signal reports the signal", "[process]") {
   PosixProcessRunner runner;
   auto r = runner.run(command({"sh", "-c", "kill -SEGV $$"}));

@@ -2,10 +2,13 @@
 // real runner, each into the verdict a learner must see.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <thread>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -382,6 +385,68 @@ TEST_CASE("a family whose first group never fails does not hold the others back"
   for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
   std::filesystem::remove_all(dir);
   CHECK(statuses == std::vector<TestStatus>(4, TestStatus::pass));
+}
+
+namespace {
+
+// Every run "hangs": it reports a timeout after 5 s that used `cpu_seconds`
+// of CPU (it takes 100 ms here), and counts how many runs overlap.
+class HangingRunner : public ProcessRunner {
+ public:
+  explicit HangingRunner(double cpu_seconds) : cpu_seconds_(cpu_seconds) {}
+  ProcessResult run(const ProcessSpec&) override {
+    int now = ++running_;
+    for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    --running_;
+    ProcessResult r;
+    r.started = true;
+    r.timed_out = true;
+    r.seconds = 5;
+    r.cpu_seconds = cpu_seconds_;
+    return r;
+  }
+  int most_at_once() const { return most_; }
+
+ private:
+  double cpu_seconds_;
+  std::atomic<int> running_{0}, most_{0};
+};
+
+// Seeds 1 and 2 of mutant "m" (groups 0 and 1) and a solution's test (group 2), on one core's slot.
+std::vector<TestStatus> run_hanging_family(HangingRunner& runner) {
+  auto dir = std::filesystem::temp_directory_path() / ("grader-sleeper-test-" + std::to_string(::getpid()));
+  auto job = [&](std::size_t group, const char* name, bool mutant) {
+    TestJob j;
+    j.binary = "/bin/true";
+    j.test_name = name;
+    j.work_dir = dir;
+    j.collect_stacks = false;
+    j.group = group;
+    j.stop_group_on_failure = mutant;
+    if (mutant) j.family = "m";
+    return j;
+  };
+  std::vector<TestJob> jobs{job(0, "hangs", true), job(1, "other", true), job(1, "hangs", true), job(2, "solution's", false)};
+  std::vector<TestStatus> statuses;
+  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
+  std::filesystem::remove_all(dir);
+  return statuses;
+}
+
+}  // namespace
+
+TEST_CASE("a test that failed asleep runs again for the next seed beside the cores' tests", "[verdict]") {
+  HangingRunner asleep(0.01);
+  CHECK(run_hanging_family(asleep) ==
+        std::vector<TestStatus>{TestStatus::timeout, TestStatus::skipped, TestStatus::timeout, TestStatus::timeout});
+  CHECK(asleep.most_at_once() == 2);
+  // One that kept a core busy takes a core's slot again: nothing runs beside it.
+  HangingRunner busy(4.9);
+  CHECK(run_hanging_family(busy) ==
+        std::vector<TestStatus>{TestStatus::timeout, TestStatus::skipped, TestStatus::timeout, TestStatus::timeout});
+  CHECK(busy.most_at_once() == 1);
 }
 
 TEST_CASE("a hidden test shows what failed, not its checks or output", "[verdict]") {

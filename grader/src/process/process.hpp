@@ -62,6 +62,7 @@ struct ProcessResult {
   std::vector<std::string> leftovers;  // "pid (name)" still running after it exited (killed since)
   bool task_limit_hit = false;         // a fork failed at the limit of processes and threads
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system time of the program itself (not of what it left running)
 
   bool exited_ok() const { return started && !timed_out && signal == 0 && exit_code == 0; }
 };

@@ -216,7 +216,7 @@ CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
   const auto start = std::chrono::steady_clock::now();
   const int runs = static_cast<int>(job.schedules.size());
   CaseEvidence evidence;
-  double seconds = 0;  // of every run: the time the test case took
+  double seconds = 0, cpu_seconds = 0;  // of every run: the time the test case took
   for (int k = 0; k < runs; ++k) {
     TestJob attempt = job;
     for (const auto& [name, value] : job.schedules[static_cast<std::size_t>(k)]) {
@@ -231,7 +231,9 @@ CaseEvidence run_schedules(ProcessRunner& runner, const TestJob& job,
     evidence.runs = runs;
     evidence.seed = seed;
     seconds += evidence.process.seconds;
+    cpu_seconds += evidence.process.cpu_seconds;
     evidence.process.seconds = seconds;
+    evidence.process.cpu_seconds = cpu_seconds;
     if (!passes(evidence)) break;
     auto spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (job.schedule_budget_s > 0 && spent >= job.schedule_budget_s) break;
@@ -249,7 +251,7 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
   std::size_t groups = 0;
   for (const auto& j : jobs) groups = std::max(groups, j.group + 1);
   std::vector<std::atomic<bool>> group_failed(groups);
-  // Runs job i (or skips it, its group having failed); true if it ran and failed.
+  // Runs job i (or skips it, its group having failed); whether it ran and failed.
   auto finish = [&](std::size_t i) {
     const auto& job = jobs[i];
     if (job.stop_group_on_failure && group_failed[job.group]) {
@@ -264,6 +266,11 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
     if (on_done) on_done(jobs[i], results[i]);
     return failed;
   };
+  // A failure that slept through most of its time: a deadlock, or a test
+  // waiting out its own bound. Run again (another seed), it takes a slot of
+  // its own beside the others, not one of a core's.
+  auto slept = [](const CaseEvidence& e) { return e.process.seconds >= 1 && e.process.cpu_seconds < 0.1 * e.process.seconds; };
+  const int sleeper_slots = std::max(1, slots);
 
   std::vector<std::size_t> parallel, alone;
   for (std::size_t i = 0; i < jobs.size(); ++i) (jobs[i].alone ? alone : parallel).push_back(i);
@@ -274,7 +281,8 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
   // families: a group starts with the tests that failed in another group of
   // its family, and while one of them runs with nothing learned yet, the
   // others wait if other jobs can fill the slot. A mutant's second and third
-  // seeds then mostly run one test each, not every test up to the one that fails.
+  // seeds then mostly run one test each, not every test up to the one that fails;
+  // a test that failed asleep runs there in a slot of its own (`slept`).
   std::mutex pick_mutex;
   std::condition_variable group_freed;
   std::vector<bool> taken(parallel.size(), false);
@@ -282,7 +290,7 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
   std::vector<bool> started(groups, false);
   std::vector<std::vector<std::size_t>> positions_of(groups);  // each group's jobs, as positions in `parallel`
   std::map<std::string, std::set<std::size_t>> family_groups;
-  std::map<std::string, std::set<std::string>> failed_in;  // family -> the tests that failed in its groups
+  std::map<std::string, std::map<std::string, bool>> failed_in;  // family -> each test that failed in it: asleep?
   auto serial = [&](std::size_t k) { return jobs[parallel[k]].stop_group_on_failure; };
   for (std::size_t k = 0; k < parallel.size(); ++k) {
     const auto& job = jobs[parallel[k]];
@@ -308,6 +316,7 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
       if (!taken[other] && failed->second.count(jobs[parallel[other]].test_name)) return other;
     return std::nullopt;
   };
+  auto asleep = [&](std::size_t k) { return failed_in[jobs[parallel[k]].family][jobs[parallel[k]].test_name]; };
   // Whether another group of the family has started and may still fail.
   auto would_wait = [&](std::size_t k) {
     const auto& job = jobs[parallel[k]];
@@ -316,17 +325,23 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
       if (group != job.group && started[group] && (untaken_in[group] > 0 || running_in[group] > 0)) return true;
     return false;
   };
-  auto pick = [&]() -> std::optional<std::size_t> {
+  // A core's slot takes any job but those a sleeper's slot is for; a
+  // sleeper's slot takes only a test that failed asleep in the family.
+  auto pick = [&](bool for_sleepers) -> std::optional<std::size_t> {
     std::unique_lock lock(pick_mutex);
     for (;;) {
       while (first_open < parallel.size() && taken[first_open]) ++first_open;
       if (first_open == parallel.size()) return std::nullopt;
       std::optional<std::size_t> waiting;  // the first job that would rather wait
       for (std::size_t k = first_open; k < parallel.size(); ++k) {
-        if (taken[k]) continue;
+        if (taken[k] || (for_sleepers && !serial(k))) continue;
         if (serial(k)) {
           if (running_in[jobs[parallel[k]].group] > 0) continue;
-          if (auto first = learned(k)) return take(*first);
+          if (auto first = learned(k)) {
+            if (asleep(*first) != for_sleepers) continue;
+            return take(*first);
+          }
+          if (for_sleepers) continue;
           if (would_wait(k)) {
             if (!waiting) waiting = k;
             continue;
@@ -334,25 +349,26 @@ std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<Test
         }
         return take(k);
       }
-      if (waiting) return take(*waiting);  // nothing else to run: a slot left idle helps nobody
+      if (waiting && !for_sleepers) return take(*waiting);  // nothing else to run: a slot left idle helps nobody
       group_freed.wait(lock);  // every open job waits for its group's running test
     }
   };
   {
     std::vector<std::jthread> workers;
-    for (int w = 0; w < std::max(1, slots); ++w)
-      workers.emplace_back([&] {
-        while (auto k = pick()) {
-          const bool failed = finish(parallel[*k]);
-          {
-            std::lock_guard lock(pick_mutex);
-            const auto& job = jobs[parallel[*k]];
-            --running_in[job.group];
-            if (failed && !job.family.empty()) failed_in[job.family].insert(job.test_name);
-          }
-          group_freed.notify_all();
+    auto work = [&](bool for_sleepers) {
+      while (auto k = pick(for_sleepers)) {
+        const auto i = parallel[*k];
+        const bool failed = finish(i);
+        {
+          std::lock_guard lock(pick_mutex);
+          --running_in[jobs[i].group];
+          if (failed && !jobs[i].family.empty()) failed_in[jobs[i].family].emplace(jobs[i].test_name, slept(results[i]));
         }
-      });
+        group_freed.notify_all();
+      }
+    };
+    for (int w = 0; w < std::max(1, slots); ++w) workers.emplace_back(work, false);
+    for (int w = 0; w < sleeper_slots; ++w) workers.emplace_back(work, true);
   }
   for (auto i : alone) finish(i);
   return results;

@@ -51,7 +51,8 @@ struct TestJob {
 /// yet when they ask to); `on_done` is called, from one thread at a time, as
 /// each job finishes. Jobs run in the order given, except in a family: its
 /// other groups wait while one runs (when other work can fill the slots), and
-/// start with the tests that failed in it.
+/// start with the tests that failed in it; one that failed asleep (a hang)
+/// runs again in one of `slots` more slots, kept for such tests.
 std::vector<CaseEvidence> run_jobs(ProcessRunner& runner, const std::vector<TestJob>& jobs, int slots,
                                    const std::function<bool(const CaseEvidence&)>& passes,
                                    const std::function<void(const TestJob&, const CaseEvidence&)>& on_done = {});
