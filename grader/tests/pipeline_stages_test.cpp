@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -409,29 +410,40 @@ namespace {
 // Plays the course, and holds the tsan tree's build until a test of the plain
 // tree has run (or 5 s pass): the build waits on the tests, so it can only end
 // if they run beside it.
+// Holds the build that `held` picks (at most 5 s) until a test of `first`
+// (a binary's path ends with it) has run: that build can only end at once if
+// it runs beside those tests.
 class BuildBesideRunner : public FakeProcessRunner {
  public:
-  std::atomic<bool> plain_test_ran{false}, tsan_build_saw_a_test{false};
+  BuildBesideRunner(std::function<bool(const std::vector<std::string>& argv)> held, std::string first)
+      : held_(std::move(held)), first_(std::move(first)) {}
+  std::atomic<bool> first_test_ran{false}, held_build_saw_a_test{false};
 
   ProcessResult run(const ProcessSpec& spec) override {
     const auto& a = spec.argv;
-    const bool tsan_build = a.size() >= 3 && a[0] == "cmake" && a[1] == "--build" && fs::path(a[2]).filename() == "tsan";
-    if (tsan_build) {
-      for (int i = 0; i < 500 && !plain_test_ran; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      tsan_build_saw_a_test = plain_test_ran.load();
+    if (a.size() >= 3 && a[0] == "cmake" && a[1] == "--build" && held_(a)) {
+      for (int i = 0; i < 500 && !first_test_ran; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      held_build_saw_a_test = first_test_ran.load();
     }
-    if (a.size() >= 2 && a[0].find("/plain/bin/") != std::string::npos && a[1] != "--list-test-names-only")
-      plain_test_ran = true;
+    if (a.size() >= 2 && a[0].size() >= first_.size() && a[0].compare(a[0].size() - first_.size(), first_.size(), first_) == 0 &&
+        a[1] != "--list-test-names-only")
+      first_test_ran = true;
     return FakeProcessRunner::run(spec);
   }
+
+ private:
+  std::function<bool(const std::vector<std::string>&)> held_;
+  std::string first_;
 };
+
+bool builds_tsan(const std::vector<std::string>& argv) { return fs::path(argv[2]).filename() == "tsan"; }
 
 }  // namespace
 
 TEST_CASE("the plain tree's tests run while the other trees build at idle priority; under --run-as every tree is built first",
           "[stages]") {
   AdderCourse course;
-  BuildBesideRunner runner;
+  BuildBesideRunner runner(builds_tsan, "plain/bin/01-adder/solution");
   script(runner);
   std::ostringstream out, err;
   Context ctx{course.paths, runner, out, err};
@@ -440,19 +452,19 @@ TEST_CASE("the plain tree's tests run while the other trees build at idle priori
   auto results = grade(ctx, subjects, terminal_progress(out, false));
   CHECK(results.at(0).verdict == Verdict::pass);
   CHECK(results.at(1).verdict == Verdict::pass);
-  CHECK(runner.tsan_build_saw_a_test);
+  CHECK(runner.held_build_saw_a_test);
   for (const auto& c : runner.calls())
     if (c.argv.size() >= 3 && c.argv[1] == "--build") CHECK(c.background == (fs::path(c.argv[2]).filename() == "tsan"));
   CHECK(out.str() == "building 1 test binary (plain)...\nbuilding 1 test binary (tsan)...\nrunning 2 test cases...\n"
                      "running 2 test cases...\n");
 
-  BuildBesideRunner as_user;
+  BuildBesideRunner as_user(builds_tsan, "plain/bin/01-adder/solution");
   script(as_user);
   Context sandboxed{course.paths, as_user, out, err};
   sandboxed.run_as = RunAs{::getuid(), ::getgid()};
   results = grade(sandboxed, subjects);
   CHECK(results.at(1).verdict == Verdict::pass);
-  CHECK_FALSE(as_user.tsan_build_saw_a_test);
+  CHECK_FALSE(as_user.held_build_saw_a_test);
   auto calls = as_user.calls();
   auto is_build = [](const ProcessSpec& c) { return c.argv.size() >= 2 && c.argv[1] == "--build"; };
   auto last_build = std::find_if(calls.rbegin(), calls.rend(), is_build).base();
@@ -460,6 +472,39 @@ TEST_CASE("the plain tree's tests run while the other trees build at idle priori
     return c.argv.size() >= 2 && c.argv[0].find("/bin/") != std::string::npos && c.argv[1] != "--list-test-names-only";
   }));
   CHECK(std::none_of(calls.begin(), calls.end(), [](const ProcessSpec& c) { return c.background; }));
+}
+
+TEST_CASE("the plain tree's mutants build while its solution's tests run, with a log of their own", "[stages]") {
+  AdderCourse course;
+  auto builds_mutant = [](const std::vector<std::string>& argv) {
+    return std::find(argv.begin(), argv.end(), "01-adder.mutant.subtracts") != argv.end();
+  };
+  BuildBesideRunner runner(builds_mutant, "plain/bin/01-adder/solution");
+  script(runner);
+  std::ostringstream out, err;
+  Context ctx{course.paths, runner, out, err};
+  StageTimes times;
+  auto results = grade(ctx,
+                       {{&course.adder(), "mutant.subtracts", &default_profile(), 1, true},
+                        {&course.adder(), "solution", &default_profile(), 1},
+                        {&course.adder(), "mutant.subtracts", find_profile("tsan"), 1, true}},
+                       terminal_progress(out, false), &times);
+  CHECK(results.at(0).verdict == Verdict::fail);
+  CHECK(results.at(1).verdict == Verdict::pass);
+  CHECK(results.at(2).verdict == Verdict::fail);
+  CHECK(runner.held_build_saw_a_test);
+  // Three builds, in order: the solution's in the foreground, then the mutants' of each tree beside the tests.
+  std::vector<std::pair<std::string, bool>> builds;
+  for (const auto& c : runner.calls())
+    if (c.argv.size() >= 3 && c.argv[1] == "--build") builds.emplace_back(fs::path(c.argv[2]).filename().string() + " " + c.argv.back(), c.background);
+  CHECK(builds == std::vector<std::pair<std::string, bool>>{{"plain 01-adder.solution", false},
+                                                            {"plain 01-adder.mutant.subtracts", true},
+                                                            {"tsan 01-adder.mutant.subtracts", true}});
+  CHECK(out.str() == "building 1 test binary (plain)...\nbuilding 1 test binary (plain)...\nbuilding 1 test binary (tsan)...\n"
+                     "running 2 test cases...\nrunning 2 test cases...\nrunning 2 test cases...\n");
+  CHECK(times.build_beside > 0);
+  CHECK(fs::exists(course.root / "build/plain/last-build.log"));
+  CHECK(fs::exists(course.root / "build/plain/last-build-mutants.log"));
 }
 
 TEST_CASE_METHOD(ScriptedCourse, "a binary's tests are listed once, however many subjects run it", "[stages]") {

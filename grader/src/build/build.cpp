@@ -148,7 +148,7 @@ BuildOutcome build_targets(ProcessRunner& runner, const Paths& paths, const Buil
     outcome.configure_log = "cannot hand " + tree.string() + " to the user the build runs as";
     return outcome;
   }
-  outcome.log_path = (tree / "last-build.log").string();
+  outcome.log_path = (tree / request.log_name).string();
 
   ProcessSpec configure;
   configure.cwd = paths.root;

@@ -25,6 +25,7 @@ struct BuildRequest {
   bool link_compile_commands = false;  // a compile_commands.json symlink at the root (for IDEs)
   int compile_cpu_seconds = kCompileCpuSeconds;  // each compiler's CPU time (tests set less)
   bool background = false;  // at idle priority, beside tests that run meanwhile (ProcessSpec::background)
+  std::string log_name = "last-build.log";  // the whole build's output, in the tree (another build may run on)
 };
 
 struct BuildOutcome {

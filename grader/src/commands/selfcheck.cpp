@@ -61,7 +61,8 @@ void print_time_breakdown(std::ostream& out, const std::vector<Subject>& subject
   out << fmt::format("\nselfcheck took {:.0f} s: plan {:.1f} s, build {:.0f} s, run {:.0f} s, collect {:.0f} s\n", total,
                      stages.plan, stages.build, stages.run, stages.collect);
   if (stages.build_beside > 0)
-    out << fmt::format("  beside the plain tree's run, the other trees built in {:.0f} s; the run waited {:.0f} s for them\n",
+    out << fmt::format("  beside the first tests, the plain tree's mutants and the other trees built in {:.0f} s; "
+                       "the run waited {:.0f} s for them\n",
                        stages.build_beside, stages.build_waited);
   if (stages.reused > 0)
     out << fmt::format("{} of {} results reused: nothing they depend on changed since they ran (--fresh runs them all)\n",

@@ -8,7 +8,7 @@
 namespace grader {
 
 std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress,
-                                                bool background) {
+                                                bool background, const std::string& log_name) {
   std::map<std::string, BuildOutcome> builds;
   for (const auto& [tree, targets] : plan.targets_by_tree) {
     if (progress.building) progress.building(tree, targets.size());
@@ -20,6 +20,7 @@ std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const 
     request.link_compile_commands = tree == default_profile().build_tree;
     request.on_progress = progress.build_step;
     request.background = background;
+    request.log_name = log_name;
     builds[tree] = build_targets(ctx.runner, ctx.paths, request);
     if (progress.built) progress.built();
   }

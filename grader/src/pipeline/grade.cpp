@@ -2,7 +2,8 @@
 #include "pipeline/result_cache.hpp"
 
 #include <chrono>
-#include <exception>
+#include <future>
+#include <stop_token>
 #include <thread>
 
 #include <fmt/format.h>
@@ -38,6 +39,44 @@ void run_and_collect(Context& ctx, Plan& plan, const std::vector<std::size_t>& k
   }
 }
 
+// What is built, then run, together.
+struct Wave {
+  Plan plan;                          // its targets_by_tree (the rest as in the whole plan)
+  std::vector<std::size_t> subjects;  // its subjects, as indices into the whole plan
+  std::string log_name;               // of its build, in each tree
+};
+
+// The waves, in the order they are built. The plain tree's tests mostly
+// wait, and they are most of the tests: its solutions and stubs come first,
+// and their tests run while the plain tree's mutants build beside them at
+// idle priority; the mutants' tests run while every other tree builds. Under
+// --run-as one wave: every tree is built before the learner's code first runs
+// (hide_tests).
+std::vector<Wave> waves_of(const Context& ctx, const Plan& plan) {
+  const auto plain_tree = std::string(default_profile().build_tree);
+  std::vector<Wave> waves(3);
+  waves[1].log_name = "last-build-mutants.log";
+  for (std::size_t i = 0; i < plan.subjects.size(); ++i) {
+    const auto& s = plan.subjects[i];
+    const auto tree = std::string(s.profile->build_tree);
+    std::size_t w = 0;
+    if (!ctx.run_as && plan.ready[i]) w = tree != plain_tree ? 2 : s.first_failure_is_enough ? 1 : 0;
+    waves[w].subjects.push_back(i);
+    if (!plan.ready[i]) continue;
+    auto& targets = waves[w].plan.targets_by_tree[tree];
+    targets.insert(s.exercise->slug + "." + s.implementation);
+    if (!s.profile->preload.empty()) targets.insert(std::string(s.profile->preload));
+  }
+  std::vector<Wave> kept;
+  for (auto& w : waves) {
+    if (w.subjects.empty()) continue;
+    if (w.log_name.empty()) w.log_name = "last-build.log";
+    w.plan.subjects = plan.subjects;  // build_stage reads only the targets
+    kept.push_back(std::move(w));
+  }
+  return kept;
+}
+
 }  // namespace
 
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects, const PipelineProgress& progress,
@@ -48,50 +87,48 @@ std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subj
   spent.plan = since(t);
   std::vector<ExerciseResult> results(subjects.size());
   std::vector<bool> ran(subjects.size(), false);
-
-  // The plain tree's tests mostly wait, and they are most of the tests: they
-  // start once it is built, while the other trees build beside them at idle
-  // priority, taking only the cores the tests leave. Not under --run-as:
-  // there every tree is built before the learner's code first runs (hide_tests).
-  const auto plain_tree = std::string(default_profile().build_tree);
-  Plan first = plan, rest = plan;
-  first.targets_by_tree.clear();
-  if (auto p = plan.targets_by_tree.find(plain_tree); p != plan.targets_by_tree.end()) first.targets_by_tree.insert(*p);
-  rest.targets_by_tree.erase(plain_tree);
-  const bool beside = !ctx.run_as && !first.targets_by_tree.empty() && !rest.targets_by_tree.empty();
-  std::vector<std::size_t> plain_subjects, other_subjects;
-  for (std::size_t i = 0; i < subjects.size(); ++i)
-    (beside && subjects[i].profile->build_tree != plain_tree ? other_subjects : plain_subjects).push_back(i);
+  auto waves = waves_of(ctx, plan);
 
   t = clock::now();
-  auto builds = build_stage(ctx, beside ? first : plan, progress);
+  std::vector<std::map<std::string, BuildOutcome>> builds(waves.size());
+  if (!waves.empty()) builds[0] = build_stage(ctx, waves[0].plan, progress, false, waves[0].log_name);
   hide_tests(ctx, plan);
   spent.build = since(t);
-  std::map<std::string, BuildOutcome> later;
-  std::exception_ptr build_failed;
-  std::jthread building;  // joined on every way out, an exception's too
-  if (beside) {
-    // Only the first line of each tree: two counters on one terminal line would mix.
+
+  // The later waves build one after another in a thread, each handed over
+  // when done; the thread is joined on every way out (asked to stop first).
+  std::vector<std::promise<void>> built(waves.size());
+  std::vector<std::future<void>> ready;
+  for (auto& b : built) ready.push_back(b.get_future());
+  std::jthread building;
+  if (waves.size() > 1) {
+    // Only the first line of each build: two counters on one terminal line would mix.
     if (progress.building)
-      for (const auto& [tree, targets] : rest.targets_by_tree) progress.building(tree, targets.size());
-    building = std::jthread([&] {
+      for (std::size_t w = 1; w < waves.size(); ++w)
+        for (const auto& [tree, targets] : waves[w].plan.targets_by_tree) progress.building(tree, targets.size());
+    building = std::jthread([&](std::stop_token stop) {
       auto began = clock::now();
-      try {
-        later = build_stage(ctx, rest, {}, /*background=*/true);
-      } catch (...) {
-        build_failed = std::current_exception();
+      for (std::size_t w = 1; w < waves.size() && !stop.stop_requested(); ++w) {
+        try {
+          builds[w] = build_stage(ctx, waves[w].plan, {}, /*background=*/true, waves[w].log_name);
+          built[w].set_value();
+        } catch (...) {
+          built[w].set_exception(std::current_exception());
+          break;
+        }
       }
       spent.build_beside = since(began);
     });
   }
-  run_and_collect(ctx, plan, plain_subjects, builds, progress, ran, results, spent);
-  if (building.joinable()) {
-    t = clock::now();
-    building.join();
-    spent.build_waited = since(t);
-    if (build_failed) std::rethrow_exception(build_failed);
+  for (std::size_t w = 0; w < waves.size(); ++w) {
+    if (w > 0) {
+      t = clock::now();
+      ready[w].get();  // its build's exception, if it threw
+      spent.build_waited += since(t);
+    }
+    run_and_collect(ctx, plan, waves[w].subjects, builds[w], progress, ran, results, spent);
   }
-  run_and_collect(ctx, plan, other_subjects, later, progress, ran, results, spent);
+  if (building.joinable()) building.join();
   for (std::size_t i = 0; i < results.size(); ++i)
     if (ran[i] && !plan.cache_keys[i].empty() && subjects[i].keep_if == results[i].verdict)
       ResultCache(ctx.paths.tree(subjects[i].profile->build_tree) / "results-cache").store(plan.cache_keys[i], results[i]);

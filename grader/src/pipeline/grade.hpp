@@ -54,8 +54,8 @@ struct PipelineProgress {
 /// Wall-clock seconds of each stage, for the self-check's breakdown.
 struct StageTimes {
   double plan = 0, build = 0, run = 0, collect = 0;
-  double build_beside = 0;  // the other trees' build, while the plain tree's tests ran
-  double build_waited = 0;  // of which the tests had ended and the run waited for it
+  double build_beside = 0;  // the later waves' builds, while the first wave's tests ran (grade())
+  double build_waited = 0;  // of which the tests had ended and the run waited for them
   std::size_t reused = 0;  // subjects whose result came from the cache
 };
 
@@ -81,9 +81,10 @@ struct RunOutput {
 };
 
 Plan plan_stage(const Context& ctx, const std::vector<Subject>& subjects);
-/// `background`: at idle priority, while tests of another tree run (grade()).
+/// `background`: at idle priority, while tests of another wave run (grade()).
+/// `log_name`: each tree's build log, in the tree.
 std::map<std::string, BuildOutcome> build_stage(Context& ctx, Plan& plan, const PipelineProgress& progress,
-                                                bool background = false);
+                                                bool background = false, const std::string& log_name = "last-build.log");
 /// After the last compile, before the learner's code first runs: as --run-as,
 /// the tests' user must not read the hidden tests (or a private course's);
 /// only the compilers needed them. No compile as that user may follow: code
