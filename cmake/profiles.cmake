@@ -23,7 +23,9 @@ elseif(KATA_PROFILE STREQUAL "asan")
   # -fno-sanitize=vptr: its check probes memory through a pipe of its own, so
   # a test that uses up the descriptors got a false "invalid vptr" report on
   # std::system_error's error category.
-  add_compile_options(-O1 -fno-omit-frame-pointer
+  # -O0: the checks are the same (none is optimized away) and the test
+  # objects compile in half the time (13 s each at -O1, most of the build).
+  add_compile_options(-O0 -fno-omit-frame-pointer
                       -fsanitize=address,undefined -fno-sanitize=function,vptr
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
