@@ -135,6 +135,34 @@ int shm_entries_named(const std::string& suffix) {
 
 }  // namespace
 
+namespace {
+
+// A job of the fixture binary, working in `dir`. With a family it is a
+// mutant's run: one failure settles its group.
+TestJob fixture_job(const std::filesystem::path& dir, const char* name, std::size_t group = 0, std::string family = "") {
+  TestJob j;
+  j.binary = GRADER_FIXTURE;
+  j.test_name = name;
+  j.work_dir = dir;
+  j.timeout_s = 5;
+  j.collect_stacks = false;
+  j.group = group;
+  j.stop_group_on_failure = !family.empty();
+  j.family = std::move(family);
+  return j;
+}
+
+// Runs the jobs on one slot and returns each one's status; removes `dir`.
+std::vector<TestStatus> statuses_on_one_slot(ProcessRunner& runner, const std::vector<TestJob>& jobs,
+                                             const std::filesystem::path& dir) {
+  std::vector<TestStatus> statuses;
+  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
+  std::filesystem::remove_all(dir);
+  return statuses;
+}
+
+}  // namespace
+
 TEST_CASE("a passing test passes", "[verdict]") {
   auto r = run_fixture("passes");
   CHECK(r.status == TestStatus::pass);
@@ -317,80 +345,40 @@ TEST_CASE("a run that needs one failure skips the rest of its tests once one fai
   auto dir = std::filesystem::temp_directory_path() / ("grader-stop-test-" + std::to_string(::getpid()));
   std::vector<TestJob> jobs;
   for (auto name : {"fails an assertion", "passes", "passes"}) {
-    TestJob job;
-    job.binary = GRADER_FIXTURE;
-    job.test_name = name;
-    job.work_dir = dir;
-    job.timeout_s = 5;
-    job.collect_stacks = false;
-    job.stop_group_on_failure = true;
-    jobs.push_back(job);
+    jobs.push_back(fixture_job(dir, name));
+    jobs.back().stop_group_on_failure = true;  // no family: nothing to learn from
   }
-  jobs.push_back(jobs[1]);  // another group, which does not stop
-  jobs.back().group = 1;
-  jobs.back().stop_group_on_failure = false;
-  std::vector<TestResult> results;
-  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) results.push_back(judge(e));
-  std::filesystem::remove_all(dir);
-  CHECK(results[0].status == TestStatus::fail);
-  CHECK(results[1].status == TestStatus::skipped);
-  CHECK(results[2].status == TestStatus::skipped);
-  CHECK(results[3].status == TestStatus::pass);
+  jobs.push_back(fixture_job(dir, "passes", 1));  // another group, which does not stop
+  CHECK(statuses_on_one_slot(runner, jobs, dir) ==
+        std::vector<TestStatus>{TestStatus::fail, TestStatus::skipped, TestStatus::skipped, TestStatus::pass});
 }
 
 TEST_CASE("a mutant's other seeds wait for the first, then start with the test that failed in it", "[verdict]") {
   PosixProcessRunner runner;
   auto dir = std::filesystem::temp_directory_path() / ("grader-family-test-" + std::to_string(::getpid()));
-  auto job = [&](std::size_t group, const char* name, std::string family) {
-    TestJob j;
-    j.binary = GRADER_FIXTURE;
-    j.test_name = name;
-    j.work_dir = dir;
-    j.timeout_s = 5;
-    j.collect_stacks = false;
-    j.group = group;
-    j.stop_group_on_failure = !family.empty();
-    j.family = std::move(family);
-    return j;
-  };
   // Seeds 1 and 2 of one mutant (groups 0 and 1), interleaved, and a
   // solution's test (group 2) that fills the slot while seed 2 waits.
-  std::vector<TestJob> jobs{job(0, "passes", "m"), job(1, "passes", "m"), job(2, "passes", ""),
-                            job(0, "fails an assertion", "m"), job(1, "fails an assertion", "m"),
-                            job(1, "passes", "m")};
-  std::vector<TestStatus> statuses;
-  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
-  std::filesystem::remove_all(dir);
-  CHECK(statuses == std::vector<TestStatus>{TestStatus::pass, TestStatus::skipped, TestStatus::pass, TestStatus::fail,
-                                            TestStatus::fail, TestStatus::skipped});
+  std::vector<TestJob> jobs{fixture_job(dir, "passes", 0, "m"), fixture_job(dir, "passes", 1, "m"),
+                            fixture_job(dir, "passes", 2), fixture_job(dir, "fails an assertion", 0, "m"),
+                            fixture_job(dir, "fails an assertion", 1, "m"), fixture_job(dir, "passes", 1, "m")};
+  CHECK(statuses_on_one_slot(runner, jobs, dir) == std::vector<TestStatus>{TestStatus::pass, TestStatus::skipped,
+                                                                           TestStatus::pass, TestStatus::fail,
+                                                                           TestStatus::fail, TestStatus::skipped});
 }
 
 TEST_CASE("a family whose first group never fails does not hold the others back", "[verdict]") {
   PosixProcessRunner runner;
   auto dir = std::filesystem::temp_directory_path() / ("grader-family-pass-" + std::to_string(::getpid()));
   std::vector<TestJob> jobs;
-  for (std::size_t group : {0, 1, 0, 1}) {
-    TestJob j;
-    j.binary = GRADER_FIXTURE;
-    j.test_name = "passes";
-    j.work_dir = dir;
-    j.timeout_s = 5;
-    j.collect_stacks = false;
-    j.group = group;
-    j.stop_group_on_failure = true;
-    j.family = "m";
-    jobs.push_back(j);
-  }
-  std::vector<TestStatus> statuses;
-  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
-  std::filesystem::remove_all(dir);
-  CHECK(statuses == std::vector<TestStatus>(4, TestStatus::pass));
+  for (std::size_t group : {0, 1, 0, 1}) jobs.push_back(fixture_job(dir, "passes", group, "m"));
+  CHECK(statuses_on_one_slot(runner, jobs, dir) == std::vector<TestStatus>(4, TestStatus::pass));
 }
 
 namespace {
 
 // Every run "hangs": it reports a timeout after 5 s that used `cpu_seconds`
-// of CPU (it takes 100 ms here), and counts how many runs overlap.
+// of CPU (it takes 500 ms here: long enough for a run started beside it to
+// meet it on a loaded machine), and counts how many runs overlap.
 class HangingRunner : public ProcessRunner {
  public:
   explicit HangingRunner(double cpu_seconds) : cpu_seconds_(cpu_seconds) {}
@@ -398,7 +386,7 @@ class HangingRunner : public ProcessRunner {
     int now = ++running_;
     for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     --running_;
     ProcessResult r;
     r.started = true;
@@ -417,22 +405,9 @@ class HangingRunner : public ProcessRunner {
 // Seeds 1 and 2 of mutant "m" (groups 0 and 1) and a solution's test (group 2), on one core's slot.
 std::vector<TestStatus> run_hanging_family(HangingRunner& runner) {
   auto dir = std::filesystem::temp_directory_path() / ("grader-sleeper-test-" + std::to_string(::getpid()));
-  auto job = [&](std::size_t group, const char* name, bool mutant) {
-    TestJob j;
-    j.binary = "/bin/true";
-    j.test_name = name;
-    j.work_dir = dir;
-    j.collect_stacks = false;
-    j.group = group;
-    j.stop_group_on_failure = mutant;
-    if (mutant) j.family = "m";
-    return j;
-  };
-  std::vector<TestJob> jobs{job(0, "hangs", true), job(1, "other", true), job(1, "hangs", true), job(2, "solution's", false)};
-  std::vector<TestStatus> statuses;
-  for (const auto& e : run_jobs(runner, jobs, 1, judged_pass)) statuses.push_back(judge(e).status);
-  std::filesystem::remove_all(dir);
-  return statuses;
+  return statuses_on_one_slot(runner, {fixture_job(dir, "hangs", 0, "m"), fixture_job(dir, "other", 1, "m"),
+                                       fixture_job(dir, "hangs", 1, "m"), fixture_job(dir, "solution's", 2)},
+                              dir);
 }
 
 }  // namespace

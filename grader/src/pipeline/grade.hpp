@@ -4,7 +4,7 @@
 //            then hide_tests, before any learner code runs
 //   run      list each binary's tests, run every case     (run_stage.cpp)
 //   collect  judge each case's evidence, then each result (collect_stage.cpp)
-// grade() runs them once (the plain tree's tests beside the other trees'
+// grade() runs them once, in waves (a wave's tests beside the next waves'
 // builds); grade_every_profile (every_profile.cpp) builds
 // every tree first, then runs profile after profile.
 // The commands render progress (PipelineProgress) and report the results.
@@ -99,8 +99,9 @@ RunOutput run_stage(Context& ctx, Plan& plan, const std::map<std::string, BuildO
                     const PipelineProgress& progress);
 std::vector<ExerciseResult> collect_stage(Context& ctx, Plan& plan, RunOutput& run);
 
-/// All four stages: one result per subject, in order. Without --run-as, the
-/// tests of the plain tree run while the other trees build beside them.
+/// All four stages: one result per subject, in order. Without --run-as, in
+/// waves: the plain tree's solutions and stubs first, then its mutants, then
+/// the other trees; each wave's tests run while the next waves build.
 std::vector<ExerciseResult> grade(Context& ctx, const std::vector<Subject>& subjects,
                                   const PipelineProgress& progress = {}, StageTimes* times = nullptr);
 

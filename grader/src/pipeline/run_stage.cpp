@@ -14,7 +14,8 @@ namespace grader {
 
 namespace {
 
-// One test process per core. Tests mostly wait, yet more at once cost the
+// One test process per core (and, for a mutant's later seeds, a slot per
+// core for tests that failed asleep: run_jobs). Tests mostly wait, yet more at once cost the
 // ones that need threads truly in parallel: two try_locks meeting at one
 // instant, or a data race ThreadSanitizer sees only when the accesses overlap
 // (three per core while the cores idle let 18's shared_rng mutant pass).
